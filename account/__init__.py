@@ -1,0 +1,1 @@
+"""The account app: the member dashboard, profile, newsletters, tickets and bookings."""

@@ -1,0 +1,21 @@
+"""The account app: the member dashboard, profile, newsletters, tickets and bookings."""
+
+if not __package__:  # loaded as `app` from inside account/
+    import path_setup  # noqa: F401
+
+from quart import Quart
+
+from account.bp.fragments import bp as fragments_bp
+from account.bp.home import bp as home_bp
+from shared.infrastructure.config import Settings
+from shared.infrastructure.factory import create_base_app
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    app = create_base_app("account", settings=settings)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(fragments_bp)
+    return app
+
+
+app = create_app()

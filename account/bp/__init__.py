@@ -1,0 +1,1 @@
+"""Blueprints of the account app, one module per resource."""

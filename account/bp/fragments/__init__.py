@@ -1,0 +1,23 @@
+"""HTML fragments the account app serves to the others at /internal/fragments/<type>.
+
+`/internal/*` is guarded for the whole app (shared.infrastructure.internal):
+only requests carrying the internal token get here, with the viewer signed.
+"""
+
+from quart import Blueprint, current_app, render_template
+
+from shared.infrastructure.internal import internal_viewer
+from shared.infrastructure.runtime import request_session
+from shared.services.registry import services
+
+bp = Blueprint("fragments", __name__, url_prefix="/internal/fragments")
+
+
+@bp.get("/user-menu")
+async def get_user_menu() -> str:
+    """The signed-in member's name and links, or the way to sign in."""
+    viewer = internal_viewer()
+    user = None
+    if viewer.user_id is not None:
+        user = await services.identity.get_user(request_session(current_app), viewer.user_id)
+    return await render_template("account/fragments/user_menu.html", user=user)

@@ -1,0 +1,1 @@
+"""Settings specific to the account app."""

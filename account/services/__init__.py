@@ -1,0 +1,1 @@
+"""Wiring specific to the account app; domain logic lives in `shared.services`."""

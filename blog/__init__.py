@@ -1,0 +1,1 @@
+"""The blog app: posts, pages, tags, authors, navigation menus, Ghost sync, RSS/Atom."""

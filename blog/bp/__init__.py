@@ -1,0 +1,1 @@
+"""Blueprints of the blog app, one module per resource."""

@@ -1,0 +1,1 @@
+"""The cart app: carts, checkout, orders and SumUp payments."""

@@ -1,0 +1,1 @@
+"""Blueprints of the cart app, one module per resource."""

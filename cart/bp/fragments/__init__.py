@@ -1,0 +1,23 @@
+"""HTML fragments the cart app serves to the others at /internal/fragments/<type>.
+
+`/internal/*` is guarded for the whole app (shared.infrastructure.internal):
+only requests carrying the internal token get here, with the viewer signed.
+"""
+
+from quart import Blueprint, current_app, render_template
+
+from shared.infrastructure.internal import internal_viewer
+from shared.infrastructure.runtime import request_session
+from shared.services.registry import services
+
+bp = Blueprint("fragments", __name__, url_prefix="/internal/fragments")
+
+
+@bp.get("/mini-cart")
+async def get_mini_cart() -> str:
+    """Item count and total of the viewer's cart: the member's, or the anonymous cookie's."""
+    viewer = internal_viewer()
+    cart = await services.cart.get_cart_summary(
+        request_session(current_app), user_id=viewer.user_id, anon_token=viewer.anon_cart
+    )
+    return await render_template("cart/fragments/mini_cart.html", cart=cart)

@@ -1,0 +1,1 @@
+"""The events app: calendars, events, ticket types, tickets and bookings."""

@@ -1,0 +1,1 @@
+"""Blueprints of the events app, one module per resource."""

@@ -1,0 +1,3 @@
+"""Settings specific to the events app."""
+
+HOME_PAGE_EVENTS = 30

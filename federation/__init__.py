@@ -1,0 +1,1 @@
+"""The federation app: members and sign-in, OAuth2/OpenID Connect, ActivityPub actors."""

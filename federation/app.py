@@ -1,0 +1,25 @@
+"""The federation app: members and sign-in, OAuth2/OpenID Connect, ActivityPub actors."""
+
+if not __package__:  # loaded as `app` from inside federation/
+    import path_setup  # noqa: F401
+
+from quart import Quart
+
+from federation.bp.accounts import bp as accounts_bp
+from federation.bp.home import bp as home_bp
+from federation.bp.oauth import bp as oauth_bp
+from federation.services.sso import install_provider
+from shared.infrastructure.config import Settings
+from shared.infrastructure.factory import create_base_app
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    app = create_base_app("federation", settings=settings)
+    install_provider(app, app.extensions["rose_ash"].settings)
+    app.register_blueprint(oauth_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(home_bp)
+    return app
+
+
+app = create_app()

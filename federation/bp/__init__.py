@@ -1,0 +1,1 @@
+"""Blueprints of the federation app, one module per resource."""

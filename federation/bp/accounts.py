@@ -1,0 +1,227 @@
+"""Members' accounts at the provider: sign in, sign up, reset a password, verify an email.
+
+Signing in here starts the single sign-on session (federation's own cookie);
+the apps then sign in through OpenID Connect. Errors never say whether the
+email/username or the password was wrong, and sign-in is rate-limited per
+address and per account.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from quart import Blueprint, Response, current_app, redirect, render_template, request
+
+from federation.config import (
+    EMAIL_VERIFICATION_DAYS,
+    PASSWORD_RESET_HOURS,
+    RESET_LIMIT_PER_ACCOUNT,
+    RESET_LIMIT_PER_IP,
+    SIGNIN_LIMIT_PER_ACCOUNT,
+    SIGNIN_LIMIT_PER_IP,
+    SIGNUP_LIMIT_PER_IP,
+)
+from federation.services.mails import send_reset_link, send_verification_link
+from federation.services.sso import provider_state
+from shared.contracts.dtos import NewMember, UserRecord
+from shared.contracts.errors import AccountError
+from shared.infrastructure.rate_limit import Limit
+from shared.infrastructure.redirects import safe_next
+from shared.infrastructure.runtime import request_session
+from shared.services.registry import services
+
+bp = Blueprint("accounts", __name__)
+
+SIGNIN_PER_IP = Limit("signin-ip", *SIGNIN_LIMIT_PER_IP)
+SIGNIN_PER_ACCOUNT = Limit("signin-account", *SIGNIN_LIMIT_PER_ACCOUNT)
+SIGNUP_PER_IP = Limit("signup-ip", *SIGNUP_LIMIT_PER_IP)
+RESET_PER_IP = Limit("reset-ip", *RESET_LIMIT_PER_IP)
+RESET_PER_ACCOUNT = Limit("reset-account", *RESET_LIMIT_PER_ACCOUNT)
+WRONG_CREDENTIALS = "That email or username and password don't match. Check them and try again."
+# After signing in directly here, federation's own app signs in too.
+DEFAULT_NEXT = "/auth/login"
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+async def _too_many(retry_after: int) -> Response:
+    minutes = max(1, round(retry_after / 60))
+    html = await render_template(
+        "errors/error.html",
+        code=429,
+        title="Slow down a little",
+        message=f"Too many attempts. Please wait about {minutes} minute"
+        f"{'s' if minutes != 1 else ''} and try again.",
+    )
+    return Response(html, status=429, headers={"Retry-After": str(retry_after)})
+
+
+async def _start_sso_session(user: UserRecord, next_path: str) -> Response:
+    """Sign the member in at the provider (replacing any earlier SSO session)."""
+    state = provider_state(current_app)
+    sso = state.sso_sessions(current_app)
+    previous = await sso.get(request.cookies.get(state.cookie))
+    if previous is not None:
+        openid = state.openid(current_app)
+        await openid.sign_out_everywhere(request_session(current_app), previous.sid)
+    session = await sso.create(user.id)
+    response = redirect(next_path)
+    state.set_sso_cookie(response, session)
+    return response
+
+
+@bp.get("/signin")
+async def get_signin() -> str:
+    next_path = safe_next(request.args.get("next"), DEFAULT_NEXT)
+    return await render_template(
+        "federation/auth/signin.html", next=next_path, login="", error=None
+    )
+
+
+@bp.post("/signin")
+async def post_signin() -> Response | tuple[str, int]:
+    form = await request.form
+    login, password = form.get("login", "").strip(), form.get("password", "")
+    next_path = safe_next(form.get("next"), DEFAULT_NEXT)
+    limiter = provider_state(current_app).limiter(current_app)
+    for limit, key in ((SIGNIN_PER_IP, _client_ip()), (SIGNIN_PER_ACCOUNT, login)):
+        verdict = await limiter.check(limit, key)
+        if not verdict.allowed:
+            return await _too_many(verdict.retry_after)
+    await limiter.hit(SIGNIN_PER_IP, _client_ip())
+    session = request_session(current_app)
+    user = await services.identity.authenticate(session, login, password) if login else None
+    if user is None:
+        await limiter.hit(SIGNIN_PER_ACCOUNT, login)
+        html = await render_template(
+            "federation/auth/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
+        )
+        return html, 401
+    await session.commit()  # a password rehash, if argon2's parameters changed
+    return await _start_sso_session(user, next_path)
+
+
+@bp.get("/signup")
+async def get_signup() -> str:
+    next_path = safe_next(request.args.get("next"), DEFAULT_NEXT)
+    return await render_template("federation/auth/signup.html", next=next_path, form={}, errors={})
+
+
+@bp.post("/signup")
+async def post_signup() -> Response | tuple[str, int]:
+    form = await request.form
+    next_path = safe_next(form.get("next"), DEFAULT_NEXT)
+    verdict = (
+        await provider_state(current_app).limiter(current_app).hit(SIGNUP_PER_IP, _client_ip())
+    )
+    if not verdict.allowed:
+        return await _too_many(verdict.retry_after)
+    member = NewMember(
+        email=form.get("email", ""),
+        username=form.get("username", ""),
+        display_name=form.get("display_name", ""),
+        password=form.get("password", ""),
+    )
+    session = request_session(current_app)
+    try:
+        user = await services.identity.create_member(session, member)
+    except AccountError as error:
+        await session.rollback()
+        html = await render_template(
+            "federation/auth/signup.html",
+            next=next_path,
+            form=form,
+            errors={error.field: error.message},
+        )
+        return html, 400
+    token = await services.identity.create_mailed_token(
+        session, user.id, "email_verification", valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS)
+    )
+    await session.commit()
+    send_verification_link(current_app, token)
+    return await _start_sso_session(user, next_path)
+
+
+@bp.get("/password/forgot")
+async def get_password_forgot() -> str:
+    return await render_template("federation/auth/forgot.html")
+
+
+@bp.post("/password/forgot")
+async def post_password_forgot() -> Response | str:
+    email = (await request.form).get("email", "").strip()
+    limiter = provider_state(current_app).limiter(current_app)
+    for limit, key in ((RESET_PER_IP, _client_ip()), (RESET_PER_ACCOUNT, email)):
+        verdict = await limiter.hit(limit, key)
+        if not verdict.allowed:
+            return await _too_many(verdict.retry_after)
+    session = request_session(current_app)
+    user = await services.identity.get_user_by_email(session, email) if email else None
+    if user is not None:
+        token = await services.identity.create_mailed_token(
+            session, user.id, "password_reset", valid_for=timedelta(hours=PASSWORD_RESET_HOURS)
+        )
+        await session.commit()
+        send_reset_link(current_app, token)  # in the background: same timing either way
+    return await render_template(
+        "federation/auth/message.html",
+        title="Check your email",
+        text=f"If {email or 'that address'} belongs to an account, a link to choose a new "
+        f"password is on its way. It works for {PASSWORD_RESET_HOURS} hour.",
+        action_url="/signin",
+        action_label="Back to sign in",
+    )
+
+
+@bp.get("/password/reset/<token>")
+async def get_password_reset(token: str) -> str:
+    return await render_template("federation/auth/reset.html", token=token, error=None)
+
+
+@bp.post("/password/reset/<token>")
+async def post_password_reset(token: str) -> str | tuple[str, int]:
+    password = (await request.form).get("password", "")
+    session = request_session(current_app)
+    try:
+        user = await services.identity.reset_password(session, token, password)
+    except AccountError as error:
+        html = await render_template("federation/auth/reset.html", token=token, error=error.message)
+        return html, 400
+    if user is None:
+        return await _expired_link("password/forgot", "Ask for a new link"), 400
+    await session.commit()
+    return await render_template(
+        "federation/auth/message.html",
+        title="Password changed",
+        text="Your new password is set. Sign in with it from now on.",
+        action_url="/signin",
+        action_label="Sign in",
+    )
+
+
+@bp.get("/email/verify/<token>")
+async def get_email_verify(token: str) -> str | tuple[str, int]:
+    session = request_session(current_app)
+    user = await services.identity.verify_email(session, token)
+    if user is None:
+        return await _expired_link("", "Back to the home page"), 400
+    await session.commit()
+    return await render_template(
+        "federation/auth/message.html",
+        title="Email address confirmed",
+        text=f"Thank you, {user.display_name}: {user.email} is confirmed.",
+        action_url="/",
+        action_label="Continue",
+    )
+
+
+async def _expired_link(path: str, label: str) -> str:
+    return await render_template(
+        "federation/auth/message.html",
+        title="That link has expired",
+        text="The link was used already, is too old, or is not one of ours.",
+        action_url=f"/{path}",
+        action_label=label,
+    )

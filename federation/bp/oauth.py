@@ -1,0 +1,205 @@
+"""The OAuth 2.1 / OpenID Connect endpoints: authorize, token, revoke, introspect,
+userinfo, logout, JWKS and the discovery documents."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from quart import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+
+from federation.services.sso import provider_state
+from shared.infrastructure.oidc.metadata import AUTHORIZE_PATH, provider_metadata
+from shared.infrastructure.oidc.provider import Authorization, Logout, json_body
+from shared.infrastructure.oidc.server import QuartOAuth2Request, RawResponse
+from shared.infrastructure.oidc.sessions import SsoSession
+from shared.infrastructure.runtime import request_session
+from shared.infrastructure.security import csrf_exempt
+
+bp = Blueprint("oauth", __name__)
+
+
+async def _oauth_request(*, extra_form: dict[str, str] | None = None) -> QuartOAuth2Request:
+    form = await request.form
+    lists = {key: form.getlist(key) for key in form}
+    if extra_form:
+        lists.update({key: [value] for key, value in extra_form.items()})
+    return QuartOAuth2Request(
+        request.method,
+        request.url,
+        request.headers,
+        {key: request.args.getlist(key) for key in request.args},
+        lists,
+    )
+
+
+def _response(raw: RawResponse) -> Response:
+    response = Response(json_body(raw) if raw.body != "" else "", status=raw.status)
+    for name, value in raw.headers:
+        response.headers[name] = value
+    return response
+
+
+async def _sso() -> SsoSession | None:
+    state = provider_state(current_app)
+    return await state.sso_sessions(current_app).get(request.cookies.get(state.cookie))
+
+
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/.well-known/openid-configuration")
+@bp.get("/.well-known/oauth-authorization-server")
+async def get_provider_metadata() -> Response:
+    """OpenID Connect Discovery 1.0 and RFC 8414: the same document."""
+    return _cors(jsonify(provider_metadata(provider_state(current_app).provider.issuer)))
+
+
+@bp.get("/oauth/jwks")
+async def get_jwks() -> Response:
+    """The public keys id_tokens and logout tokens are signed with."""
+    return _cors(jsonify(provider_state(current_app).provider.key.public_jwks()))
+
+
+async def _authorization_answer(
+    outcome: Authorization, oauth: QuartOAuth2Request
+) -> Response | str:
+    if outcome.response is not None:
+        return _response(outcome.response)
+    if outcome.error is not None:
+        abort(400, description=f"This sign-in request cannot be accepted: {outcome.error}")
+    if outcome.login:
+        query = urlencode({k: v for k, v in oauth.payload.data.items() if k != "prompt"})
+        return redirect(f"/signin?{urlencode({'next': f'{AUTHORIZE_PATH}?{query}'})}")
+    assert outcome.consent is not None
+    query = urlencode(oauth.payload.data)
+    return await render_template(
+        "federation/auth/consent.html",
+        client=outcome.consent,
+        scopes=outcome.scope.split(),
+        query=query,
+    )
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+@csrf_exempt  # relying parties may POST authorization requests (OIDC Core 3.1.2.1)
+async def authorize() -> Response | str:
+    """The authorization endpoint: a code for a signed-in member, else sign in first."""
+    oauth = await _oauth_request()
+    openid = provider_state(current_app).openid(current_app)
+    outcome = await openid.authorize(request_session(current_app), oauth, await _sso())
+    return await _authorization_answer(outcome, oauth)
+
+
+@bp.post("/oauth/authorize/decision")
+async def post_authorize_decision() -> Response | str:
+    """The member's answer on the consent page (CSRF-checked)."""
+    form = await request.form
+    query = form.get("query", "")
+    oauth = QuartOAuth2Request(
+        "GET", request.url_root.rstrip("/") + AUTHORIZE_PATH + "?" + query, request.headers,
+        {k: v for k, v in _parse(query).items()}, {},
+    )  # fmt: skip
+    openid = provider_state(current_app).openid(current_app)
+    allowed = form.get("decision") == "allow"
+    outcome = await openid.authorize(
+        request_session(current_app), oauth, await _sso(), consent=allowed
+    )
+    return await _authorization_answer(outcome, oauth)
+
+
+def _parse(query: str) -> dict[str, list[str]]:
+    from urllib.parse import parse_qs
+
+    return parse_qs(query, keep_blank_values=True)
+
+
+@bp.post("/oauth/token")
+@csrf_exempt
+async def post_token() -> Response:
+    """Codes (with PKCE) and refresh tokens (rotated) for access and id_tokens."""
+    openid = provider_state(current_app).openid(current_app)
+    return _response(await openid.token(request_session(current_app), await _oauth_request()))
+
+
+@bp.post("/oauth/revoke")
+@csrf_exempt
+async def post_revoke() -> Response:
+    """RFC 7009: revoke an access token, or a refresh token and its whole family."""
+    openid = provider_state(current_app).openid(current_app)
+    return _response(await openid.revoke(request_session(current_app), await _oauth_request()))
+
+
+@bp.post("/oauth/introspect")
+@csrf_exempt
+async def post_introspect() -> Response:
+    """RFC 7662: is this token active, and whose is it."""
+    openid = provider_state(current_app).openid(current_app)
+    return _response(await openid.introspect(request_session(current_app), await _oauth_request()))
+
+
+@bp.route("/oauth/userinfo", methods=["GET", "POST"])
+@csrf_exempt
+async def userinfo() -> Response:
+    """OpenID Connect UserInfo for a bearer access token (header or form body)."""
+    oauth = await _oauth_request()
+    body_token = oauth.form.get("access_token")
+    if body_token and "Authorization" not in request.headers:
+        headers = dict(request.headers)
+        headers["Authorization"] = f"Bearer {body_token}"
+        oauth.headers = headers
+    openid = provider_state(current_app).openid(current_app)
+    return _response(await openid.userinfo(request_session(current_app), oauth))
+
+
+async def _logout_answer(outcome: Logout) -> Response | str:
+    state = provider_state(current_app)
+    if outcome.error is not None:
+        abort(400, description=f"This sign-out request cannot be accepted: {outcome.error}")
+    if outcome.confirm is not None:
+        data = outcome.confirm.request.payload.data
+        return await render_template(
+            "federation/auth/logout_confirm.html",
+            client=outcome.confirm.client,
+            params={
+                k: data[k] for k in ("client_id", "post_logout_redirect_uri", "state") if k in data
+            },
+        )
+    if outcome.response is not None:
+        response = _response(outcome.response)
+    else:
+        response = Response(await render_template("federation/auth/signed_out.html"))
+    state.clear_sso_cookie(response)
+    return response
+
+
+@bp.route("/oauth/logout", methods=["GET", "POST"])
+@csrf_exempt  # an RP-initiated logout arrives as a redirect; confirmation posts below
+async def end_session() -> Response | str:
+    """RP-initiated logout: end the SSO session and sign the member out of every app."""
+    openid = provider_state(current_app).openid(current_app)
+    outcome = await openid.end_session(
+        request_session(current_app), await _oauth_request(), await _sso()
+    )
+    return await _logout_answer(outcome)
+
+
+@bp.post("/oauth/logout/confirm")
+async def post_end_session_confirm() -> Response | str:
+    """The member confirmed signing out (a logout request without id_token_hint)."""
+    openid = provider_state(current_app).openid(current_app)
+    oauth = await _oauth_request()
+    outcome = await openid.end_session(
+        request_session(current_app), oauth, await _sso(), confirmed=True
+    )
+    return await _logout_answer(outcome)

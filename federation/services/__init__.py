@@ -1,0 +1,1 @@
+"""Wiring specific to the federation app; domain logic lives in `shared.services`."""

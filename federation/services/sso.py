@@ -1,0 +1,97 @@
+"""federation as the OpenID provider: what its routes need, wired once at start-up.
+
+`install_provider(app, settings)` loads the signing key (a clean exit when
+it is missing or bad), registers the six apps as first-party clients when
+the app starts serving, and keeps the mailer and the HTTP client for
+back-channel logout.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from quart import Quart, Response
+
+from shared.infrastructure.config import ConfigError, Settings
+from shared.infrastructure.mail import Mailer, make_mailer
+from shared.infrastructure.oauth import SsoState, sso_state
+from shared.infrastructure.oidc.clients import first_party_clients
+from shared.infrastructure.oidc.keys import load_signing_key
+from shared.infrastructure.oidc.provider import OpenIDProvider
+from shared.infrastructure.oidc.server import Provider
+from shared.infrastructure.oidc.sessions import SsoSession, SsoSessions
+from shared.infrastructure.oidc.store import register_first_party_clients
+from shared.infrastructure.rate_limit import RateLimiter
+from shared.infrastructure.runtime import runtime
+from shared.services.registry import services
+
+log = logging.getLogger(__name__)
+OP_KEY = "rose_ash_op"
+# Federation's own pages that must never trigger a silent sign-in check.
+ACCOUNT_PREFIXES = ("/signin", "/signup", "/password/", "/email/")
+
+
+class ProviderState:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.provider = Provider(settings, load_signing_key(settings))
+        self.mailer: Mailer = make_mailer(settings.mail)
+        self.http: httpx.AsyncClient | None = None
+        https = settings.app("federation").base_url.startswith("https://")
+        self.cookie = ("__Host-" if https else "") + "ra_sso"
+        self.secure_cookie = not settings.is_dev
+        self.lifetime = settings.sessions.lifetime_days * 86400
+
+    def sso_sessions(self, app: Quart) -> SsoSessions:
+        return SsoSessions(runtime(app).redis, self.lifetime)
+
+    def openid(self, app: Quart) -> OpenIDProvider:
+        if self.http is None:
+            raise RuntimeError("the provider is not open: serve the app through its lifespan")
+        return OpenIDProvider(self.provider, self.sso_sessions(app), services.identity, self.http)
+
+    def limiter(self, app: Quart) -> RateLimiter:
+        return RateLimiter(runtime(app).redis)
+
+    def set_sso_cookie(self, response: Response, session: SsoSession) -> None:
+        response.set_cookie(
+            self.cookie,
+            session.cookie_value,
+            max_age=self.lifetime,
+            httponly=True,
+            samesite="Lax",
+            secure=self.secure_cookie,
+            path="/",
+        )
+
+    def clear_sso_cookie(self, response: Response) -> None:
+        response.delete_cookie(self.cookie, path="/", secure=self.secure_cookie, httponly=True)
+
+
+def provider_state(app: Quart) -> ProviderState:
+    return app.extensions[OP_KEY]
+
+
+def install_provider(app: Quart, settings: Settings) -> None:
+    try:
+        state = ProviderState(settings)
+    except ConfigError as exc:
+        raise SystemExit(f"rose-ash federation: configuration error: {exc}") from None
+    app.extensions[OP_KEY] = state
+    sso: SsoState = sso_state(app)
+    sso.quiet_prefixes = (*sso.quiet_prefixes, *ACCOUNT_PREFIXES)
+
+    @app.before_serving
+    async def open_provider() -> None:
+        state.http = httpx.AsyncClient(timeout=5.0, trust_env=False)
+        async with runtime(app).db.session() as session:
+            changed = await register_first_party_clients(session, first_party_clients(settings))
+        if changed:
+            log.info("registered %d first-party OAuth clients", changed)
+
+    @app.after_serving
+    async def close_provider() -> None:
+        if state.http is not None:
+            await state.http.aclose()
+            state.http = None

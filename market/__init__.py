@@ -1,0 +1,1 @@
+"""The market app: stalls, products, categories and market pages."""

@@ -1,0 +1,1 @@
+"""Blueprints of the market app, one module per resource."""

@@ -1,0 +1,1 @@
+"""HTML fragments the market app serves to the others at /internal/fragments/<type>."""

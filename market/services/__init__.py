@@ -1,0 +1,1 @@
+"""Wiring specific to the market app; domain logic lives in `shared.services`."""

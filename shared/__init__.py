@@ -1,0 +1,1 @@
+"""Everything the six Rose Ash apps have in common."""

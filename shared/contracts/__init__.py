@@ -1,0 +1,1 @@
+"""What the domains promise each other: protocols, DTOs and fragment types."""

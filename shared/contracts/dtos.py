@@ -1,0 +1,251 @@
+"""Frozen data passed across service contracts. ORM objects never leave a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in minor units (pence, cents) of an ISO 4217 currency."""
+
+    amount_minor: int
+    currency: str
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(self.amount_minor + other.amount_minor, self.currency)
+
+    def times(self, quantity: int) -> Money:
+        return Money(self.amount_minor * quantity, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    username: str
+    display_name: str
+    email: str
+    is_admin: bool
+    email_verified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PostSummary:
+    """A published post as lists show it."""
+
+    id: int
+    slug: str
+    title: str
+    excerpt: str
+    feature_image: str | None
+    author_name: str | None
+    published_at: datetime
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    """A published post or page as its own page shows it; `html` is sanitized."""
+
+    id: int
+    type: str
+    slug: str
+    title: str
+    html: str
+    excerpt: str
+    feature_image: str | None
+    author_name: str | None
+    published_at: datetime
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NavigationItemRecord:
+    """One link of a site menu, in menu order (`position`)."""
+
+    id: int
+    menu: str
+    label: str
+    url: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewNavigationItem:
+    """What the navigation admin submits for a new or edited menu link."""
+
+    label: str
+    url: str
+    menu: str = "primary"
+
+
+@dataclass(frozen=True, slots=True)
+class StallSummary:
+    id: int
+    slug: str
+    name: str
+    description: str
+    product_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSummary:
+    """A listed product as the market's grids show it."""
+
+    id: int
+    slug: str
+    title: str
+    price: Money
+    stall_slug: str
+    stall_name: str
+    image_url: str | None
+    image_alt: str
+    in_stock: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CartLineView:
+    id: int
+    title: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+
+@dataclass(frozen=True, slots=True)
+class CartSummary:
+    """The viewer's cart; `subtotals` has one entry per currency in it."""
+
+    item_count: int
+    lines: tuple[CartLineView, ...]
+    subtotals: tuple[Money, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+@dataclass(frozen=True, slots=True)
+class CartItem:
+    """Something on sale that can go in a cart, priced now; `left` None means unlimited."""
+
+    title: str
+    unit_price: Money
+    left: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewCartLine:
+    """Something to put in a cart: exactly one of a product or a ticket type."""
+
+    quantity: int
+    product_id: int | None = None
+    ticket_type_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    """One upcoming occurrence of an event (recurring events show their next one)."""
+
+    id: int
+    slug: str
+    title: str
+    calendar_slug: str
+    calendar_name: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    location: str
+    is_recurring: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSummary:
+    """A post in a timeline; `content_html` is already sanitized."""
+
+    ap_id: str
+    author_name: str
+    author_handle: str
+    author_icon: str | None
+    content_html: str
+    url: str | None
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewsletterSummary:
+    id: int
+    slug: str
+    name: str
+    description: str
+    subscriber_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    """What sign-up asks for. The password is plain text here and never stored."""
+
+    email: str
+    username: str
+    display_name: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailedToken:
+    """A single-use token made for a member, to be put in a link and mailed to `email`."""
+
+    user_id: int
+    email: str
+    display_name: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedObject:
+    """Something an app publishes to the fediverse, in domain terms.
+
+    `key` names it for good under the app's `/objects/` (e.g. "posts/<uuid>");
+    `path` is its human page on the app ("/welcome-to-rose-ash/"); `summary`
+    is plain text (Mastodon shows only name, summary and link for Articles
+    and Events). `starts_at`, `ends_at` and `location` are for Events.
+    """
+
+    app: str
+    key: str
+    type: str
+    content_html: str
+    path: str
+    published_at: datetime
+    name: str | None = None
+    summary: str | None = None
+    updated_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    image_url: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """An activity in our outbox: its id, type, the object it is about, its state."""
+
+    id: int
+    ap_id: str
+    type: str
+    object_ap_id: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowRecord:
+    """One follow relation as a member or an app sees it."""
+
+    follower: str
+    following: str
+    status: str
+    follow_activity_id: str | None

@@ -1,0 +1,274 @@
+"""One Protocol per domain: what the other apps may ask of it.
+
+Every method takes the caller's AsyncSession first, so work across domains
+shares one transaction; the caller (a route, a worker) commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.dtos import (
+    ActivityRecord,
+    CartItem,
+    CartSummary,
+    EventSummary,
+    FederatedObject,
+    FollowRecord,
+    MailedToken,
+    NavigationItemRecord,
+    NewCartLine,
+    NewMember,
+    NewNavigationItem,
+    NewsletterSummary,
+    NoteSummary,
+    PostRecord,
+    PostSummary,
+    ProductSummary,
+    StallSummary,
+    UserRecord,
+)
+
+
+class IdentityService(Protocol):
+    async def get_user(self, session: AsyncSession, user_id: int) -> UserRecord | None:
+        """The member with this id, or None when there is none."""
+        ...
+
+    async def get_user_by_username(self, session: AsyncSession, username: str) -> UserRecord | None:
+        """The member with this username (case-insensitive), or None."""
+        ...
+
+    async def get_user_by_email(self, session: AsyncSession, email: str) -> UserRecord | None:
+        """The member with this email address (case-insensitive), or None."""
+        ...
+
+    async def create_member(self, session: AsyncSession, member: NewMember) -> UserRecord:
+        """A new member with an argon2 hash of the password, email not yet verified.
+
+        Raises AccountError naming the field when the email or username is taken
+        or malformed, or the password too short.
+        """
+        ...
+
+    async def authenticate(
+        self, session: AsyncSession, login: str, password: str
+    ) -> UserRecord | None:
+        """The member whose email or username is `login` and whose password matches,
+        or None; takes as long when no such member exists."""
+        ...
+
+    async def create_mailed_token(
+        self, session: AsyncSession, user_id: int, purpose: str, *, valid_for: timedelta
+    ) -> MailedToken:
+        """A fresh single-use token ("password_reset" or "email_verification") for the
+        member's current address; earlier unused tokens of that purpose stop working."""
+        ...
+
+    async def reset_password(
+        self, session: AsyncSession, token: str, password: str
+    ) -> UserRecord | None:
+        """Set a new password with a password-reset token and use the token up.
+
+        None when the token is unknown, used or expired; raises AccountError
+        when the password is too short.
+        """
+        ...
+
+    async def verify_email(self, session: AsyncSession, token: str) -> UserRecord | None:
+        """Mark the member's address verified with a verification token (used up), or
+        None when the token is unknown, used, expired or for an older address."""
+        ...
+
+
+class BlogService(Protocol):
+    async def list_published_posts(
+        self, session: AsyncSession, *, limit: int = 20, offset: int = 0
+    ) -> list[PostSummary]:
+        """Published public posts (not pages), newest first; empty when there are none."""
+        ...
+
+    async def publish_post(self, session: AsyncSession, post_id: int) -> PostSummary | None:
+        """Publish the post now (keeping an earlier published_at) and, when it is a public
+        post, federate it from the blog's actor in the same transaction: Create the first
+        time, Update after. None when there is no such post."""
+        ...
+
+    async def update_post(
+        self,
+        session: AsyncSession,
+        post_id: int,
+        *,
+        title: str | None = None,
+        html: str | None = None,
+        excerpt: str | None = None,
+    ) -> PostSummary | None:
+        """Change a post; a federated one sends an Update in the same transaction. The post
+        as published (None when there is no such post, or it is not published)."""
+        ...
+
+    async def delete_post(self, session: AsyncSession, post_id: int) -> bool:
+        """Delete the post; a federated one sends a Delete (a Tombstone stays at its id).
+        False when there is no such post."""
+        ...
+
+    async def get_published_post(self, session: AsyncSession, slug: str) -> PostRecord | None:
+        """The published public post or page with this slug (posts win a tie), its html
+        sanitized; None when there is none."""
+        ...
+
+    async def list_navigation_items(
+        self, session: AsyncSession, menu: str = "primary"
+    ) -> list[NavigationItemRecord]:
+        """The links of `menu`, in order; empty when it has none."""
+        ...
+
+    async def get_navigation_item(
+        self, session: AsyncSession, item_id: int
+    ) -> NavigationItemRecord | None:
+        """The menu link with this id, or None."""
+        ...
+
+    async def create_navigation_item(
+        self, session: AsyncSession, item: NewNavigationItem
+    ) -> NavigationItemRecord:
+        """A new link at the end of its menu. Raises NavigationError naming the field
+        when the label or URL is unusable. Marks the nav fragment changed."""
+        ...
+
+    async def update_navigation_item(
+        self, session: AsyncSession, item_id: int, item: NewNavigationItem
+    ) -> NavigationItemRecord | None:
+        """The link with its new label and URL (moved to the end of another menu if its
+        menu changed); None when there is no such link. Raises NavigationError like
+        `create_navigation_item`. Marks the nav fragment changed."""
+        ...
+
+    async def delete_navigation_item(self, session: AsyncSession, item_id: int) -> bool:
+        """Whether a link was deleted (the rest of its menu closes the gap). Marks the
+        nav fragment changed."""
+        ...
+
+    async def move_navigation_item(self, session: AsyncSession, item_id: int, offset: int) -> bool:
+        """Move a link `offset` places (-1 up, +1 down) within its menu; False when there
+        is no such link or it is already at that end. Marks the nav fragment changed."""
+        ...
+
+
+class MarketService(Protocol):
+    async def list_listed_products(
+        self, session: AsyncSession, *, limit: int = 24
+    ) -> list[ProductSummary]:
+        """Products on sale (status listed), newest first."""
+        ...
+
+    async def list_product(self, session: AsyncSession, product_id: int) -> ProductSummary | None:
+        """Put the product on sale (status listed) and announce it from the market's actor
+        (a Note with its price and link) in the same transaction, once. None when there is
+        no such product."""
+        ...
+
+    async def list_stalls(self, session: AsyncSession) -> list[StallSummary]:
+        """Every stall with its count of listed products, by name."""
+        ...
+
+
+class CartService(Protocol):
+    async def get_cart_summary(
+        self, session: AsyncSession, *, user_id: int | None, anon_token: str | None
+    ) -> CartSummary:
+        """The member's cart (or the anonymous one for the token); an empty summary
+        when there is no cart."""
+        ...
+
+    async def add_to_cart(
+        self,
+        session: AsyncSession,
+        *,
+        user_id: int | None,
+        anon_token: str | None,
+        line: NewCartLine,
+    ) -> CartSummary:
+        """Put `line` in the member's cart (or the anonymous cart of the token), creating
+        the cart if needed; a second add of the same item raises its quantity. The cart
+        as it is now. Raises CartItemUnavailable when the item is unknown, not on sale
+        or has too few left; ValueError without an owner or with a bad quantity. Marks
+        the owner's mini-cart fragment changed."""
+        ...
+
+    async def get_cart_item(self, session: AsyncSession, line: NewCartLine) -> CartItem:
+        """The product or ticket type `line` names, with its title and price now. Raises
+        CartItemUnavailable when it is unknown or not on sale."""
+        ...
+
+
+class EventsService(Protocol):
+    async def list_upcoming_events(
+        self,
+        session: AsyncSession,
+        *,
+        now: datetime,
+        limit: int = 20,
+        container_type: str | None = None,
+        container_id: int | None = None,
+    ) -> list[EventSummary]:
+        """The next occurrence of each published event that has one at or after `now`,
+        soonest first; only events of calendars attached to that container (a blog
+        post, a stall, a market page) when one is given."""
+        ...
+
+    async def announce_event(self, session: AsyncSession, event_id: int) -> bool:
+        """Federate a published event from the events actor in the caller's transaction:
+        an Event with name, summary, start, end, place and url; Create the first time,
+        Update after. False when there is no such event or it is not published."""
+        ...
+
+    async def publish_event(self, session: AsyncSession, event_id: int) -> bool:
+        """Publish a draft (or cancelled) event; False when there is no such event.
+        Marks the upcoming-events fragments changed."""
+        ...
+
+
+class ActivityPubService(Protocol):
+    async def list_local_timeline(
+        self, session: AsyncSession, *, limit: int = 20
+    ) -> list[NoteSummary]:
+        """Public notes by our members, newest first, content sanitized."""
+        ...
+
+    async def publish(
+        self, session: AsyncSession, item: FederatedObject, verb: str
+    ) -> ActivityRecord:
+        """Put `verb` ("Create", "Update" or "Delete") of `item` by its app's actor in the
+        outbox, in the caller's transaction; the EventProcessor delivers it to the
+        actor's followers after the commit. The object becomes dereferenceable at its id
+        (a Tombstone after Delete). ValueError for another verb."""
+        ...
+
+    async def is_published(self, session: AsyncSession, app: str, key: str) -> bool:
+        """Whether the app's object `key` was federated and not deleted since."""
+        ...
+
+    async def follow(self, session: AsyncSession, *, username: str, target: str) -> FollowRecord:
+        """The member follows the remote actor `target` (its id): a pending follow and a
+        Follow in the outbox; the follow turns accepted when the Accept arrives. Fetches
+        the remote actor (signed GET). Raises FederationError when the member does not
+        exist or the actor cannot be fetched."""
+        ...
+
+    async def list_following(self, session: AsyncSession, username: str) -> list[FollowRecord]:
+        """Whom the member follows or asked to follow, oldest first; empty for no member."""
+        ...
+
+    async def list_followers(self, session: AsyncSession, app: str) -> list[FollowRecord]:
+        """Who follows the app's actor, oldest first."""
+        ...
+
+
+class AccountService(Protocol):
+    async def list_newsletters(self, session: AsyncSession) -> list[NewsletterSummary]:
+        """Active newsletters with their confirmed subscriber counts, in display order."""
+        ...

@@ -1,0 +1,374 @@
+"""Demo data for `make dev`: members, posts, stalls and products, calendars and events.
+
+    python -m shared.dev.seed
+
+Loads only into an empty database (no members yet), so a second run of
+`make dev` keeps whatever was changed in the meantime. Every demo member's
+password is DEMO_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.infrastructure.config import ConfigError, load_settings
+from shared.infrastructure.db import make_engine, make_sessionmaker
+from shared.models.account import Newsletter, NewsletterSubscription
+from shared.models.activitypub import Actor, ApObject
+from shared.models.blog import Author, NavigationItem, Post, Tag
+from shared.models.events import Calendar, Event, TicketType
+from shared.models.identity import User
+from shared.models.market import Category, Product, Stall
+
+DEMO_PASSWORD = "rose-ash-demo"
+
+MEMBERS = [
+    ("ada", "Ada Okafor", "ada@rose-ash.test", True),
+    ("ben", "Ben Hartley", "ben@rose-ash.test", False),
+    ("cleo", "Cleo Marsh", "cleo@rose-ash.test", False),
+]
+
+POSTS = [
+    (
+        "welcome-to-rose-ash",
+        "Welcome to Rose Ash",
+        "Why a cooperative of makers, writers and neighbours is building its own corner "
+        "of the web, and what you can do here.",
+        ["Cooperative"],
+    ),
+    (
+        "the-winter-market-returns",
+        "The winter market returns",
+        "Twelve stalls, hot cider and a lantern walk: everything you need to know about "
+        "this year's winter market.",
+        ["Market", "Events"],
+    ),
+    (
+        "notes-from-the-allotment",
+        "Notes from the allotment",
+        "Frost on the leeks, garlic in the ground and a shed that finally keeps the rain out.",
+        ["Growing"],
+    ),
+    (
+        "how-we-share-the-surplus",
+        "How we share the surplus",
+        "Where the money from the cooperative's stalls goes, in plain numbers.",
+        ["Cooperative"],
+    ),
+    (
+        "a-beginners-guide-to-sourdough",
+        "A beginner's guide to sourdough",
+        "Flour, water, salt and patience. Our baker walks through her weekly loaf.",
+        ["Food", "Workshops"],
+    ),
+]
+
+STALLS: list[tuple[str, str, str, str, list[tuple[str, str, int, int | None]]]] = [
+    (
+        "hartley-ceramics",
+        "Hartley Ceramics",
+        "Stoneware for everyday use, thrown in Ben's garden studio.",
+        "ben",
+        [
+            ("breakfast-bowl", "Breakfast bowl", 2400, 12),
+            ("stoneware-mug", "Stoneware mug", 1800, 30),
+            ("serving-platter", "Serving platter", 5500, 0),
+        ],
+    ),
+    (
+        "marsh-honey",
+        "Marsh Honey",
+        "Raw honey and beeswax from hives on the marsh edge.",
+        "cleo",
+        [
+            ("wildflower-honey-340g", "Wildflower honey, 340 g", 850, 40),
+            ("beeswax-candle-pair", "Beeswax candle pair", 1200, None),
+        ],
+    ),
+    (
+        "okafor-bakery",
+        "Okafor Bakery",
+        "Naturally leavened bread, baked on Saturday mornings.",
+        "ada",
+        [
+            ("country-sourdough", "Country sourdough", 450, 20),
+            ("seeded-rye", "Seeded rye", 500, 15),
+            ("cinnamon-buns-four", "Cinnamon buns (four)", 800, 10),
+        ],
+    ),
+]
+
+NOTES = [
+    ("ada", "<p>The first loaves of the winter market are proving. See you on Saturday!</p>"),
+    ("ben", "<p>New glaze test: a deep ash grey with rose speckles. Thoughts?</p>"),
+    ("cleo", "<p>Bees are clustered for the winter. The last jars of autumn honey are up.</p>"),
+]
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def _at(days: int, hour: int, minute: int = 0) -> datetime:
+    base = datetime.now(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return base + timedelta(days=days)
+
+
+async def _seed_members(session: AsyncSession, federation_url: str) -> dict[str, User]:
+    hasher = PasswordHasher()
+    password_hash = hasher.hash(DEMO_PASSWORD)
+    users = {}
+    for username, name, email, is_admin in MEMBERS:
+        user = User(
+            username=username,
+            display_name=name,
+            email=email,
+            password_hash=password_hash,
+            email_verified_at=datetime.now(UTC),
+            is_admin=is_admin,
+        )
+        session.add(user)
+        users[username] = user
+    await session.flush()
+    domain = _host(federation_url)
+    for username, user in users.items():
+        actor_id = f"{federation_url}/users/{username}"
+        session.add(
+            Actor(
+                ap_id=actor_id,
+                kind="member",
+                type="Person",
+                user_id=user.id,
+                preferred_username=username,
+                domain=domain,
+                display_name=user.display_name,
+                url=f"{federation_url}/@{username}",
+                inbox_url=f"{actor_id}/inbox",
+                outbox_url=f"{actor_id}/outbox",
+                followers_url=f"{actor_id}/followers",
+                following_url=f"{actor_id}/following",
+                shared_inbox_url=f"{federation_url}/inbox",
+            )
+        )
+    return users
+
+
+async def _seed_blog(session: AsyncSession, users: dict[str, User]) -> None:
+    authors = {
+        username: Author(slug=username, name=user.display_name, user_id=user.id)
+        for username, user in users.items()
+    }
+    session.add_all(authors.values())
+    tags: dict[str, Tag] = {}
+    writers = ["ada", "cleo", "ben", "ada", "cleo"]
+    for index, (slug, title, excerpt, tag_names) in enumerate(POSTS):
+        for name in tag_names:
+            tags.setdefault(name, Tag(slug=name.lower(), name=name))
+        paragraphs = "".join(f"<p>{excerpt}</p>" for _ in range(3))
+        session.add(
+            Post(
+                slug=slug,
+                title=title,
+                excerpt=excerpt,
+                html=f"<p><strong>{title}.</strong></p>{paragraphs}",
+                status="published",
+                published_at=_at(-3 * index - 1, 9),
+                author=authors[writers[index]],
+                tags=[tags[name] for name in tag_names],
+            )
+        )
+    session.add(
+        Post(slug="draft-spring-plans", title="Spring plans (draft)", author=authors["ada"])
+    )
+    session.add(
+        Post(
+            type="page",
+            slug="about",
+            title="About the cooperative",
+            html="<p>Rose Ash is owned by its members.</p>",
+            status="published",
+            published_at=_at(-30, 9),
+        )
+    )
+    for position, (label, url) in enumerate(
+        [("Home", "/"), ("About", "/about/"), ("Cooperative", "/tag/cooperative/")]
+    ):
+        session.add(NavigationItem(menu="primary", label=label, url=url, position=position))
+
+
+async def _seed_market(session: AsyncSession, users: dict[str, User]) -> None:
+    crafts = Category(slug="crafts", name="Crafts")
+    food = Category(slug="food", name="Food")
+    session.add_all([crafts, food])
+    for offset, (slug, name, description, owner, products) in enumerate(STALLS):
+        stall = Stall(slug=slug, name=name, description=description, owner_id=users[owner].id)
+        session.add(stall)
+        for index, (product_slug, title, price, stock) in enumerate(products):
+            session.add(
+                Product(
+                    stall=stall,
+                    category=crafts if slug == "hartley-ceramics" else food,
+                    slug=product_slug,
+                    title=title,
+                    description=f"{title} from {name}.",
+                    price_minor=price,
+                    currency="GBP",
+                    stock=stock,
+                    status="listed",
+                    created_at=_at(-offset * 4 - index, 12),
+                )
+            )
+
+
+async def _seed_events(session: AsyncSession, users: dict[str, User]) -> None:
+    community = Calendar(
+        slug="community",
+        name="Community calendar",
+        description="Markets, workshops and gatherings.",
+        owner_id=users["ada"].id,
+    )
+    session.add(community)
+    winter_market = Event(
+        calendar=community,
+        slug="winter-market",
+        title="Winter market and lantern walk",
+        description="Twelve stalls, hot cider and a lantern walk at dusk.",
+        starts_at=_at(6, 11),
+        ends_at=_at(6, 17),
+        location="Ash Lane Community Hall",
+        capacity=400,
+        status="published",
+    )
+    sourdough = Event(
+        calendar=community,
+        slug="sourdough-workshop",
+        title="Sourdough workshop",
+        description="Bake your first loaf with Ada. Starter and flour provided.",
+        starts_at=_at(10, 10),
+        ends_at=_at(10, 13),
+        location="Okafor Bakery",
+        capacity=12,
+        status="published",
+    )
+    repair_cafe = Event(
+        calendar=community,
+        slug="repair-cafe",
+        title="Repair café",
+        description="Bring something broken; leave with it fixed, or knowing why not.",
+        starts_at=_at(3, 14),
+        ends_at=_at(3, 16),
+        rrule="FREQ=WEEKLY;INTERVAL=2",
+        location="The Old Library",
+        status="published",
+    )
+    session.add_all([winter_market, sourdough, repair_cafe])
+    session.add(
+        Event(
+            calendar=community,
+            slug="autumn-harvest-supper",
+            title="Autumn harvest supper",
+            starts_at=_at(-20, 18),
+            ends_at=_at(-20, 22),
+            location="Ash Lane Community Hall",
+            status="published",
+        )
+    )
+    session.add_all(
+        [
+            TicketType(event=winter_market, name="Lantern walk", price_minor=500, quantity=150),
+            TicketType(event=sourdough, name="Workshop place", price_minor=3500, quantity=12),
+        ]
+    )
+
+
+async def _seed_account_and_social(
+    session: AsyncSession, users: dict[str, User], federation_url: str
+) -> None:
+    weekly = Newsletter(
+        slug="weekly",
+        name="The Weekly Ash",
+        description="Every Friday: new posts, new stalls and what's on.",
+        sender_name="Rose Ash",
+        position=0,
+    )
+    market_news = Newsletter(
+        slug="market-news",
+        name="Market news",
+        description="New stalls and seasonal products, once a month.",
+        sender_name="Rose Ash Market",
+        position=1,
+    )
+    session.add_all([weekly, market_news])
+    for index, user in enumerate(users.values()):
+        session.add(
+            NewsletterSubscription(
+                newsletter=weekly,
+                user_id=user.id,
+                email=user.email,
+                status="confirmed",
+                confirmed_at=datetime.now(UTC),
+                unsubscribe_token=f"demo-unsubscribe-{index}",
+            )
+        )
+    await session.flush()
+    actors = {
+        actor.preferred_username: actor
+        for actor in await session.scalars(select(Actor).where(Actor.kind == "member"))
+    }
+    for index, (username, html) in enumerate(NOTES):
+        session.add(
+            ApObject(
+                ap_id=f"{federation_url}/users/{username}/notes/demo-{index + 1}",
+                type="Note",
+                actor_id=actors[username].id,
+                is_local=True,
+                content_html=html,
+                url=f"{federation_url}/@{username}/demo-{index + 1}",
+                published_at=_at(0, 8) - timedelta(hours=index * 5),
+            )
+        )
+
+
+async def seed(session: AsyncSession, federation_url: str) -> bool:
+    """Load the demo data into an empty database; False when it already holds members."""
+    if await session.scalar(select(func.count(User.id))):
+        return False
+    users = await _seed_members(session, federation_url)
+    await _seed_blog(session, users)
+    await _seed_market(session, users)
+    await _seed_events(session, users)
+    await _seed_account_and_social(session, users, federation_url)
+    return True
+
+
+async def _main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"seed: configuration error: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            loaded = await seed(session, settings.apps["federation"].base_url)
+    finally:
+        await engine.dispose()
+    if loaded:
+        names = ", ".join(username for username, *_ in MEMBERS)
+        print(f"seed: loaded demo data; members {names} sign in with {DEMO_PASSWORD!r}")
+    else:
+        print("seed: the database already has members; demo data left as it is")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("ROSE_ASH_ENV", "dev")
+    raise SystemExit(asyncio.run(_main()))

@@ -1,0 +1,326 @@
+"""What each inbound activity does. Every handler is idempotent: redelivery changes nothing.
+
+Handlers run after the signature was verified and the signer found to be the
+activity's actor; they still check that objects come from the sender's
+origin before touching them. Remote HTML is sanitized before it is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.infrastructure.activitypub.actors import INSTANCE, PUBLIC, local_actor_by_id
+from shared.infrastructure.activitypub.outbox import enqueue_activity
+from shared.infrastructure.activitypub.remote import RemoteActorError, RemoteActors, first_id
+from shared.infrastructure.config import Settings
+from shared.infrastructure.html import sanitize_html
+from shared.models.activitypub import Actor, ApObject, Follow, Notification, TimelineEntry
+
+log = logging.getLogger(__name__)
+OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Image", "Video"})
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    settings: Settings
+    remote: RemoteActors | None  # None when the caller cannot fetch (then nothing is fetched)
+    sender: Actor
+    activity: dict[str, Any]
+
+
+Handler = Callable[[Context], Awaitable[None]]
+
+
+def same_origin(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and urlsplit(a).netloc == urlsplit(b).netloc  # type: ignore[arg-type]
+
+
+def _embedded(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+async def handle_follow(ctx: Context) -> None:
+    target = await local_actor_by_id(ctx.session, first_id(ctx.activity.get("object")) or "")
+    if target is None or target.app_name == INSTANCE:
+        return
+    follow_id = str(ctx.activity["id"])
+    statement = insert(Follow).values(
+        follower_id=ctx.sender.id,
+        following_id=target.id,
+        status="accepted",
+        follow_activity_id=follow_id,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Follow.follower_id, Follow.following_id],
+        set_={"status": "accepted", "follow_activity_id": follow_id},
+    )
+    await ctx.session.execute(statement)
+    # The Accept embeds the Follow exactly as it came, id included: Mastodon and
+    # bovine match on it, and reject a rebuilt one.
+    original = {k: v for k, v in ctx.activity.items() if k not in ("@context", "signature")}
+    await enqueue_activity(
+        ctx.session,
+        target,
+        {"type": "Accept", "object": original, "to": [ctx.sender.ap_id]},
+    )
+    if target.user_id is not None:
+        await _notify(ctx.session, target.user_id, "follow", ctx.sender.id, None)
+
+
+async def _find_follow(session: AsyncSession, follow: Any, follower: Actor | None) -> Follow | None:
+    follow_id = first_id(follow)
+    clauses = [Follow.follow_activity_id == follow_id] if follow_id else []
+    embedded = _embedded(follow)
+    if embedded and follower is None:
+        local = await local_actor_by_id(session, first_id(embedded.get("actor")) or "")
+        target_id = first_id(embedded.get("object"))
+        if local is not None and target_id:
+            remote = await session.scalar(select(Actor.id).where(Actor.ap_id == target_id))
+            clauses.append((Follow.follower_id == local.id) & (Follow.following_id == remote))
+    if embedded and follower is not None:
+        target = await local_actor_by_id(session, first_id(embedded.get("object")) or "")
+        if target is not None:
+            clauses.append((Follow.follower_id == follower.id) & (Follow.following_id == target.id))
+    if not clauses:
+        return None
+    return await session.scalar(select(Follow).where(or_(*clauses)))
+
+
+async def handle_undo(ctx: Context) -> None:
+    undone = ctx.activity.get("object")
+    kind = _embedded(undone) and undone.get("type")  # type: ignore[union-attr]
+    if kind in (None, "Follow"):
+        follow = await _find_follow(ctx.session, undone, ctx.sender)
+        if follow is not None and follow.follower_id == ctx.sender.id:
+            await ctx.session.delete(follow)
+            return
+    if kind == "Announce":
+        target = first_id(undone.get("object"))  # type: ignore[union-attr]
+        stored = await ctx.session.scalar(select(ApObject.id).where(ApObject.ap_id == target))
+        await ctx.session.execute(
+            delete(TimelineEntry).where(
+                TimelineEntry.object_id == stored, TimelineEntry.boosted_by_id == ctx.sender.id
+            )
+        )
+
+
+async def _answer_follow(ctx: Context, status: str) -> None:
+    follow = await _find_follow(ctx.session, ctx.activity.get("object"), None)
+    # Only the followed actor may accept or reject.
+    if follow is not None and follow.following_id == ctx.sender.id:
+        follow.status = status
+
+
+async def handle_accept(ctx: Context) -> None:
+    await _answer_follow(ctx, "accepted")
+
+
+async def handle_reject(ctx: Context) -> None:
+    await _answer_follow(ctx, "rejected")
+
+
+def _visibility(document: dict[str, Any], sender: Actor) -> str:
+    to = document.get("to") or []
+    cc = document.get("cc") or []
+    to, cc = (to if isinstance(to, list) else [to]), (cc if isinstance(cc, list) else [cc])
+    if PUBLIC in to or "as:Public" in to:
+        return "public"
+    if PUBLIC in cc or "as:Public" in cc:
+        return "unlisted"
+    return "followers" if sender.followers_url in to else "direct"
+
+
+async def _store_object(ctx: Context, document: dict[str, Any]) -> ApObject | None:
+    object_id = first_id(document)
+    if not object_id or not same_origin(object_id, ctx.sender.ap_id):
+        log.info("ignoring %s from %s: another origin", object_id, ctx.sender.ap_id)
+        return None
+    stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == object_id))
+    if stored is not None and stored.deleted_at is not None:
+        return None  # deleted before (or after) it arrived: stays deleted
+    if stored is None:
+        stored = ApObject(ap_id=object_id, actor_id=ctx.sender.id, is_local=False)
+        ctx.session.add(stored)
+    elif stored.actor_id != ctx.sender.id:
+        return None
+    stored.type = str(document.get("type"))[:30]
+    stored.content_html = sanitize_html(str(document.get("content") or ""))
+    summary = document.get("summary")
+    stored.summary = sanitize_html(summary) if isinstance(summary, str) else None
+    stored.url = (first_id(document.get("url")) or "")[:2048] or None
+    stored.in_reply_to = first_id(document.get("inReplyTo"))
+    stored.visibility = _visibility(document, ctx.sender)
+    stored.payload = {k: v for k, v in document.items() if k not in ("content", "contentMap")}
+    if document.get("published"):
+        stored.published_at = _parse_time(document["published"]) or datetime.now(UTC)
+    if document.get("updated"):
+        stored.updated_at = _parse_time(document["updated"])
+    await ctx.session.flush()
+    return stored
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+async def _follower_users(session: AsyncSession, actor: Actor) -> list[int]:
+    rows = await session.scalars(
+        select(Actor.user_id)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(
+            Follow.following_id == actor.id,
+            Follow.status == "accepted",
+            Actor.user_id.is_not(None),
+        )
+    )
+    return [user_id for user_id in rows if user_id is not None]
+
+
+async def _timeline(session: AsyncSession, users: list[int], obj: ApObject, by: int | None) -> None:
+    if users:
+        rows = [{"user_id": u, "object_id": obj.id, "boosted_by_id": by} for u in users]
+        await session.execute(insert(TimelineEntry).values(rows).on_conflict_do_nothing())
+
+
+async def _notify(
+    session: AsyncSession, user_id: int, kind: str, actor_id: int, object_id: int | None
+) -> None:
+    session.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id, object_id=object_id))
+    await session.flush()
+
+
+async def _local_author(session: AsyncSession, object_ap_id: str | None) -> ApObject | None:
+    if not object_ap_id:
+        return None
+    return await session.scalar(
+        select(ApObject).where(ApObject.ap_id == object_ap_id, ApObject.is_local.is_(True))
+    )
+
+
+async def handle_create(ctx: Context) -> None:
+    document = _embedded(ctx.activity.get("object"))
+    if document is None or document.get("type") not in OBJECT_TYPES:
+        return
+    is_new = not await ctx.session.scalar(
+        select(ApObject.id).where(ApObject.ap_id == first_id(document))
+    )
+    stored = await _store_object(ctx, document)
+    if stored is None or not is_new:
+        return
+    if stored.visibility in ("public", "unlisted", "followers"):
+        await _timeline(ctx.session, await _follower_users(ctx.session, ctx.sender), stored, None)
+    parent = await _local_author(ctx.session, stored.in_reply_to)
+    if parent is not None and parent.actor.user_id is not None:
+        await _notify(ctx.session, parent.actor.user_id, "reply", ctx.sender.id, stored.id)
+    for tag in document.get("tag") or []:
+        if isinstance(tag, dict) and tag.get("type") == "Mention":
+            mentioned = await local_actor_by_id(ctx.session, first_id(tag.get("href")) or "")
+            if mentioned is not None and mentioned.user_id is not None:
+                await _notify(ctx.session, mentioned.user_id, "mention", ctx.sender.id, stored.id)
+
+
+async def handle_update(ctx: Context) -> None:
+    document = _embedded(ctx.activity.get("object"))
+    if document is None:
+        return
+    if first_id(document) == ctx.sender.ap_id:
+        if ctx.remote is not None:
+            await ctx.remote.actor(ctx.sender.ap_id, refresh=True)
+        return
+    if document.get("type") in OBJECT_TYPES:
+        exists = await ctx.session.scalar(
+            select(ApObject.id).where(ApObject.ap_id == first_id(document))
+        )
+        if exists:
+            await _store_object(ctx, document)
+
+
+async def handle_delete(ctx: Context) -> None:
+    target = first_id(ctx.activity.get("object"))
+    if not target or not same_origin(target, ctx.sender.ap_id):
+        return
+    now = datetime.now(UTC)
+    if target == ctx.sender.ap_id:
+        ctx.sender.deleted_at = now
+        await ctx.session.execute(
+            delete(Follow).where(
+                or_(Follow.follower_id == ctx.sender.id, Follow.following_id == ctx.sender.id)
+            )
+        )
+        await ctx.session.execute(
+            update(ApObject)
+            .where(ApObject.actor_id == ctx.sender.id, ApObject.deleted_at.is_(None))
+            .values(deleted_at=now, content_html="")
+        )
+        return
+    stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == target))
+    if stored is None:  # Delete before Create: keep a tombstone so a late Create stays out
+        ctx.session.add(
+            ApObject(ap_id=target, type="Tombstone", actor_id=ctx.sender.id, deleted_at=now)
+        )
+    elif stored.actor_id == ctx.sender.id:
+        stored.deleted_at, stored.content_html = now, ""
+        await ctx.session.execute(delete(TimelineEntry).where(TimelineEntry.object_id == stored.id))
+
+
+async def handle_like(ctx: Context) -> None:
+    liked = await _local_author(ctx.session, first_id(ctx.activity.get("object")))
+    if liked is not None and liked.actor.user_id is not None:
+        await _notify(ctx.session, liked.actor.user_id, "like", ctx.sender.id, liked.id)
+
+
+async def handle_announce(ctx: Context) -> None:
+    object_id = first_id(ctx.activity.get("object"))
+    local = await _local_author(ctx.session, object_id)
+    if local is not None:
+        if local.actor.user_id is not None:
+            await _notify(ctx.session, local.actor.user_id, "boost", ctx.sender.id, local.id)
+        return
+    stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == object_id))
+    if stored is None and ctx.remote is not None and object_id:
+        stored = await _fetch_announced(ctx, object_id)
+    if stored is not None and stored.deleted_at is None and stored.visibility == "public":
+        await _timeline(
+            ctx.session, await _follower_users(ctx.session, ctx.sender), stored, ctx.sender.id
+        )
+
+
+async def _fetch_announced(ctx: Context, object_id: str) -> ApObject | None:
+    assert ctx.remote is not None
+    try:
+        document = await ctx.remote.client.get_json(object_id, None)
+        author = await ctx.remote.actor(first_id(document.get("attributedTo")) or "")
+    except Exception as exc:  # a boost of something unreachable is simply not shown
+        log.info("cannot fetch announced %s: %s", object_id, exc)
+        return None
+    if document.get("type") not in OBJECT_TYPES or first_id(document) != object_id:
+        return None
+    return await _store_object(Context(ctx.session, ctx.settings, ctx.remote, author, {}), document)
+
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": handle_follow,
+    "Undo": handle_undo,
+    "Accept": handle_accept,
+    "Reject": handle_reject,
+    "Create": handle_create,
+    "Update": handle_update,
+    "Delete": handle_delete,
+    "Like": handle_like,
+    "Announce": handle_announce,
+}
+
+__all__ = ["HANDLERS", "Context", "RemoteActorError"]

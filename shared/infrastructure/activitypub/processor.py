@@ -1,0 +1,306 @@
+"""The EventProcessor: `python -m shared.infrastructure.activitypub.processor`.
+
+One process (run as many as you like) that loops over three jobs:
+fan outbound activities out into deliveries, send due deliveries (up to
+`worker_concurrency` at once, a few per host), and process inbound
+activities no app got to. Each claims its rows with `FOR UPDATE SKIP
+LOCKED`, so workers share the work without overlap. Writers NOTIFY on
+commit and workers LISTEN, so new work starts at once; polling every
+`worker_poll_seconds` is the fallback.
+
+SIGTERM (or SIGINT) stops claiming, lets the deliveries in flight finish
+(for up to STOP_GRACE seconds), records them, and gives back the claimed
+rows it never started: nothing claimed is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections import defaultdict, deque
+
+import asyncpg
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.infrastructure.activitypub.actors import (
+    ensure_local_actors,
+    ensure_member_keys,
+    signer_for,
+)
+from shared.infrastructure.activitypub.delivery import (
+    Claimed,
+    Outcome,
+    claim_activities_to_fan_out,
+    claim_deliveries,
+    fan_out,
+    mark_fanned_out,
+    record,
+    release,
+)
+from shared.infrastructure.activitypub.http import FederationClient, FetchError, Signer
+from shared.infrastructure.activitypub.inbox import pending_inbound, process_inbound
+from shared.infrastructure.activitypub.outbox import NOTIFY_CHANNEL
+from shared.infrastructure.activitypub.remote import RemoteActors
+from shared.infrastructure.config import ConfigError, Settings, load_settings
+from shared.infrastructure.db import make_engine, make_sessionmaker
+from shared.models.activitypub import Activity, Actor
+
+log = logging.getLogger("rose_ash.processor")
+STOP_GRACE = 20.0
+PER_HOST = 8
+FLUSH_EVERY = 0.05
+FAN_OUT_BATCH = 20
+INBOUND_HEAD_START = 10.0
+
+
+class Processor:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        client: FederationClient,
+    ) -> None:
+        self.settings = settings
+        self.ap = settings.activitypub
+        self.sessions = sessions
+        self.client = client
+        self.stopping = asyncio.Event()
+        self.delivered = 0
+        self._bodies: dict[int, bytes] = {}
+        self._signers: dict[int, Signer] = {}
+        self._activity_actor: dict[int, int] = {}
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
+        self._outcomes: list[Outcome] = []
+        self._wake = {kind: asyncio.Event() for kind in ("outbound", "inbound", "deliveries")}
+
+    async def run(self) -> None:
+        async with self.sessions() as session, session.begin():
+            await ensure_local_actors(session, self.settings)
+        await asyncio.gather(self._fan_out_loop(), self._inbound_loop(), self._delivery_loop())
+
+    async def _idle(self, kind: str) -> None:
+        """Wait for a NOTIFY of this kind of work, a stop, or the poll interval."""
+        wake = self._wake[kind]
+        waiters = [asyncio.ensure_future(self.stopping.wait()), asyncio.ensure_future(wake.wait())]
+        try:
+            await asyncio.wait(
+                waiters, timeout=self.ap.worker_poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            wake.clear()
+
+    # -- fan-out ------------------------------------------------------------------------
+
+    async def fan_out_once(self) -> int:
+        async with self.sessions() as session, session.begin():
+            activities = await claim_activities_to_fan_out(session, FAN_OUT_BATCH)
+            remote = RemoteActors(session, self.settings, self.client)
+            for activity in activities:
+                count = await fan_out(session, activity, remote)
+                await mark_fanned_out(session, activity)
+                log.info("%s %s: %d inbox(es)", activity.type, activity.ap_id, count)
+            return len(activities)
+
+    async def _fan_out_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                if await self.fan_out_once():
+                    continue
+            except Exception:
+                log.exception("fan-out failed; retrying")
+            await self._idle("outbound")
+
+    # -- inbound ------------------------------------------------------------------------
+
+    async def inbound_once(self) -> int:
+        head_start = INBOUND_HEAD_START if self.ap.inbox_background else 0.0
+        async with self.sessions() as session:
+            ids = await pending_inbound(session, older_than_seconds=head_start, limit=50)
+        for activity_id in ids:
+            if self.stopping.is_set():
+                break
+            await process_inbound(self.sessions, self.settings, self.client, activity_id)
+        return len(ids)
+
+    async def _inbound_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                if await self.inbound_once():
+                    continue
+            except Exception:
+                log.exception("inbound processing failed; retrying")
+            await self._idle("inbound")
+
+    # -- deliveries ---------------------------------------------------------------------
+
+    async def _prepare(self, session: AsyncSession, claimed: list[Claimed]) -> None:
+        missing = {c.activity_id for c in claimed} - self._bodies.keys()
+        if missing:
+            rows = await session.execute(
+                select(Activity.id, Activity.actor_id, Activity.payload).where(
+                    Activity.id.in_(missing)
+                )
+            )
+            for activity_id, actor_id, payload in rows:
+                self._bodies[activity_id] = json.dumps(payload, separators=(",", ":")).encode()
+                self._activity_actor[activity_id] = actor_id
+        for actor_id in set(self._activity_actor.values()) - self._signers.keys():
+            actor = await session.get(Actor, actor_id)
+            assert actor is not None
+            if actor.kind == "member":
+                await ensure_member_keys(session, self.settings, actor)
+            self._signers[actor_id] = signer_for(self.settings, actor)
+        if len(self._bodies) > 5000:  # old activities are rarely retried: forget them
+            self._bodies.clear()
+            self._activity_actor.clear()
+
+    async def deliver(self, item: Claimed) -> Outcome:
+        body = self._bodies[item.activity_id]
+        signer = self._signers[self._activity_actor[item.activity_id]]
+        host = item.inbox_url.split("/")[2] if "//" in item.inbox_url else item.inbox_url
+        started = time.monotonic()
+        code: int | None
+        async with self._hosts[host]:
+            try:
+                response = await self.client.post(item.inbox_url, body, signer)
+                code, error = response.status, None
+                if not 200 <= code < 300:
+                    error = response.body[:300].decode("utf-8", "replace") or f"HTTP {code}"
+            except FetchError as exc:
+                code, error = exc.status, str(exc)[:2000]
+            except Exception as exc:  # a bug must cost one attempt, not the worker
+                log.exception("delivering %s to %s failed", item.activity_id, item.inbox_url)
+                code, error = None, f"{type(exc).__name__}: {exc}"[:2000]
+        return Outcome(item, code, error, int((time.monotonic() - started) * 1000))
+
+    async def _flush(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            async with self.sessions() as session, session.begin():
+                await record(session, outcomes, self.ap)
+            self.delivered += sum(1 for o in outcomes if o.error is None)
+
+    async def _claim(self, queue: deque[Claimed], limit: int) -> None:
+        try:
+            async with self.sessions() as session, session.begin():
+                fresh = await claim_deliveries(session, limit)
+                await self._prepare(session, fresh)
+            queue.extend(fresh)
+        except Exception:
+            log.exception("claiming deliveries failed")
+
+    async def _delivery_loop(self) -> None:
+        concurrency = self.ap.worker_concurrency
+        queue: deque[Claimed] = deque()
+        running: dict[asyncio.Task[Outcome], Claimed] = {}
+        finished: asyncio.Queue[Outcome] = asyncio.Queue()
+
+        def collect(task: asyncio.Task[Outcome]) -> None:
+            running.pop(task, None)
+            if not task.cancelled():
+                finished.put_nowait(task.result())
+
+        last_flush = time.monotonic()
+        while not self.stopping.is_set():
+            if len(queue) < concurrency:
+                await self._claim(queue, concurrency * 2 - len(queue))
+            while queue and len(running) < concurrency:
+                item = queue.popleft()
+                task = asyncio.create_task(self.deliver(item))
+                running[task] = item
+                task.add_done_callback(collect)
+            if not running and finished.empty():
+                await self._flush()
+                await self._idle("deliveries")
+                continue
+            with contextlib.suppress(TimeoutError):
+                self._outcomes.append(await asyncio.wait_for(finished.get(), FLUSH_EVERY))
+            while not finished.empty():
+                self._outcomes.append(finished.get_nowait())
+            if len(self._outcomes) >= concurrency or time.monotonic() - last_flush > FLUSH_EVERY:
+                await self._flush()
+                last_flush = time.monotonic()
+        await self._stop_deliveries(queue, running, finished)
+
+    async def _stop_deliveries(
+        self,
+        queue: deque[Claimed],
+        running: dict[asyncio.Task[Outcome], Claimed],
+        finished: asyncio.Queue[Outcome],
+    ) -> None:
+        log.info("stopping: %d in flight, %d claimed not started", len(running), len(queue))
+        if running:
+            await asyncio.wait(list(running), timeout=STOP_GRACE)
+        while not finished.empty():
+            self._outcomes.append(finished.get_nowait())
+        unfinished = list(running.values())
+        for task in list(running):
+            task.cancel()
+        await self._flush()
+        async with self.sessions() as session, session.begin():
+            await release(session, [*queue, *unfinished])
+
+    # -- wake-ups -------------------------------------------------------------------------
+
+    async def listen(self) -> asyncpg.Connection | None:
+        """LISTEN for new work (outbox, inbox, deliveries), so nothing waits for a poll."""
+        try:
+            connection = await asyncpg.connect(self.settings.database.plain_url)
+            await connection.add_listener(NOTIFY_CHANNEL, self._notified)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("cannot LISTEN (%s): polling every %ss", exc, self.ap.worker_poll_seconds)
+            return None
+        return connection
+
+    def _notified(self, _connection: object, _pid: int, _channel: str, payload: object) -> None:
+        event = self._wake.get(str(payload))
+        if event is not None:
+            event.set()
+
+
+async def serve(settings: Settings) -> int:
+    engine = make_engine(settings.database)
+    client = FederationClient(
+        settings.activitypub, max_connections=max(256, settings.activitypub.worker_concurrency * 4)
+    )
+    processor = Processor(settings, make_sessionmaker(engine), client)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, processor.stopping.set)
+    listener = await processor.listen()
+    log.info("EventProcessor %s:%d started", socket.gethostname(), os.getpid())
+    try:
+        await processor.run()
+    finally:
+        if listener is not None:
+            await listener.close()
+        await client.aclose()
+        await engine.dispose()
+    log.info("EventProcessor stopped after %d deliveries", processor.delivered)
+    return 0
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s worker %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"rose-ash worker: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

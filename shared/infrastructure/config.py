@@ -1,0 +1,316 @@
+"""The one configuration loader: `_config/app-config.yaml`, then the environment.
+
+A missing or invalid setting raises `ConfigError` with one line that names
+the setting and says what it should be; the factory turns that into a clean
+exit so an operator sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG_PATH = REPO_ROOT / "_config" / "app-config.yaml"
+APP_NAMES: tuple[str, ...] = ("blog", "market", "cart", "events", "federation", "account")
+
+# Environment variable -> dotted setting. Secrets are only ever read from here.
+ENV_OVERRIDES: dict[str, str] = {
+    "ROSE_ASH_ENV": "environment",
+    "DATABASE_URL": "database.url",
+    "DB_POOL_SIZE": "database.pool_size",
+    "DB_MAX_OVERFLOW": "database.max_overflow",
+    "DB_CONNECT_TIMEOUT": "database.connect_timeout",
+    "REDIS_URL": "redis.url",
+    "SECRET_KEY": "secret_key",
+    "OIDC_PRIVATE_KEY": "oidc.private_key",
+    "OIDC_PRIVATE_KEY_FILE": "oidc.private_key_file",
+    "SESSION_LIFETIME_DAYS": "sessions.lifetime_days",
+    "MAIL_BACKEND": "mail.backend",
+    "MAIL_FROM": "mail.from_address",
+    "SMTP_HOST": "mail.smtp_host",
+    "SMTP_PORT": "mail.smtp_port",
+    "SMTP_USERNAME": "mail.smtp_username",
+    "SMTP_PASSWORD": "mail.smtp_password",
+    "SMTP_STARTTLS": "mail.smtp_starttls",
+    "AP_PRIVATE_KEY": "activitypub.private_key",
+    "AP_PRIVATE_KEY_FILE": "activitypub.private_key_file",
+    "AP_FETCH_ALLOW_NETWORKS": "activitypub.fetch_allow_networks",
+    "AP_DELIVERY_BACKOFF_SCALE": "activitypub.delivery_backoff_scale",
+    "AP_WORKER_CONCURRENCY": "activitypub.worker_concurrency",
+    "AP_WORKER_POLL_SECONDS": "activitypub.worker_poll_seconds",
+}
+for _app in APP_NAMES:
+    ENV_OVERRIDES[f"APP_BASE_URL_{_app.upper()}"] = f"apps.{_app}.base_url"
+    ENV_OVERRIDES[f"APP_INTERNAL_URL_{_app.upper()}"] = f"apps.{_app}.internal_url"
+
+# Friendly descriptions for the settings an operator must provide.
+REQUIRED_HINTS: dict[str, str] = {
+    "database.url": "DATABASE_URL is not set: give the PostgreSQL URL, "
+    "e.g. postgresql://rose:secret@127.0.0.1:5432/rose_ash",
+    "redis.url": "REDIS_URL is not set: give the Redis URL, e.g. redis://127.0.0.1:6379/0",
+    "secret_key": "SECRET_KEY is not set: give a random string of at least 32 characters "
+    '(python -c "import secrets; print(secrets.token_urlsafe(48))")',
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppUrls(_Strict):
+    base_url: str
+    internal_url: str
+
+    @field_validator("base_url", "internal_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class DatabaseSettings(_Strict):
+    url: str
+    pool_size: int = Field(5, ge=1, le=100)
+    max_overflow: int = Field(5, ge=0, le=100)
+    connect_timeout: float = Field(5, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @property
+    def async_url(self) -> str:
+        """The URL in the form SQLAlchemy's asyncpg dialect wants."""
+        _, rest = self.url.split("://", 1)
+        return f"postgresql+asyncpg://{rest}"
+
+    @property
+    def plain_url(self) -> str:
+        """The URL as libpq tools (psql, pg_dump) and asyncpg itself take it."""
+        _, rest = self.url.split("://", 1)
+        return f"postgresql://{rest}"
+
+
+class RedisSettings(_Strict):
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+
+class SiteSettings(_Strict):
+    name: str = "Rose Ash"
+    tagline: str = ""
+
+
+class FragmentSettings(_Strict):
+    """How pages compose fragments from the other apps (see shared/infrastructure/fragments.py)."""
+
+    enabled: bool = True
+    timeout: float = Field(0.5, gt=0, le=30)
+    page_budget: float = Field(0.75, gt=0, le=60)
+    keep_stale: int = Field(86400, ge=1)
+    cooldown: float = Field(1.0, ge=0, le=300)
+    cache_timeout: float = Field(0.1, gt=0, le=10)
+    default_ttl: int = Field(60, ge=0)
+    ttl: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("ttl")
+    @classmethod
+    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
+        from shared.contracts.widgets import FRAGMENT_TYPES
+
+        unknown = sorted(set(value) - set(FRAGMENT_TYPES))
+        if unknown:
+            raise ValueError(f"unknown fragment types {', '.join(unknown)}")
+        if any(seconds < 0 for seconds in value.values()):
+            raise ValueError("a TTL is a number of seconds, 0 or more")
+        return value
+
+    def ttl_of(self, fragment_type: str) -> int:
+        return self.ttl.get(fragment_type, self.default_ttl)
+
+
+class OidcSettings(_Strict):
+    """federation's OpenID Connect provider. The signing key comes from the
+    environment only: the PEM itself (OIDC_PRIVATE_KEY, `\\n` escapes allowed so
+    it fits one line of an env file) or a file holding it (OIDC_PRIVATE_KEY_FILE)."""
+
+    private_key: str | None = None
+    private_key_file: str | None = None
+    access_token_seconds: int = Field(600, ge=60, le=86400)
+    refresh_token_days: int = Field(30, ge=1, le=365)
+    code_seconds: int = Field(60, ge=10, le=600)
+    id_token_seconds: int = Field(600, ge=60, le=86400)
+
+
+class SessionSettings(_Strict):
+    """Members' sessions: each app's own, and federation's single sign-on session."""
+
+    lifetime_days: int = Field(14, ge=1, le=365)
+
+
+class MailSettings(_Strict):
+    """Outgoing mail. `console` logs each message instead of sending it."""
+
+    backend: Literal["console", "smtp"] = "console"
+    from_address: str = "Rose Ash <no-reply@rose-ash.com>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+
+
+class ActivityPubSettings(_Strict):
+    """Federation: the platform keypair, outgoing fetch limits, the delivery worker.
+
+    The keypair every app actor projects comes from the environment only: the
+    PEM itself (AP_PRIVATE_KEY, `\\n` escapes allowed) or a file holding it
+    (AP_PRIVATE_KEY_FILE). Outside prod a missing key is generated per process.
+    """
+
+    private_key: str | None = None
+    private_key_file: str | None = None
+    # Comma-separated CIDRs that outgoing fetches and deliveries may reach even
+    # though they are private or loopback (tests and dev: "127.0.0.0/8,::1/128").
+    fetch_allow_networks: str = ""
+    fetch_timeout_seconds: float = Field(10, gt=0, le=120)
+    fetch_max_bytes: int = Field(1_048_576, ge=1024)
+    fetch_max_redirects: int = Field(3, ge=0, le=10)
+    # Mastodon-like: 16 retries over about 2-3 days. The scale shrinks the
+    # whole schedule (tests use a hundredth of it).
+    delivery_max_attempts: int = Field(17, ge=1, le=50)
+    delivery_backoff_scale: float = Field(1.0, gt=0, le=100)
+    # An inbox failing this many times in a row is paused (60 s, doubling).
+    inbox_pause_after_failures: int = Field(10, ge=1)
+    inbox_pause_seconds: float = Field(60, gt=0)
+    worker_concurrency: int = Field(32, ge=1, le=512)
+    worker_poll_seconds: float = Field(1.0, gt=0, le=60)
+    # Process inbound activities in the receiving app right after its 202;
+    # off leaves them all to the worker.
+    inbox_background: bool = True
+
+    @field_validator("fetch_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not a network like 127.0.0.0/8") from None
+        return value
+
+
+class Settings(_Strict):
+    environment: Literal["dev", "test", "prod"] = "dev"
+    secret_key: str = Field(min_length=32)
+    database: DatabaseSettings
+    redis: RedisSettings
+    apps: dict[str, AppUrls]
+    site: SiteSettings = SiteSettings()
+    fragments: FragmentSettings = FragmentSettings()
+    oidc: OidcSettings = OidcSettings()
+    sessions: SessionSettings = SessionSettings()
+    mail: MailSettings = MailSettings()
+    activitypub: ActivityPubSettings = ActivityPubSettings()
+
+    @field_validator("apps")
+    @classmethod
+    def _all_apps(cls, value: dict[str, AppUrls]) -> dict[str, AppUrls]:
+        missing = [name for name in APP_NAMES if name not in value]
+        if missing:
+            raise ValueError(f"missing entries for {', '.join(missing)}")
+        unknown = [name for name in value if name not in APP_NAMES]
+        if unknown:
+            raise ValueError(f"unknown apps {', '.join(unknown)}")
+        return value
+
+    @property
+    def is_dev(self) -> bool:
+        return self.environment == "dev"
+
+    def app(self, name: str) -> AppUrls:
+        return self.apps[name]
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str, value: str) -> None:
+    *parents, leaf = dotted.split(".")
+    node = tree
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[leaf] = value
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist (ROSE_ASH_CONFIG)") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config file {path} is not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of settings")
+    return data
+
+
+def _describe(error: ErrorDetails) -> str:
+    dotted = ".".join(str(part) for part in error["loc"])
+    env = next((name for name, target in ENV_OVERRIDES.items() if target == dotted), None)
+    if error["type"] == "missing" and dotted in REQUIRED_HINTS:
+        return REQUIRED_HINTS[dotted]
+    label = f"{env} ({dotted})" if env else dotted
+    if error["type"] == "missing":
+        return f"{label} is not set"
+    if error["type"] == "extra_forbidden":
+        return f"{dotted} is not a known setting"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{label} is invalid: {message}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, path: Path | None = None) -> Settings:
+    """Read the YAML file, apply environment overrides, validate.
+
+    Raises `ConfigError` naming the first bad setting.
+    """
+    env = os.environ if environ is None else environ
+    config_path = path or Path(env.get("ROSE_ASH_CONFIG", DEFAULT_CONFIG_PATH))
+    tree = _read_yaml(config_path)
+    for name, dotted in ENV_OVERRIDES.items():
+        value = env.get(name)
+        if value:
+            _set_dotted(tree, dotted, value)
+    tree.setdefault("database", {})
+    tree.setdefault("redis", {})
+    try:
+        return Settings.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0])) from None

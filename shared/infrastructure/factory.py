@@ -1,0 +1,117 @@
+"""`create_base_app(name)`: every Rose Ash app is built here, the same way.
+
+The order below is the order things depend on each other: configuration,
+logging, runtime (database, Redis), templates, services, security, blueprints
+every app has, error pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from quart import Quart
+
+import shared.models  # noqa: F401  (every model, so cross-domain relationships resolve)
+from shared.infrastructure.activitypub import install_activitypub
+from shared.infrastructure.config import APP_NAMES, ConfigError, Settings, load_settings
+from shared.infrastructure.db import Database
+from shared.infrastructure.errors import install_error_handlers
+from shared.infrastructure.fragments import install_fragments
+from shared.infrastructure.health import bp as health_bp
+from shared.infrastructure.jinja import configure_jinja
+from shared.infrastructure.oauth import install_sso
+from shared.infrastructure.runtime import (
+    EXTENSION_KEY,
+    Runtime,
+    close_request_session,
+    runtime,
+)
+from shared.infrastructure.security import configure_logging, csrf_token, install_security
+from shared.infrastructure.viewer import current_viewer
+from shared.services.registry import wire_services
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_STATIC = REPO_ROOT / "shared" / "static"
+
+APP_LABELS = {
+    "blog": "Blog",
+    "market": "Market",
+    "events": "Events",
+    "federation": "Social",
+    "account": "Account",
+    "cart": "Cart",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AppLink:
+    name: str
+    label: str
+    base_url: str
+
+
+def _settings_or_exit(name: str) -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        # One line an operator can act on, not a traceback.
+        raise SystemExit(f"rose-ash {name}: configuration error: {exc}") from None
+
+
+def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
+    if name not in APP_NAMES:
+        raise ValueError(f"unknown app {name!r}; expected one of {', '.join(APP_NAMES)}")
+    settings = settings or _settings_or_exit(name)
+    configure_logging(name)
+
+    app = Quart(
+        name,
+        static_folder=str(SHARED_STATIC),
+        static_url_path="/static",
+        template_folder=None,
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=timedelta(hours=1),
+    )
+
+    rt = Runtime(name=name, settings=settings, db=Database(settings.database))
+    app.extensions[EXTENSION_KEY] = rt
+    app.before_serving(rt.open)
+    app.after_serving(rt.close)
+    app.teardown_appcontext(close_request_session)
+
+    configure_jinja(app, REPO_ROOT / name / "templates")
+    _install_template_context(app, settings)
+    wire_services(settings)
+    install_security(app, settings)
+    install_sso(app, settings)
+    install_fragments(app, settings)
+    install_activitypub(app, settings)
+    app.register_blueprint(health_bp)
+    install_error_handlers(app)
+    return app
+
+
+def _install_template_context(app: Quart, settings: Settings) -> None:
+    order = ("blog", "market", "events", "federation", "account", "cart")
+    apps = [AppLink(n, APP_LABELS[n], settings.apps[n].base_url) for n in order]
+    by_name = {link.name: link for link in apps}
+
+    def has_endpoint(endpoint: str) -> bool:
+        return endpoint in app.view_functions
+
+    @app.context_processor
+    async def layout_context() -> dict[str, object]:
+        return {
+            "site": settings.site,
+            "app_name": runtime(app).name,
+            "apps": apps,
+            "apps_by_name": by_name,
+            "current_user": current_viewer(),
+            "csrf_token": csrf_token,
+            "has_endpoint": has_endpoint,
+        }

@@ -1,0 +1,358 @@
+"""Fragments: one site made of six apps, composed on the server from cached HTML.
+
+An app serves pieces of its UI at `GET /internal/fragments/<type>` (the
+types are in `shared.contracts.widgets`). `fetch_fragments()` gets the
+pieces a page needs:
+
+1. one Redis MGET reads every fresh copy and every scope generation at once;
+2. what is missing or stale is fetched from the owning apps' internal URLs
+   concurrently, each fetch bounded by `fragments.timeout`, the whole page by
+   `fragments.page_budget`; concurrent pages wanting the same key share one
+   fetch (single flight), and a fetch that outlives the page still fills the
+   cache for the next one;
+3. a fragment whose provider is slow, failing or down is replaced by its last
+   good copy (kept `keep_stale` seconds for exactly this) or by an empty
+   placeholder, and the reason is logged. The page always renders; when
+   Redis is down the fragments are fetched without it.
+
+Pages use it through `page_fragments()` (a route that wants more than the
+shell) and the `fragments` template global (`fragments.get('nav')`), which
+fetches the whole page's set in one batch on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+from markupsafe import Markup
+from quart import Quart, current_app, g, has_request_context, request
+
+from shared.contracts.widgets import (
+    ANON_CART_COOKIE,
+    ANONYMOUS,
+    SHELL_FRAGMENTS,
+    FragmentRequest,
+    FragmentViewer,
+    viewer_scope,
+)
+from shared.infrastructure.config import FragmentSettings, Settings
+from shared.infrastructure.fragment_cache import FragmentCache, FragmentKey, Lookup
+from shared.infrastructure.internal import (
+    INTERNAL_PREFIX,
+    InternalAuth,
+    install_internal_guard,
+)
+from shared.infrastructure.runtime import runtime
+from shared.infrastructure.viewer import current_viewer
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "rose_ash.fragments"
+MAX_FRAGMENT_BYTES = 256 * 1024
+WARN_EVERY = 5.0  # seconds between two warnings about the same fragment
+_CART_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+PLACEHOLDER = Markup("")
+
+
+class ProviderError(Exception):
+    """The provider answered, but not with a fragment."""
+
+
+class ProviderCoolingDown(Exception):
+    """The provider failed a moment ago; it is not asked again until its cooldown ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentSet:
+    """A page's fragments by name; the placeholder ("") for any that is not available."""
+
+    html: Mapping[str, Markup]
+
+    def get(self, name: str) -> Markup:
+        return self.html.get(name, PLACEHOLDER)
+
+
+@dataclass
+class FragmentClient:
+    """What one app process uses to fetch fragments: HTTP pool, cache, settings, state."""
+
+    settings: FragmentSettings
+    internal_urls: Mapping[str, str]
+    auth: InternalAuth
+    cache: FragmentCache
+    http: httpx.AsyncClient
+    _inflight: dict[str, asyncio.Task[str]] = field(default_factory=dict)
+    _cooling_until: dict[str, float] = field(default_factory=dict)
+    _warned_at: dict[str, float] = field(default_factory=dict)
+
+    def fetch(
+        self,
+        request: FragmentRequest,
+        key: FragmentKey,
+        generation: bytes,
+        viewer: FragmentViewer,
+        request_id: str | None,
+    ) -> asyncio.Task[str]:
+        """The fetch of `key`: the one already in flight, or a new one (single flight)."""
+        task = self._inflight.get(key.entry)
+        if task is None:
+            task = asyncio.ensure_future(
+                self._fetch_and_store(request, key, generation, viewer, request_id)
+            )
+            self._inflight[key.entry] = task
+            task.add_done_callback(lambda done: self._finished(key.entry, done))
+        return task
+
+    def _finished(self, entry: str, task: asyncio.Task[str]) -> None:
+        if self._inflight.get(entry) is task:
+            del self._inflight[entry]
+        if not task.cancelled():
+            task.exception()  # retrieved: a page that stopped waiting must not leave it unread
+
+    async def _fetch_and_store(
+        self,
+        request: FragmentRequest,
+        key: FragmentKey,
+        generation: bytes,
+        viewer: FragmentViewer,
+        request_id: str | None,
+    ) -> str:
+        app = request.app
+        if time.monotonic() < self._cooling_until.get(app, 0.0):
+            raise ProviderCoolingDown(f"{app} failed less than {self.settings.cooldown:g} s ago")
+        headers = self.auth.headers(_viewer_for(request, viewer))
+        if request_id:
+            headers["X-Request-ID"] = request_id
+        url = f"{self.internal_urls[app]}{INTERNAL_PREFIX}fragments/{request.type}"
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                response = await self.http.get(url, params=request.query, headers=headers)
+        except (TimeoutError, httpx.TransportError):
+            self._cooling_until[app] = time.monotonic() + self.settings.cooldown
+            raise
+        if response.status_code != 200:
+            raise ProviderError(f"{app} answered HTTP {response.status_code}")
+        if len(response.content) > MAX_FRAGMENT_BYTES:
+            raise ProviderError(f"{app} sent {len(response.content)} bytes, over the limit")
+        html = response.text
+        await self.cache.store(key, html, generation)
+        return html
+
+    def fall_back(self, request: FragmentRequest, lookup: Lookup, reason: str) -> Markup:
+        """The last good copy, or the placeholder; says so in the log (at most every few s)."""
+        copy = lookup.copy
+        if copy is not None:
+            served = f"serving the last good copy ({copy.age(time.time()):.0f} s old)"
+        else:
+            served = "serving an empty placeholder"
+        now = time.monotonic()
+        if now - self._warned_at.get(request.name, -WARN_EVERY) >= WARN_EVERY:
+            self._warned_at[request.name] = now
+            log.warning("fragment %s/%s: %s; %s", request.app, request.type, reason, served)
+        return Markup(copy.html) if copy is not None else PLACEHOLDER
+
+    async def aclose(self) -> None:
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.http.aclose()
+
+
+def _viewer_for(request: FragmentRequest, viewer: FragmentViewer) -> FragmentViewer | None:
+    """Only what the fragment depends on leaves the app: no cart token for the user menu."""
+    depends_on = request.spec.depends_on
+    if depends_on == "nothing":
+        return None
+    if depends_on == "member":
+        return FragmentViewer(user_id=viewer.user_id)
+    return viewer
+
+
+def _reason(
+    task: asyncio.Task[str], done: set[asyncio.Task[str]], settings: FragmentSettings
+) -> str:
+    if task not in done:
+        return f"no answer within the page budget ({settings.page_budget:g} s)"
+    if task.cancelled():
+        return "cancelled"
+    exc = task.exception()
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {settings.timeout:g} s"
+    if isinstance(exc, httpx.TransportError):
+        return f"unreachable ({type(exc).__name__})"
+    return str(exc) or type(exc).__name__
+
+
+async def fetch_fragments(
+    client: FragmentClient,
+    requests: Iterable[FragmentRequest],
+    viewer: FragmentViewer,
+    *,
+    request_id: str | None = None,
+) -> FragmentSet:
+    """Fetch several fragments at once, from the cache or their apps, within the page budget.
+
+    Never raises for a provider or Redis problem: a fragment that cannot be
+    had is its last good copy or the placeholder.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + client.settings.page_budget
+    wanted = list(dict.fromkeys(requests))
+    keys = {req: FragmentKey.of(req, viewer_scope(req.spec.depends_on, viewer)) for req in wanted}
+    lookups = await client.cache.read(list(dict.fromkeys(keys.values())))
+    now = time.time()
+    html: dict[str, Markup] = {}
+    pending: dict[FragmentRequest, asyncio.Task[str]] = {}
+    for req in wanted:
+        lookup = lookups[keys[req]]
+        fresh = lookup.fresh(client.settings.ttl_of(req.type), now)
+        if fresh is not None:
+            html[req.name] = Markup(fresh.html)
+        else:
+            pending[req] = client.fetch(req, keys[req], lookup.generation, viewer, request_id)
+    if pending:
+        # asyncio.wait never cancels: a fetch still running at the deadline goes on to
+        # fill the cache (and other pages waiting for the same key still get it).
+        done, _ = await asyncio.wait(pending.values(), timeout=max(0.0, deadline - loop.time()))
+        for req, task in pending.items():
+            if task in done and not task.cancelled() and task.exception() is None:
+                html[req.name] = Markup(task.result())
+            else:
+                reason = _reason(task, done, client.settings)
+                html[req.name] = client.fall_back(req, lookups[keys[req]], reason)
+    return FragmentSet(html)
+
+
+class PageFragments:
+    """The fragments of the page being rendered: the shell plus what the route asked for.
+
+    They are fetched in one batch, started by the route (`page_fragments(...)`,
+    so the fetch overlaps the route's own queries) or by the template's first
+    `fragments.get(...)`.
+    """
+
+    def __init__(
+        self,
+        client: FragmentClient | None,
+        viewer: FragmentViewer,
+        request_id: str | None,
+        wanted: Iterable[FragmentRequest],
+    ) -> None:
+        self._client = client
+        self._viewer = viewer
+        self._request_id = request_id
+        self._wanted: list[FragmentRequest] = list(wanted)
+        self._batches: list[asyncio.Task[FragmentSet]] = []
+        self._started = 0  # how many of `_wanted` a batch has been started for
+
+    def want(self, *requests: FragmentRequest) -> None:
+        self._wanted.extend(req for req in requests if req not in self._wanted)
+
+    def start(self) -> None:
+        """Start fetching what is wanted and not yet on its way."""
+        batch = self._wanted[self._started :]
+        if batch and self._client is not None:
+            self._batches.append(
+                asyncio.ensure_future(
+                    fetch_fragments(self._client, batch, self._viewer, request_id=self._request_id)
+                )
+            )
+        self._started = len(self._wanted)
+
+    async def get(self, name: str) -> Markup:
+        """The fragment called `name` (its type, unless the request named it), or ""."""
+        self.start()
+        for batch in await asyncio.gather(*self._batches):
+            if name in batch.html:
+                return batch.get(name)
+        return PLACEHOLDER
+
+
+def fragment_client(app: Quart) -> FragmentClient:
+    client: FragmentClient | None = app.extensions.get(EXTENSION_KEY)
+    if client is None:
+        raise RuntimeError("fragments are not open: serve the app through its lifespan")
+    return client
+
+
+def fragment_cache(app: Quart) -> FragmentCache:
+    """The app's fragment cache, for routes that commit a change with `commit_and_invalidate`."""
+    return fragment_client(app).cache
+
+
+def _composes(path: str) -> bool:
+    return not path.startswith((INTERNAL_PREFIX, "/static/"))
+
+
+def page_fragments(*extra: FragmentRequest) -> PageFragments:
+    """This request's fragments (the shell, plus `extra`), their fetch started now."""
+    fragments: PageFragments | None = g.get("page_fragments")
+    if fragments is None:
+        settings: Settings = runtime(current_app).settings
+        enabled = settings.fragments.enabled and _composes(request.path)
+        viewer = current_viewer()
+        shell = [
+            FragmentRequest.of("nav", current=runtime(current_app).name),
+            *(FragmentRequest.of(name) for name in SHELL_FRAGMENTS if name != "nav"),
+        ]
+        # The cart token is the visitor's own cookie: anything but a token's shape is ignored.
+        anon_cart = request.cookies.get(ANON_CART_COOKIE, "")
+        fragments = PageFragments(
+            current_app.extensions.get(EXTENSION_KEY) if enabled else None,
+            FragmentViewer(
+                user_id=viewer.id if viewer else None,
+                anon_cart=anon_cart if _CART_TOKEN_RE.match(anon_cart) else None,
+            ),
+            g.get("request_id"),
+            shell,
+        )
+        g.page_fragments = fragments
+    fragments.want(*extra)
+    if extra:
+        fragments.start()
+    return fragments
+
+
+def install_fragments(app: Quart, settings: Settings) -> None:
+    """The internal endpoints' guard, the fragment client's lifespan, `fragments` in templates."""
+    auth = InternalAuth.from_secret(settings.secret_key)
+    install_internal_guard(app, auth)
+    config = settings.fragments
+
+    @app.before_serving
+    async def open_fragments() -> None:
+        app.extensions[EXTENSION_KEY] = FragmentClient(
+            settings=config,
+            internal_urls={name: urls.internal_url for name, urls in settings.apps.items()},
+            auth=auth,
+            cache=FragmentCache(
+                runtime(app).redis,
+                keep_stale=config.keep_stale,
+                timeout=config.cache_timeout,
+                cooldown=config.cooldown,
+            ),
+            http=httpx.AsyncClient(
+                timeout=httpx.Timeout(config.timeout),
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+                trust_env=False,  # internal URLs never go through an HTTP proxy
+            ),
+        )
+
+    @app.after_serving
+    async def close_fragments() -> None:
+        client = app.extensions.pop(EXTENSION_KEY, None)
+        if client is not None:
+            await client.aclose()
+
+    @app.context_processor
+    async def fragment_context() -> dict[str, object]:
+        if not has_request_context():  # a template rendered for a mail or a worker
+            return {"fragments": PageFragments(None, ANONYMOUS, None, ())}
+        return {"fragments": page_fragments()}

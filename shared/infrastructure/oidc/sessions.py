@@ -1,0 +1,69 @@
+"""federation's single sign-on session: who is signed in at the provider, in Redis.
+
+The browser holds an opaque random id in a host-only cookie on federation;
+Redis holds the member, the OpenID `sid` (a separate random value: it goes
+into id_tokens, the cookie value never leaves federation) and when they
+signed in. Keys are hashes of the cookie value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+PREFIX = "ra:op"
+
+
+@dataclass(frozen=True, slots=True)
+class SsoSession:
+    cookie_value: str
+    user_id: int
+    sid: str
+    auth_time: int
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class SsoSessions:
+    def __init__(self, redis: Redis, lifetime_seconds: int) -> None:
+        self.redis = redis
+        self.lifetime = lifetime_seconds
+
+    async def create(self, user_id: int) -> SsoSession:
+        session = SsoSession(
+            cookie_value=secrets.token_urlsafe(32),
+            user_id=user_id,
+            sid=secrets.token_urlsafe(24),
+            auth_time=int(time.time()),
+        )
+        data = {"user_id": user_id, "sid": session.sid, "auth_time": session.auth_time}
+        key = _digest(session.cookie_value)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{PREFIX}:session:{key}", json.dumps(data), ex=self.lifetime)
+            pipe.set(f"{PREFIX}:sid:{session.sid}", key, ex=self.lifetime)
+            await pipe.execute()
+        return session
+
+    async def get(self, cookie_value: str | None) -> SsoSession | None:
+        if not cookie_value:
+            return None
+        raw = await self.redis.get(f"{PREFIX}:session:{_digest(cookie_value)}")
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return SsoSession(cookie_value, int(data["user_id"]), data["sid"], int(data["auth_time"]))
+
+    async def end(self, sid: str) -> None:
+        """Forget the session with this sid (whoever's browser holds it)."""
+        key = await self.redis.getdel(f"{PREFIX}:sid:{sid}")
+        if key is not None:
+            await self.redis.delete(
+                f"{PREFIX}:session:{(key.decode() if isinstance(key, bytes) else key)}"
+            )

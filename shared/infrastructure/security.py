@@ -1,0 +1,138 @@
+"""Security headers, CSRF protection for forms, and request ids.
+
+CSRF uses signed double-submit: a random per-browser value in a host-only
+cookie, and a form token that is the HMAC of that value under SECRET_KEY. A
+cross-site form can make the browser send the cookie but cannot read it to
+forge the token. Machine endpoints (internal fragments, ActivityPub inboxes,
+OAuth token calls) opt out with `@csrf_exempt`: they authenticate otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from quart import Quart, Response, abort, current_app, g, request
+
+from shared.infrastructure.config import Settings
+
+CSRF_COOKIE = "ra_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def csrf_exempt(view: F) -> F:
+    view._csrf_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def _sign(secret_key: str, value: str) -> str:
+    return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token() -> str:
+    """The token for this browser's forms; creates the cookie value on first use."""
+    if "csrf_value" not in g:
+        g.csrf_value = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    return _sign(current_app.config["SECRET_KEY"], g.csrf_value)
+
+
+async def _check_csrf() -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "_csrf_exempt", False):
+        return
+    cookie = request.cookies.get(CSRF_COOKIE)
+    form = await request.form
+    sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
+    expected = _sign(current_app.config["SECRET_KEY"], cookie) if cookie else None
+    if expected is None or not hmac.compare_digest(sent, expected):
+        abort(400, description="The form expired or came from another site. Reload and retry.")
+
+
+def _content_security_policy(settings: Settings) -> str:
+    # Forms may post to (and be redirected to) any of our own apps: sign-out
+    # on one app continues at federation.
+    own_origins = " ".join(app.base_url for app in settings.apps.values())
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "img-src 'self' https: data:",
+            "style-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            f"form-action 'self' {own_origins}",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+def configure_logging(app_name: str) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter(
+            f"%(asctime)s %(levelname)s {app_name} [%(request_id)s] %(name)s: %(message)s"
+        )
+    )
+    root = logging.getLogger()
+    if not any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def install_security(app: Quart, settings: Settings) -> None:
+    csp = _content_security_policy(settings)
+    secure_cookies = settings.environment == "prod"
+
+    @app.before_request
+    async def assign_request_id() -> None:
+        sent = request.headers.get("X-Request-ID", "")
+        g.request_id = sent if _REQUEST_ID_RE.match(sent) else uuid.uuid4().hex
+        request_id_var.set(g.request_id)
+
+    app.before_request(_check_csrf)
+
+    @app.after_request
+    async def add_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Content-Security-Policy", csp)
+        if secure_cookies:
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        if "request_id" in g:
+            headers["X-Request-ID"] = g.request_id
+        if "csrf_value" in g and request.cookies.get(CSRF_COOKIE) != g.csrf_value:
+            response.set_cookie(
+                CSRF_COOKIE,
+                g.csrf_value,
+                httponly=True,
+                samesite="Lax",
+                secure=secure_cookies,
+                max_age=60 * 60 * 24 * 30,
+            )
+        return response

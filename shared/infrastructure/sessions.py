@@ -1,0 +1,126 @@
+"""Each app's own server-side sessions, in Redis, behind an opaque cookie.
+
+The cookie holds a random id; Redis holds (under its hash) the member, the
+provider's `sid` and the tokens. `sid → sessions` is indexed so back-channel
+logout can end every session of one SSO session. Pending sign-ins (`state`,
+`nonce`, PKCE verifier, where to return) are kept here too, never in a cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass
+
+from redis.asyncio import Redis
+
+PENDING_LOGIN_SECONDS = 600
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AppSession:
+    cookie_value: str
+    user_id: int
+    op_sid: str
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingLogin:
+    state: str
+    nonce: str
+    code_verifier: str
+    next_path: str
+    silent: bool
+    browser: str  # the value of this browser's login cookie: binds state to the browser
+
+
+class AppSessions:
+    def __init__(self, redis: Redis, app_name: str, lifetime_seconds: int) -> None:
+        self.redis = redis
+        self.prefix = f"ra:sess:{app_name}"
+        self.lifetime = lifetime_seconds
+
+    def _key(self, cookie_value: str) -> str:
+        return f"{self.prefix}:s:{_digest(cookie_value)}"
+
+    def _sid_key(self, op_sid: str) -> str:
+        return f"{self.prefix}:sid:{op_sid}"
+
+    async def create(
+        self,
+        *,
+        user_id: int,
+        op_sid: str,
+        id_token: str,
+        access_token: str,
+        refresh_token: str | None,
+    ) -> AppSession:
+        session = AppSession(
+            cookie_value=secrets.token_urlsafe(32),
+            user_id=user_id,
+            op_sid=op_sid,
+            id_token=id_token,
+            access_token=access_token,
+            refresh_token=refresh_token,
+            created_at=int(time.time()),
+        )
+        data = asdict(session)
+        del data["cookie_value"]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key(session.cookie_value), json.dumps(data), ex=self.lifetime)
+            pipe.sadd(self._sid_key(op_sid), _digest(session.cookie_value))
+            pipe.expire(self._sid_key(op_sid), self.lifetime)
+            await pipe.execute()
+        return session
+
+    async def get(self, cookie_value: str | None) -> AppSession | None:
+        if not cookie_value or len(cookie_value) > 200:
+            return None
+        raw = await self.redis.get(self._key(cookie_value))
+        if raw is None:
+            return None
+        return AppSession(cookie_value=cookie_value, **json.loads(raw))
+
+    async def delete(self, session: AppSession) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._key(session.cookie_value))
+            pipe.srem(self._sid_key(session.op_sid), _digest(session.cookie_value))
+            await pipe.execute()
+
+    async def delete_by_sid(self, op_sid: str) -> int:
+        """End every session of this app that came from SSO session `op_sid`; how many."""
+        digests = await self.redis.smembers(self._sid_key(op_sid))
+        keys = [f"{self.prefix}:s:{(d.decode() if isinstance(d, bytes) else d)}" for d in digests]
+        removed = int(await self.redis.delete(*keys)) if keys else 0
+        await self.redis.delete(self._sid_key(op_sid))
+        return removed
+
+    async def save_pending(self, pending: PendingLogin) -> None:
+        await self.redis.set(
+            f"{self.prefix}:login:{_digest(pending.state)}",
+            json.dumps(asdict(pending)),
+            ex=PENDING_LOGIN_SECONDS,
+        )
+
+    async def take_pending(self, state: str | None) -> PendingLogin | None:
+        """The pending sign-in for `state`, at most once."""
+        if not state or len(state) > 200:
+            return None
+        raw = await self.redis.getdel(f"{self.prefix}:login:{_digest(state)}")
+        return PendingLogin(**json.loads(raw)) if raw else None
+
+    async def remember_jti(self, jti: str, seconds: int) -> bool:
+        """True the first time a logout token's jti is seen (replay protection)."""
+        return bool(
+            await self.redis.set(f"{self.prefix}:jti:{_digest(jti)}", 1, nx=True, ex=seconds)
+        )

@@ -1,0 +1,84 @@
+"""Account: newsletters, their subscriptions (double opt-in) and sends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, Timestamped
+
+
+class Newsletter(Timestamped, Base):
+    __tablename__ = "newsletters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sender_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    sender_email: Mapped[str | None] = mapped_column(String(320))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class NewsletterSubscription(Timestamped, Base):
+    """pending (awaiting the confirmation click) → confirmed → unsubscribed."""
+
+    __tablename__ = "newsletter_subscriptions"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'unsubscribed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletters.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    newsletter: Mapped[Newsletter] = relationship(lazy="joined")
+
+
+Index(
+    "uq_newsletter_subscriptions_newsletter_email_lower",
+    NewsletterSubscription.newsletter_id,
+    func.lower(NewsletterSubscription.email),
+    unique=True,
+)
+
+
+class NewsletterSend(Timestamped, Base):
+    """One issue of a newsletter going out (usually a blog post)."""
+
+    __tablename__ = "newsletter_sends"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newsletter_id: Mapped[int] = mapped_column(
+        ForeignKey("newsletters.id", ondelete="CASCADE"), index=True
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="queued", server_default="queued")
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

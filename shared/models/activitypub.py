@@ -1,0 +1,247 @@
+"""ActivityPub: actors (ours and cached remote ones), follows, the activity log
+(outbox and inbox), delivery attempts, objects, notifications and timelines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, Timestamped
+
+
+class Actor(Timestamped, Base):
+    """An actor: one of our apps, one of our members, or a cached remote one.
+
+    Local actors carry no key material here: app actors project the platform
+    keypair and members' keys live in `private_key_pem` (encrypted at rest by
+    the ActivityPub layer).
+    """
+
+    __tablename__ = "ap_actors"
+    __table_args__ = (
+        CheckConstraint("kind IN ('app', 'member', 'remote')", name="kind"),
+        UniqueConstraint("preferred_username", "domain"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    type: Mapped[str] = mapped_column(String(30), default="Person", server_default="Person")
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    app_name: Mapped[str | None] = mapped_column(String(20), unique=True)
+    preferred_username: Mapped[str] = mapped_column(String(100))
+    domain: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    icon_url: Mapped[str | None] = mapped_column(String(2048))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    inbox_url: Mapped[str | None] = mapped_column(String(2048))
+    shared_inbox_url: Mapped[str | None] = mapped_column(String(2048))
+    outbox_url: Mapped[str | None] = mapped_column(String(2048))
+    followers_url: Mapped[str | None] = mapped_column(String(2048))
+    following_url: Mapped[str | None] = mapped_column(String(2048))
+    key_id: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    public_key_pem: Mapped[str | None] = mapped_column(Text)
+    private_key_pem: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Follow(Timestamped, Base):
+    """`follower` follows `following`; either side may be local or remote.
+
+    Our followers are rows whose `following` is local; whom we follow are rows
+    whose `follower` is local.
+    """
+
+    __tablename__ = "ap_follows"
+    __table_args__ = (
+        UniqueConstraint("follower_id", "following_id"),
+        CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follower_id: Mapped[int] = mapped_column(ForeignKey("ap_actors.id", ondelete="CASCADE"))
+    following_id: Mapped[int] = mapped_column(
+        ForeignKey("ap_actors.id", ondelete="CASCADE"), index=True
+    )
+    follow_activity_id: Mapped[str | None] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+
+    follower: Mapped[Actor] = relationship(foreign_keys=[follower_id], lazy="joined")
+    following: Mapped[Actor] = relationship(foreign_keys=[following_id], lazy="joined")
+
+
+class Activity(Base):
+    """The activity log. Outbound rows are the outbox the EventProcessor claims."""
+
+    __tablename__ = "ap_activities"
+    __table_args__ = (
+        CheckConstraint("direction IN ('outbound', 'inbound')", name="direction"),
+        CheckConstraint("status IN ('pending', 'processing', 'done', 'failed')", name="status"),
+        Index("ix_ap_activities_direction_status_id", "direction", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ap_id: Mapped[str] = mapped_column(String(2048))
+    direction: Mapped[str] = mapped_column(String(10))
+    type: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("ap_actors.id", ondelete="CASCADE"), index=True
+    )
+    # For inbound rows: which local actor's inbox (NULL = shared inbox).
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("ap_actors.id", ondelete="CASCADE"))
+    object_ap_id: Mapped[str | None] = mapped_column(String(2048), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# An inbound activity is stored once per recipient (idempotent redelivery).
+Index(
+    "uq_ap_activities_ap_id_direction_recipient",
+    Activity.ap_id,
+    Activity.direction,
+    func.coalesce(Activity.recipient_id, 0),
+    unique=True,
+)
+
+
+class Delivery(Base):
+    """One inbox's copy of an outbound activity, with its attempt history."""
+
+    __tablename__ = "ap_deliveries"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "inbox_url"),
+        CheckConstraint(
+            "status IN ('pending', 'delivering', 'delivered', 'failed', 'dead')", name="status"
+        ),
+        Index("ix_ap_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("ap_activities.id", ondelete="CASCADE"))
+    inbox_url: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApObject(Base):
+    """A note, article or event object, ours (`is_local`) or received."""
+
+    __tablename__ = "ap_objects"
+    __table_args__ = (Index("ix_ap_objects_local_published", "is_local", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ap_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    type: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("ap_actors.id", ondelete="CASCADE"), index=True
+    )
+    is_local: Mapped[bool] = mapped_column(default=False, server_default="false")
+    visibility: Mapped[str] = mapped_column(String(20), default="public", server_default="public")
+    content_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    published_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    actor: Mapped[Actor] = relationship(lazy="joined")
+
+
+class Notification(Base):
+    """Something a member should see: a follow, a like, a boost, a reply, a mention."""
+
+    __tablename__ = "ap_notifications"
+    __table_args__ = (Index("ix_ap_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("ap_actors.id", ondelete="CASCADE"))
+    object_id: Mapped[int | None] = mapped_column(ForeignKey("ap_objects.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TimelineEntry(Base):
+    """An object in a member's home timeline (fan-out on receive)."""
+
+    __tablename__ = "ap_timeline_entries"
+    __table_args__ = (
+        UniqueConstraint("user_id", "object_id"),
+        Index("ix_ap_timeline_entries_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(ForeignKey("ap_objects.id", ondelete="CASCADE"))
+    boosted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ap_actors.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeliveryAttempt(Base):
+    """One POST of a delivery to its inbox: when, how long, and what came back."""
+
+    __tablename__ = "ap_delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("ap_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempted_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class InboxState(Base):
+    """Health of one remote inbox: consecutive failures pause deliveries to it."""
+
+    __tablename__ = "ap_inbox_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

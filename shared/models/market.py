@@ -1,0 +1,102 @@
+"""Market: member stalls, their products, categories and market pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, Timestamped
+
+PRODUCT_STATUSES = ("draft", "listed", "archived")
+
+
+class Stall(Timestamped, Base):
+    """A member's shop inside the market."""
+
+    __tablename__ = "stalls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+
+
+class Category(Timestamped, Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+
+
+class ProductImage(Base):
+    __tablename__ = "product_images"
+    __table_args__ = (Index("ix_product_images_product_position", "product_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    alt: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Product(Timestamped, Base):
+    """Something a stall sells. Price in minor units; `stock` None means not tracked."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("stall_id", "slug"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
+        CheckConstraint("status IN ('draft', 'listed', 'archived')", name="status"),
+        Index("ix_products_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stall_id: Mapped[int] = mapped_column(ForeignKey("stalls.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(150))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="GBP", server_default="GBP")
+    stock: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    scraped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    stall: Mapped[Stall] = relationship(lazy="joined")
+    category: Mapped[Category | None] = relationship(lazy="raise")
+    images: Mapped[list[ProductImage]] = relationship(
+        order_by=ProductImage.position, lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class MarketPage(Timestamped, Base):
+    """An editorial page of the market (a seasonal guide, a stall trail)."""
+
+    __tablename__ = "market_pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    is_published: Mapped[bool] = mapped_column(default=False, server_default="false")

@@ -1,0 +1,1 @@
+"""Domain service implementations; `registry.services` is how apps reach them."""

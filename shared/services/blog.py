@@ -1,0 +1,63 @@
+"""Blog reads: published posts as lists show them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.dtos import PostRecord, PostSummary
+from shared.infrastructure.html import sanitize_html
+from shared.models.blog import Post
+from shared.services.navigation import SqlBlogNavigation
+from shared.services.publishing import BlogPublishing
+
+
+def post_summary(post: Post) -> PostSummary:
+    assert post.published_at is not None  # guaranteed by the status check constraint
+    return PostSummary(
+        id=post.id,
+        slug=post.slug,
+        title=post.title,
+        excerpt=post.excerpt,
+        feature_image=post.feature_image,
+        author_name=post.author.name if post.author else None,
+        published_at=post.published_at,
+        tags=tuple(tag.name for tag in post.tags),
+    )
+
+
+class SqlBlogService(SqlBlogNavigation, BlogPublishing):
+    async def get_published_post(self, session: AsyncSession, slug: str) -> PostRecord | None:
+        post = await session.scalar(
+            select(Post)
+            .where(Post.slug == slug, Post.status == "published", Post.visibility == "public")
+            .order_by(Post.type.desc())  # "post" > "page": a post wins a tie of slugs
+            .limit(1)
+        )
+        if post is None:
+            return None
+        summary = post_summary(post)
+        return PostRecord(
+            id=post.id,
+            type=post.type,
+            slug=post.slug,
+            title=post.title,
+            html=sanitize_html(post.html),
+            excerpt=post.excerpt,
+            feature_image=post.feature_image,
+            author_name=summary.author_name,
+            published_at=summary.published_at,
+            tags=summary.tags,
+        )
+
+    async def list_published_posts(
+        self, session: AsyncSession, *, limit: int = 20, offset: int = 0
+    ) -> list[PostSummary]:
+        posts = await session.scalars(
+            select(Post)
+            .where(Post.type == "post", Post.status == "published", Post.visibility == "public")
+            .order_by(Post.published_at.desc(), Post.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [post_summary(post) for post in posts]

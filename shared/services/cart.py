@@ -1,0 +1,162 @@
+"""Carts: the viewer's cart with live prices, and putting things in it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.dtos import CartItem, CartLineView, CartSummary, Money, NewCartLine
+from shared.contracts.errors import CartItemUnavailable
+from shared.contracts.widgets import cart_changed
+from shared.infrastructure.fragment_cache import mark_changed
+from shared.models.cart import Cart, CartLine
+from shared.models.events import Event, TicketType
+from shared.models.market import Product
+
+EMPTY_CART = CartSummary(item_count=0, lines=(), subtotals=())
+
+
+def summarise(lines: list[CartLineView]) -> CartSummary:
+    subtotals: dict[str, Money] = {}
+    for line in lines:
+        currency = line.line_total.currency
+        subtotals[currency] = subtotals.get(currency, Money(0, currency)) + line.line_total
+    return CartSummary(
+        item_count=sum(line.quantity for line in lines),
+        lines=tuple(lines),
+        subtotals=tuple(subtotals.values()),
+    )
+
+
+class SqlCartService:
+    async def get_cart_summary(
+        self, session: AsyncSession, *, user_id: int | None, anon_token: str | None
+    ) -> CartSummary:
+        if user_id is not None:
+            owner = Cart.user_id == user_id
+        elif anon_token:
+            owner = Cart.anon_token == anon_token
+        else:
+            return EMPTY_CART
+        # One query for every line, whatever kind of item it holds.
+        rows = await session.execute(
+            select(CartLine, Product, TicketType, Event)
+            .join(Cart, Cart.id == CartLine.cart_id)
+            .outerjoin(Product, Product.id == CartLine.product_id)
+            .outerjoin(TicketType, TicketType.id == CartLine.ticket_type_id)
+            .outerjoin(Event, Event.id == TicketType.event_id)
+            .where(owner)
+            .order_by(CartLine.id)
+        )
+        lines = []
+        for line, product, ticket_type, event in rows:
+            if product is not None:
+                title, unit = product.title, Money(product.price_minor, product.currency)
+            else:
+                title = f"{event.title}: {ticket_type.name}"
+                unit = Money(ticket_type.price_minor, ticket_type.currency)
+            lines.append(
+                CartLineView(
+                    id=line.id,
+                    title=title,
+                    quantity=line.quantity,
+                    unit_price=unit,
+                    line_total=unit.times(line.quantity),
+                )
+            )
+        return summarise(lines)
+
+    async def add_to_cart(
+        self,
+        session: AsyncSession,
+        *,
+        user_id: int | None,
+        anon_token: str | None,
+        line: NewCartLine,
+    ) -> CartSummary:
+        if user_id is None and not anon_token:
+            raise ValueError("a cart needs a member or an anonymous token")
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise ValueError(f"quantity must be 1 to {MAX_QUANTITY}")
+        if (line.product_id is None) == (line.ticket_type_id is None):
+            raise ValueError("a cart line holds a product or a ticket type")
+        cart_id = await _cart_id(session, user_id=user_id, anon_token=anon_token)
+        await _check_available(session, cart_id, line)
+        await session.execute(_upsert_line(cart_id, line))
+        mark_changed(session, cart_changed(user_id=user_id, anon_token=anon_token))
+        return await self.get_cart_summary(session, user_id=user_id, anon_token=anon_token)
+
+    async def get_cart_item(self, session: AsyncSession, line: NewCartLine) -> CartItem:
+        return await _on_sale(session, line)
+
+
+MAX_QUANTITY = 99
+
+
+async def _cart_id(session: AsyncSession, *, user_id: int | None, anon_token: str | None) -> int:
+    """The owner's cart, created if needed; concurrent first adds make one cart, not two."""
+    column = Cart.user_id if user_id is not None else Cart.anon_token
+    value = user_id if user_id is not None else anon_token
+    await session.execute(
+        insert(Cart).values({column: value}).on_conflict_do_nothing(index_elements=[column])
+    )
+    cart_id = await session.scalar(select(Cart.id).where(column == value))
+    assert cart_id is not None  # inserted or already there
+    return cart_id
+
+
+async def _on_sale(session: AsyncSession, line: NewCartLine) -> CartItem:
+    """The item `line` names, priced now; CartItemUnavailable when it is not on sale."""
+    if line.product_id is not None:
+        product = await session.get(Product, line.product_id)
+        if product is None or product.status != "listed":
+            raise CartItemUnavailable("That product is not on sale.")
+        if product.stock == 0:
+            raise CartItemUnavailable("That product is sold out.")
+        price, left = Money(product.price_minor, product.currency), product.stock
+        return CartItem(title=product.title, unit_price=price, left=left)
+    ticket_type = await session.get(TicketType, line.ticket_type_id)
+    now = datetime.now(UTC)
+    if (
+        ticket_type is None
+        or ticket_type.event.status != "published"
+        or (ticket_type.sales_start_at is not None and now < ticket_type.sales_start_at)
+        or (ticket_type.sales_end_at is not None and now > ticket_type.sales_end_at)
+    ):
+        raise CartItemUnavailable("Those tickets are not on sale.")
+    price = Money(ticket_type.price_minor, ticket_type.currency)
+    title = f"{ticket_type.event.title}: {ticket_type.name}"
+    return CartItem(title=title, unit_price=price, left=ticket_type.quantity)
+
+
+async def _check_available(session: AsyncSession, cart_id: int, line: NewCartLine) -> None:
+    """CartItemUnavailable unless the item is on sale with enough left for the cart's total."""
+    item = CartLine.product_id == line.product_id
+    if line.ticket_type_id is not None:
+        item = CartLine.ticket_type_id == line.ticket_type_id
+    in_cart = await session.scalar(
+        select(CartLine.quantity).where(CartLine.cart_id == cart_id, item)
+    )
+    wanted = (in_cart or 0) + line.quantity
+    left = (await _on_sale(session, line)).left
+    if wanted > MAX_QUANTITY or (left is not None and wanted > left):
+        raise CartItemUnavailable("There are not that many left.")
+
+
+def _upsert_line(cart_id: int, line: NewCartLine) -> Insert:
+    """Insert the line, or add to the quantity of the cart's line for the same item."""
+    statement = insert(CartLine).values(
+        cart_id=cart_id,
+        product_id=line.product_id,
+        ticket_type_id=line.ticket_type_id,
+        quantity=line.quantity,
+    )
+    column = "product_id" if line.product_id is not None else "ticket_type_id"
+    return statement.on_conflict_do_update(
+        index_elements=[CartLine.cart_id, getattr(CartLine, column)],
+        index_where=getattr(CartLine, column).is_not(None),
+        set_={"quantity": CartLine.quantity + statement.excluded.quantity},
+    )

@@ -1,0 +1,196 @@
+"""Members: who they are, how they sign up and prove it is them.
+
+Passwords are hashed with argon2 (argon2-cffi's defaults, rehashed when those
+change). Mailed tokens are stored as their SHA-256 only and are single-use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.dtos import MailedToken, NewMember, UserRecord
+from shared.contracts.errors import AccountError
+from shared.models.identity import AccountToken, User
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+PURPOSES = ("password_reset", "email_verification")
+_USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_hasher = PasswordHasher()
+# Verified against when no member matches, so a wrong login takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("rose-ash: no such member")
+
+
+def user_record(user: User) -> UserRecord:
+    return UserRecord(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        email=user.email,
+        is_admin=user.is_admin,
+        email_verified=user.email_verified_at is not None,
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            "password", f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError("password", "That password is too long.")
+
+
+class SqlIdentityService:
+    async def get_user(self, session: AsyncSession, user_id: int) -> UserRecord | None:
+        user = await session.get(User, user_id)
+        return user_record(user) if user else None
+
+    async def get_user_by_username(self, session: AsyncSession, username: str) -> UserRecord | None:
+        user = await session.scalar(
+            select(User).where(func.lower(User.username) == username.lower())
+        )
+        return user_record(user) if user else None
+
+    async def get_user_by_email(self, session: AsyncSession, email: str) -> UserRecord | None:
+        user = await session.scalar(
+            select(User).where(func.lower(User.email) == email.strip().lower())
+        )
+        return user_record(user) if user else None
+
+    async def create_member(self, session: AsyncSession, member: NewMember) -> UserRecord:
+        email, username = member.email.strip(), member.username.strip()
+        display_name = member.display_name.strip() or username
+        if not _EMAIL_RE.match(email) or len(email) > 320:
+            raise AccountError("email", "Enter an email address like name@example.com.")
+        if not _USERNAME_RE.match(username):
+            raise AccountError(
+                "username", "Use up to 30 letters, digits and underscores for your username."
+            )
+        if len(display_name) > 100:
+            raise AccountError("display_name", "Keep your name under 100 characters.")
+        _check_password(member.password)
+        if await self.get_user_by_email(session, email):
+            raise AccountError("email", "There is already an account with that email address.")
+        if await self.get_user_by_username(session, username):
+            raise AccountError("username", "That username is taken.")
+        user = User(
+            email=email,
+            username=username,
+            display_name=display_name,
+            password_hash=_hasher.hash(member.password),
+        )
+        session.add(user)
+        await session.flush()
+        return user_record(user)
+
+    async def authenticate(
+        self, session: AsyncSession, login: str, password: str
+    ) -> UserRecord | None:
+        login = login.strip().lower()
+        column = User.email if "@" in login else User.username
+        user = await session.scalar(select(User).where(func.lower(column) == login))
+        if user is None or not user.password_hash:
+            _verify(_DUMMY_HASH, password)
+            return None
+        if not _verify(user.password_hash, password):
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+            await session.flush()
+        return user_record(user)
+
+    async def create_mailed_token(
+        self, session: AsyncSession, user_id: int, purpose: str, *, valid_for: timedelta
+    ) -> MailedToken:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown token purpose {purpose!r}")
+        user = await session.get(User, user_id)
+        if user is None:
+            raise LookupError(f"no member {user_id}")
+        now = datetime.now(UTC)
+        await session.execute(
+            update(AccountToken)
+            .where(
+                AccountToken.user_id == user_id,
+                AccountToken.purpose == purpose,
+                AccountToken.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+        token = secrets.token_urlsafe(32)
+        session.add(
+            AccountToken(
+                user_id=user_id,
+                purpose=purpose,
+                token_hash=_digest(token),
+                email=user.email,
+                expires_at=now + valid_for,
+            )
+        )
+        await session.flush()
+        return MailedToken(
+            user_id=user_id, email=user.email, display_name=user.display_name, token=token
+        )
+
+    async def reset_password(
+        self, session: AsyncSession, token: str, password: str
+    ) -> UserRecord | None:
+        found = await self._use_token(session, token, "password_reset", check_only=True)
+        if found is None:
+            return None
+        _check_password(password)
+        row, user = found
+        row.used_at = datetime.now(UTC)
+        user.password_hash = _hasher.hash(password)
+        await session.flush()
+        return user_record(user)
+
+    async def verify_email(self, session: AsyncSession, token: str) -> UserRecord | None:
+        found = await self._use_token(session, token, "email_verification")
+        if found is None:
+            return None
+        _, user = found
+        user.email_verified_at = user.email_verified_at or datetime.now(UTC)
+        await session.flush()
+        return user_record(user)
+
+    async def _use_token(
+        self, session: AsyncSession, token: str, purpose: str, *, check_only: bool = False
+    ) -> tuple[AccountToken, User] | None:
+        """The live token row and its member, locked; marked used unless `check_only`."""
+        row = await session.scalar(
+            select(AccountToken)
+            .where(AccountToken.token_hash == _digest(token), AccountToken.purpose == purpose)
+            .with_for_update()
+        )
+        now = datetime.now(UTC)
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            return None
+        user = await session.get(User, row.user_id)
+        if user is None or user.email.lower() != row.email.lower():
+            return None
+        if not check_only:
+            row.used_at = now
+        return row, user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,61 @@
+"""The one place that chooses each domain's implementation.
+
+`services` is wired once by the app factory (and by workers and CLI commands
+at their start); tests may rewire a domain with another implementation of
+the same Protocol.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from shared.contracts.protocols import (
+    AccountService,
+    ActivityPubService,
+    BlogService,
+    CartService,
+    EventsService,
+    IdentityService,
+    MarketService,
+)
+
+if TYPE_CHECKING:
+    from shared.infrastructure.config import Settings
+
+
+class Services:
+    identity: IdentityService
+    blog: BlogService
+    market: MarketService
+    cart: CartService
+    events: EventsService
+    activitypub: ActivityPubService
+    account: AccountService
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes never set: say how to fix it.
+        raise RuntimeError(f"services.{name} is not wired: call wire_services() at start-up")
+
+
+services = Services()
+
+
+def wire_services(settings: Settings | None = None) -> Services:
+    """Wire every domain; `settings` gives ActivityPub our URLs and keys (publishing needs it)."""
+    from shared.services.account import SqlAccountService
+    from shared.services.activitypub import SqlActivityPubService
+    from shared.services.blog import SqlBlogService
+    from shared.services.cart import SqlCartService
+    from shared.services.events import SqlEventsService
+    from shared.services.identity import SqlIdentityService
+    from shared.services.market import SqlMarketService
+
+    services.identity = SqlIdentityService()  # members, owned by federation
+    services.cart = SqlCartService()  # carts, orders, payments
+    services.activitypub = SqlActivityPubService(settings)  # actors, notes, timelines, outbox
+    # Domains that federate publish through the ActivityPub outbox, in their own transaction.
+    services.blog = SqlBlogService(services.activitypub)  # posts and pages
+    services.market = SqlMarketService(services.activitypub)  # stalls and products
+    services.events = SqlEventsService(services.activitypub)  # calendars, events, tickets
+    services.account = SqlAccountService()  # newsletters and subscriptions
+    return services

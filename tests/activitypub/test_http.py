@@ -1,0 +1,154 @@
+"""Outgoing requests are safe: internal addresses refused unless allowed, bodies capped,
+redirects limited and re-checked; and a rotated remote key is fetched again once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.infrastructure.activitypub.http import (
+    AddressGuard,
+    BlockedAddressError,
+    FederationClient,
+    FetchError,
+    Signer,
+    parse_networks,
+)
+from shared.infrastructure.activitypub.keys import generate_keypair
+from shared.infrastructure.activitypub.signatures import sign_request
+from shared.infrastructure.config import ActivityPubSettings, Settings
+from shared.models.activitypub import Actor
+from tests.activitypub.standin import StandInServer
+from tests.conftest import AppFactory
+
+LOOPBACK = ActivityPubSettings(fetch_allow_networks="127.0.0.0/8", fetch_max_redirects=2)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://10.1.2.3/x",
+        "http://192.168.0.1/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "http://[fd00::1]/x",
+        "http://0.0.0.0/x",
+        "http://localhost/x",
+        "ftp://example.com/x",
+    ],
+)
+async def test_internal_addresses_are_refused_by_default(url: str) -> None:
+    with pytest.raises(BlockedAddressError):
+        await AddressGuard(()).check(url)
+
+
+async def test_the_allowlist_opens_only_what_it_names() -> None:
+    guard = AddressGuard(parse_networks("127.0.0.0/8"))
+    await guard.check("http://127.0.0.5:8000/x")
+    with pytest.raises(BlockedAddressError):
+        await guard.check("http://10.0.0.1/x")
+    await AddressGuard(()).check("http://93.184.215.14/x")  # a public address is fine
+
+
+@pytest.fixture
+async def tricky() -> AsyncIterator[str]:
+    """A loopback server with a big body and redirect chains."""
+
+    async def big(_request: web.Request) -> web.Response:
+        return web.Response(
+            body=b"x" * (LOOPBACK.fetch_max_bytes + 1), content_type="application/json"
+        )
+
+    async def hop(request: web.Request) -> web.Response:
+        left = int(request.match_info["left"])
+        target = "/doc" if left == 0 else f"/hop/{left - 1}"
+        raise web.HTTPFound(target)
+
+    async def doc(request: web.Request) -> web.Response:
+        signed = "signature" in {name.lower() for name in request.headers}
+        return web.json_response(
+            {"id": "x", "signed": signed}, content_type="application/activity+json"
+        )
+
+    async def private(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://10.0.0.1/secret")
+
+    app = web.Application()
+    app.router.add_get("/big", big)
+    app.router.add_get("/hop/{left}", hop)
+    app.router.add_get("/doc", doc)
+    app.router.add_get("/private", private)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.60", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.60:{port}"
+    await runner.cleanup()
+
+
+async def test_a_body_over_the_limit_is_refused(tricky: str) -> None:
+    client = FederationClient(LOOPBACK)
+    try:
+        with pytest.raises(FetchError, match="larger than"):
+            await client.get_json(f"{tricky}/big", None)
+    finally:
+        await client.aclose()
+
+
+async def test_redirects_are_followed_signed_up_to_the_limit_and_rechecked(tricky: str) -> None:
+    client = FederationClient(LOOPBACK)
+    signer = Signer("https://x.example/actor#main-key", generate_keypair().private_key)
+    try:
+        assert (await client.get_json(f"{tricky}/hop/1", signer))["signed"] is True
+        with pytest.raises(FetchError, match="more than 2 redirects"):
+            await client.get_json(f"{tricky}/hop/2", signer)
+        with pytest.raises(BlockedAddressError):
+            await client.get_json(f"{tricky}/private", None)
+    finally:
+        await client.aclose()
+
+
+async def test_a_rotated_key_is_fetched_again_once_and_the_request_accepted(
+    make_app: AppFactory, ap_settings: Settings, db: AsyncSession
+) -> None:
+    server = await StandInServer("127.0.0.61", verify=False).start()
+    try:
+        old, new = generate_keypair(), generate_keypair()
+        carol = server.add_actor("carol", new)  # the server now publishes the new key
+        db.add(
+            Actor(
+                ap_id=carol.id,
+                kind="remote",
+                type="Person",
+                preferred_username="carol",
+                domain=carol.id.split("/")[2],
+                inbox_url=carol.inbox,
+                key_id=carol.key_id,
+                public_key_pem=old.public_pem,
+            )
+        )
+        await db.flush()
+        app = await make_app("blog", app_settings=ap_settings)
+        base = ap_settings.apps["blog"].base_url
+        body = json.dumps(
+            {"id": f"{carol.id}/likes/1", "type": "Like", "actor": carol.id, "object": f"{base}/x"}
+        ).encode()
+        url = f"{base}/inbox"
+        headers = sign_request(
+            "POST", url, key_id=carol.key_id, private_key=new.private_key, body=body
+        )
+        response = await app.test_client().post("/inbox", data=body, headers=headers)
+        assert response.status_code == 202, await response.get_data(as_text=True)
+        stored = await db.scalar(
+            select(Actor).where(Actor.ap_id == carol.id).execution_options(populate_existing=True)
+        )
+        assert stored is not None and stored.public_key_pem == new.public_pem
+    finally:
+        await server.stop()

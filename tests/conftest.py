@@ -1,0 +1,167 @@
+"""The test harness: real PostgreSQL and Redis, one rolled-back transaction per test.
+
+By default an embedded PostgreSQL 16 and Redis start once per run in a temp
+dir. Set TEST_DATABASE_URL (a server where the URL's user may CREATE
+DATABASE) and TEST_REDIS_URL (a Redis whose database is FLUSHED by the
+tests) to use real servers instead; DATABASE_URL / REDIS_URL are accepted too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from quart import Quart
+from quart.typing import TestClientProtocol
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.dev.schema import migrate
+from shared.infrastructure.config import Settings, load_settings
+from shared.infrastructure.db import make_engine
+from shared.infrastructure.runtime import runtime
+from tests.support.databases import DatabaseServer
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseServer]:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        yield DatabaseServer(url)
+        return
+    from shared.dev.embedded import start_postgres
+
+    server = start_postgres(tmp_path_factory.mktemp("postgres") / "data", fast=True)
+    try:
+        yield DatabaseServer(server.url)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    from shared.dev.embedded import start_redis
+
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(database_server: DatabaseServer) -> str:
+    """The run's migrated database. Tests write only inside rolled-back transactions."""
+    url = database_server.create_fresh("rose_ash_test")
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def platform_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The environment the apps read; set for the whole run so app modules import."""
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "ROSE_ASH_ENV": "test",
+    }
+    os.environ.update(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def settings(platform_env: dict[str, str]) -> Settings:
+    return load_settings(platform_env)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(settings.database)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Each session's commit releases a savepoint; the test's transaction still rolls back.
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+async def db(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for arranging data; what it flushes is visible to the apps under test."""
+    async with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+AppFactory = Callable[..., Awaitable[Quart]]
+
+
+@pytest.fixture
+async def make_app(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], redis: Redis
+) -> AsyncIterator[AppFactory]:
+    """Start an app (its full lifespan, through `test_app()`) bound to the test transaction."""
+    started: list[Any] = []
+
+    async def start(name: str, *, app_settings: Settings | None = None, bind: bool = True) -> Quart:
+        module = importlib.import_module(f"{name}.app")
+        app: Quart = module.create_app(app_settings or settings)
+        test_app = app.test_app()
+        await test_app.startup()
+        started.append(test_app)
+        if bind:
+            runtime(app).db.sessions = sessions
+        return app
+
+    yield start
+    for test_app in reversed(started):
+        await test_app.shutdown()
+
+
+ClientFactory = Callable[[str], Awaitable[TestClientProtocol]]
+
+
+@pytest.fixture
+def client_for(make_app: AppFactory) -> ClientFactory:
+    async def open_client(name: str) -> TestClientProtocol:
+        app = await make_app(name)
+        return app.test_client()
+
+    return open_client
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]

@@ -1,0 +1,126 @@
+"""The embedded PostgreSQL and Redis answer, keep their data, and stop without leftovers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+
+from shared.dev.embedded import (
+    EmbeddedServerError,
+    free_port,
+    pg_bin_dir,
+    start_postgres,
+    start_redis,
+)
+
+
+def _process_tree(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _postmaster_tree(data_dir: Path) -> list[psutil.Process]:
+    pid = int((data_dir / "postmaster.pid").read_text().splitlines()[0])
+    return _process_tree(pid)
+
+
+def _psql(url: str, sql: str) -> str:
+    argv = [str(pg_bin_dir() / "psql"), "-X", "-tA", url, "-c", sql]
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_postgres_answers_on_loopback_and_stop_leaves_no_process(tmp_path: Path) -> None:
+    server = start_postgres(tmp_path / "data", fast=True)
+    try:
+        url = server.create_database("probe")
+        assert url == server.database_url("probe")
+        assert url.startswith(f"postgresql://postgres@127.0.0.1:{server.port}/")
+        assert _psql(url, "SHOW server_version_num").startswith("16")
+        assert _psql(url, "SHOW fsync") == "off"
+        processes = _postmaster_tree(server.data_dir)
+        if os.geteuid() == 0:  # PostgreSQL refuses root; it runs as a system user
+            assert processes[0].username() != "root"
+    finally:
+        server.stop()
+    server.stop()  # a second stop is harmless
+
+    assert _alive(processes) == []
+    assert (tmp_path / "postgres.log").exists()
+
+
+def test_postgres_keeps_its_databases_across_restarts(tmp_path: Path) -> None:
+    first = start_postgres(tmp_path / "data", fast=True)
+    try:
+        first.create_database("kept")
+        with pytest.raises(EmbeddedServerError, match="already exists"):
+            first.create_database("kept", exists_ok=False)
+    finally:
+        first.stop()
+
+    second = start_postgres(tmp_path / "data", fast=True)
+    try:
+        names = _psql(second.url, "SELECT datname FROM pg_database ORDER BY datname")
+        assert "kept" in names.splitlines()
+    finally:
+        second.stop()
+
+
+def test_postgres_on_a_busy_port_fails_with_its_log(tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+
+        with pytest.raises(EmbeddedServerError, match="exited") as failure:
+            start_postgres(tmp_path / "data", port, fast=True)
+
+    assert "could not" in str(failure.value)  # the log tail says why
+
+
+def test_redis_answers_and_stop_leaves_no_process(tmp_path: Path) -> None:
+    server = start_redis(tmp_path / "redis")
+    try:
+        assert server.url == f"redis://127.0.0.1:{server.port}/0"
+        client = redis.Redis.from_url(server.url)
+        try:
+            assert client.ping() is True
+            client.set("greeting", "hello")
+            assert client.get("greeting") == b"hello"
+            processes = _process_tree(int(client.info("server")["process_id"]))
+        finally:
+            client.close()
+    finally:
+        server.stop()
+    server.stop()
+
+    assert _alive(processes) == []
+
+
+def test_persistent_redis_keeps_its_data_across_restarts(tmp_path: Path) -> None:
+    port = free_port()
+    for expected in (None, b"kept"):
+        server = start_redis(tmp_path / "redis", port, persist=True)
+        client = redis.Redis.from_url(server.url)
+        try:
+            assert client.get("key") == expected
+            client.set("key", "kept")
+        finally:
+            client.close()
+            server.stop()

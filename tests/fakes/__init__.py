@@ -1,0 +1,1 @@
+"""Stand-ins for external services, speaking the real protocol over loopback sockets."""

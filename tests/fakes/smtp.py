@@ -1,0 +1,99 @@
+"""A real SMTP server on a loopback port that keeps what it receives (aiosmtpd).
+
+    with SmtpStandIn() as smtp:          # port chosen free, or SmtpStandIn(port=2525)
+        ... MAIL_BACKEND=smtp SMTP_PORT=smtp.port ...
+        mail = smtp.wait_for(to="ada@example.test")
+        mail.links()                      # the URLs in its text
+
+`on_mail` (optional) is called with each message, e.g. to print it (`make dev`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from shared.dev.embedded import free_port
+
+URL_RE = re.compile(r"https?://[^\s<>\"]+")
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    text: str
+
+    def links(self) -> list[str]:
+        return URL_RE.findall(self.text)
+
+
+class _Handler:
+    def __init__(self, stand_in: SmtpStandIn) -> None:
+        self.stand_in = stand_in
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        body = message.get_body(preferencelist=("plain",))
+        mail = ReceivedMail(
+            sender=envelope.mail_from,
+            recipients=tuple(envelope.rcpt_tos),
+            subject=str(message["Subject"] or ""),
+            text=body.get_content() if body is not None else "",
+        )
+        self.stand_in._receive(mail)
+        return "250 Message accepted for delivery"
+
+
+class SmtpStandIn:
+    def __init__(
+        self, port: int | None = None, on_mail: Callable[[ReceivedMail], None] | None = None
+    ) -> None:
+        self.port = port or free_port()
+        self.on_mail = on_mail
+        self.received: list[ReceivedMail] = []
+        self._lock = threading.Condition()
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def _receive(self, mail: ReceivedMail) -> None:
+        with self._lock:
+            self.received.append(mail)
+            self._lock.notify_all()
+        if self.on_mail is not None:
+            self.on_mail(mail)
+
+    def start(self) -> SmtpStandIn:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_for(self, *, to: str, subject: str = "", timeout: float = 10.0) -> ReceivedMail:
+        """The newest mail to `to` (whose subject contains `subject`), waiting for it."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                for mail in reversed(self.received):
+                    if to in mail.recipients and subject in mail.subject:
+                        return mail
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no mail to {to} ({subject!r}) within {timeout} s")
+                self._lock.wait(remaining)

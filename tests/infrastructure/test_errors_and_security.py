@@ -1,0 +1,94 @@
+"""Error pages in the shared layout, security headers, CSRF on forms, request ids."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from shared.infrastructure.security import CSRF_COOKIE, csrf_token
+from tests.conftest import AppFactory
+
+
+def add_test_routes(app: Quart) -> None:
+    """Routes only these tests need: a form target and a crash."""
+
+    @app.get("/test/form")
+    async def get_form() -> str:
+        return csrf_token()
+
+    @app.post("/test/form")
+    async def post_form() -> str:
+        return "saved"
+
+    @app.get("/test/crash")
+    async def get_crash() -> str:
+        raise RuntimeError("boom")
+
+
+async def test_unknown_page_is_a_404_in_the_shared_layout(make_app: AppFactory) -> None:
+    app = await make_app("market")
+    response = await app.test_client().get("/no/such/page")
+    assert response.status_code == 404
+    html = await response.get_data(as_text=True)
+    assert "We couldn&#39;t find that page" in html or "We couldn't find that page" in html
+    assert "Rose Ash" in html and "dist/app.css" in html
+
+
+async def test_machine_clients_get_json_errors(make_app: AppFactory) -> None:
+    app = await make_app("market")
+    response = await app.test_client().get("/no/such/page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    body = await response.get_json()
+    assert body["status"] == 404 and body["error"] == "We couldn't find that page"
+
+
+async def test_a_crash_is_a_500_page_with_the_request_id(make_app: AppFactory) -> None:
+    app = await make_app("blog")
+    add_test_routes(app)
+    response = await app.test_client().get("/test/crash", headers={"X-Request-ID": "req-abcdef123"})
+    assert response.status_code == 500
+    html = await response.get_data(as_text=True)
+    assert "Something went wrong on our side" in html
+    assert "req-abcdef123" in html
+    assert "boom" not in html  # no internals leak to the visitor
+
+
+async def test_security_headers_and_request_id_on_every_response(make_app: AppFactory) -> None:
+    app = await make_app("events")
+    response = await app.test_client().get("/healthz")
+    headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert len(headers["X-Request-ID"]) >= 8
+
+
+async def test_a_form_post_without_a_csrf_token_is_refused(make_app: AppFactory) -> None:
+    app = await make_app("account")
+    add_test_routes(app)
+    response = await app.test_client().post("/test/form", form={"name": "x"})
+    assert response.status_code == 400
+    assert "came from another site" in await response.get_data(as_text=True)
+
+
+async def test_a_form_post_with_a_forged_token_is_refused(make_app: AppFactory) -> None:
+    app = await make_app("account")
+    add_test_routes(app)
+    client = app.test_client()
+    await client.get("/test/form")  # sets the cookie
+    response = await client.post("/test/form", form={"csrf_token": "f" * 64})
+    assert response.status_code == 400
+
+
+async def test_a_form_post_with_the_token_is_accepted(make_app: AppFactory) -> None:
+    app = await make_app("account")
+    add_test_routes(app)
+    client = app.test_client()
+    issued = await client.get("/test/form")
+    assert CSRF_COOKIE in issued.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in issued.headers["Set-Cookie"]
+    token = await issued.get_data(as_text=True)
+    response = await client.post("/test/form", form={"csrf_token": token})
+    assert response.status_code == 200
+    assert await response.get_data(as_text=True) == "saved"

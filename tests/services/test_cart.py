@@ -1,0 +1,63 @@
+"""The cart summary: live prices, quantities and one subtotal per currency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.dtos import Money
+from shared.models.cart import Cart, CartLine
+from shared.models.events import TicketType
+from shared.services.cart import SqlCartService
+from tests.support.factories import add, make_calendar, make_event, make_product, make_stall, now
+
+carts = SqlCartService()
+
+
+async def test_no_cart_is_an_empty_summary(db: AsyncSession) -> None:
+    summary = await carts.get_cart_summary(db, user_id=None, anon_token="nobody")
+    assert summary.is_empty and summary.item_count == 0 and summary.subtotals == ()
+
+
+async def test_an_anonymous_cart_totals_products_and_tickets(db: AsyncSession) -> None:
+    stall = await make_stall(db, "Hartley Ceramics")
+    mug = await make_product(db, stall, "Mug", 1800)
+    event = await make_event(
+        db, await make_calendar(db), "Winter market", now() + timedelta(days=3)
+    )
+    walk = TicketType(event_id=event.id, name="Lantern walk", price_minor=500)
+    cart = Cart(anon_token="anon-1")
+    await add(db, walk, cart)
+    await add(
+        db,
+        CartLine(cart_id=cart.id, product_id=mug.id, quantity=2),
+        CartLine(cart_id=cart.id, ticket_type_id=walk.id, quantity=3),
+    )
+
+    summary = await carts.get_cart_summary(db, user_id=None, anon_token="anon-1")
+
+    assert [(line.title, line.quantity) for line in summary.lines] == [
+        ("Mug", 2),
+        ("Winter market: Lantern walk", 3),
+    ]
+    assert summary.lines[0].line_total == Money(3600, "GBP")
+    assert summary.item_count == 5
+    assert summary.subtotals == (Money(5100, "GBP"),)
+
+
+async def test_each_currency_gets_its_own_subtotal(db: AsyncSession) -> None:
+    stall = await make_stall(db, "Import")
+    pounds = await make_product(db, stall, "Pounds", 1000)
+    euros = await make_product(db, stall, "Euros", 700, currency="EUR")
+    cart = Cart(anon_token="anon-2")
+    await add(db, cart)
+    await add(
+        db,
+        CartLine(cart_id=cart.id, product_id=pounds.id, quantity=1),
+        CartLine(cart_id=cart.id, product_id=euros.id, quantity=2),
+    )
+
+    summary = await carts.get_cart_summary(db, user_id=None, anon_token="anon-2")
+
+    assert summary.subtotals == (Money(1000, "GBP"), Money(1400, "EUR"))

@@ -1,0 +1,1 @@
+"""Single sign-on: federation as the OpenID provider, every app its client."""

@@ -1,0 +1,136 @@
+"""The real apps as separate Hypercorn processes on loopback, for tests about HTTP.
+
+    platform = LivePlatform(database_url, redis_url, extra_env={...})
+    platform.start("blog", "cart")          # waits until each answers /readyz
+    httpx.get(platform.internal_url("blog") + "/")
+    platform.stop_app("cart"); platform.start("cart")
+    platform.stop()
+
+Each app listens on its own port of 127.0.0.1. Its public URL is
+`http://<app>.localhost:<port>` (what a browser uses: Chromium resolves
+*.localhost to loopback), its internal URL `http://127.0.0.1:<port>`.
+Processes write to one log file per app, shown when an app fails to start.
+Rows the processes commit are real: use a database of the test's own
+(`DatabaseServer.create_fresh`) and `truncate_all()` between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.dev.embedded import free_port
+from shared.dev.processes import spawn, stop_all
+from shared.infrastructure.config import APP_NAMES
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 30.0
+HYPERCORN = Path(sys.executable).parent / "hypercorn"
+
+
+@dataclass
+class _Running:
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+
+@dataclass
+class LivePlatform:
+    database_url: str
+    redis_url: str
+    secret_key: str
+    log_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    # Each app on its own loopback address (127.0.0.11-16), public URL included: for
+    # peers that must reach the apps by their public URLs (DESIGN.md section 1).
+    loopback_ips: bool = False
+    _running: dict[str, _Running] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Ports are fixed up front so every app knows every other app's URLs.
+        for name in APP_NAMES:
+            self.ports.setdefault(name, free_port())
+
+    def host(self, name: str) -> str:
+        """The loopback address the app listens on."""
+        return f"127.0.0.{11 + APP_NAMES.index(name)}" if self.loopback_ips else "127.0.0.1"
+
+    def public_url(self, name: str) -> str:
+        if self.loopback_ips:
+            return f"http://{self.host(name)}:{self.ports[name]}"
+        return f"http://{name}.localhost:{self.ports[name]}"
+
+    def internal_url(self, name: str) -> str:
+        return f"http://{self.host(name)}:{self.ports[name]}"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "SECRET_KEY": self.secret_key,
+            "ROSE_ASH_ENV": "test",
+        }
+        for name in APP_NAMES:
+            env[f"APP_BASE_URL_{name.upper()}"] = self.public_url(name)
+            env[f"APP_INTERNAL_URL_{name.upper()}"] = self.internal_url(name)
+        env.update(self.extra_env)
+        return env
+
+    def start(self, *names: str) -> None:
+        """Start the named apps (all six when none are named) and wait until each is ready."""
+        names = names or APP_NAMES
+        env = self.env()
+        for name in names:
+            if name in self._running:
+                continue
+            log_path = self.log_dir / f"{name}.log"
+            with log_path.open("ab") as log:
+                proc = spawn(
+                    [
+                        HYPERCORN,
+                        "--bind",
+                        f"{self.host(name)}:{self.ports[name]}",
+                        f"{name}.app:app",
+                    ],
+                    stdout=log,
+                    env=env,
+                    cwd=REPO_ROOT,
+                )
+            self._running[name] = _Running(proc, log_path)
+        for name in names:
+            self._wait_ready(name)
+
+    def _wait_ready(self, name: str) -> None:
+        running = self._running[name]
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if running.proc.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.internal_url(name)}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        log = running.log_path.read_text(errors="replace")[-4000:]
+        self.stop()
+        raise RuntimeError(f"{name} did not become ready; its log:\n{log}")
+
+    def stop_app(self, name: str) -> None:
+        running = self._running.pop(name, None)
+        if running is not None:
+            stop_all([(running.proc, signal.SIGTERM)])
+
+    def stop(self) -> None:
+        running = list(self._running.values())
+        self._running.clear()
+        stop_all([(r.proc, signal.SIGTERM) for r in running])
