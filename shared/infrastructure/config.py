@@ -24,6 +24,7 @@ APP_NAMES: tuple[str, ...] = ("blog", "market", "cart", "events", "federation", 
 # Environment variable -> dotted setting. Secrets are only ever read from here.
 ENV_OVERRIDES: dict[str, str] = {
     "ROSE_ASH_ENV": "environment",
+    "TRUSTED_PROXY_HOPS": "trusted_proxy_hops",
     "DATABASE_URL": "database.url",
     "DB_POOL_SIZE": "database.pool_size",
     "DB_MAX_OVERFLOW": "database.max_overflow",
@@ -225,6 +226,8 @@ class ActivityPubSettings(_Strict):
 class Settings(_Strict):
     environment: Literal["dev", "test", "prod"] = "dev"
     secret_key: str = Field(min_length=32)
+    # Reverse proxies in front of the apps whose X-Forwarded-* headers we believe.
+    trusted_proxy_hops: int = Field(0, ge=0, le=5)
     database: DatabaseSettings
     redis: RedisSettings
     apps: dict[str, AppUrls]

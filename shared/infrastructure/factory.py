@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 
 import shared.models  # noqa: F401  (every model, so cross-domain relationships resolve)
@@ -93,6 +94,12 @@ def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
     install_activitypub(app, settings)
     app.register_blueprint(health_bp)
     install_error_handlers(app)
+    if settings.trusted_proxy_hops:
+        # Behind Caddy every request comes from the proxy's address: take the
+        # member's address (rate limits, logs) and scheme from its headers.
+        app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
+            app.asgi_app, mode="legacy", trusted_hops=settings.trusted_proxy_hops
+        )
     return app
 
 

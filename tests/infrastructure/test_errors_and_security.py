@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from quart import Quart
+from quart import Quart, request
 
+from shared.infrastructure.config import Settings
 from shared.infrastructure.security import CSRF_COOKIE, csrf_token
 from tests.conftest import AppFactory
 
@@ -92,3 +93,37 @@ async def test_a_form_post_with_the_token_is_accepted(make_app: AppFactory) -> N
     response = await client.post("/test/form", form={"csrf_token": token})
     assert response.status_code == 200
     assert await response.get_data(as_text=True) == "saved"
+
+
+async def test_behind_a_trusted_proxy_the_members_address_is_used(
+    make_app: AppFactory, settings: Settings
+) -> None:
+    app = await make_app(
+        "federation", app_settings=settings.model_copy(update={"trusted_proxy_hops": 1})
+    )
+
+    @app.get("/test/address")
+    async def get_address() -> str:
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = await app.test_client().get(
+        "/test/address",
+        headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9", "X-Forwarded-Proto": "https"},
+    )
+    # One hop trusted: the address Caddy saw, not what the client claimed before it.
+    assert await response.get_data(as_text=True) == "203.0.113.9 https"
+
+
+async def test_without_a_trusted_proxy_forwarded_headers_are_ignored(
+    make_app: AppFactory,
+) -> None:
+    app = await make_app("federation")
+
+    @app.get("/test/address")
+    async def get_address() -> str:
+        return str(request.remote_addr)
+
+    response = await app.test_client().get(
+        "/test/address", headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    assert await response.get_data(as_text=True) != "203.0.113.9"
