@@ -192,10 +192,13 @@ async def post_password_reset(token: str) -> str | tuple[str, int]:
     if user is None:
         return await _expired_link("password/forgot", "Ask for a new link"), 400
     await session.commit()
+    # Whoever knew the old password may be signed in somewhere: not any more.
+    await provider_state(current_app).openid(current_app).sign_out_member(session, user.id)
     return await render_template(
         "federation/auth/message.html",
         title="Password changed",
-        text="Your new password is set. Sign in with it from now on.",
+        text="Your new password is set, and every device that was signed in with the old "
+        "one has been signed out. Sign in with the new password from now on.",
         action_url="/signin",
         action_label="Sign in",
     )

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from quart.typing import TestClientProtocol as Client
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NewMember
 from shared.infrastructure.config import Settings
+from shared.infrastructure.oidc.sessions import SsoSessions
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
 from tests.fakes.smtp import SmtpStandIn
@@ -102,3 +104,34 @@ async def test_a_password_is_reset_by_the_mailed_link_once(
 
     assert (await sign_in(client, "sam", PASSWORD))[0] == 401
     assert (await sign_in(client, "sam", "a brand new password"))[0] == 302
+
+
+async def test_a_password_reset_signs_the_member_out_everywhere(
+    db: AsyncSession,
+    make_app: AppFactory,
+    settings: Settings,
+    smtp_inproc: SmtpStandIn,
+    redis: Redis,
+) -> None:
+    await member(db, "tess")
+    user = await SqlIdentityService().get_user_by_username(db, "tess")
+    assert user is not None
+    sessions = SsoSessions(redis, lifetime_seconds=3600)
+    laptop = await federation(make_app, settings, smtp_inproc)
+    assert (await sign_in(laptop, "tess", PASSWORD))[0] == 302
+    assert len(await sessions.sids_of(user.id)) == 1
+
+    phone = await federation(make_app, settings, smtp_inproc)
+    token = await csrf(phone, "/password/forgot")
+    await phone.post("/password/forgot", form={"csrf_token": token, "email": "tess@example.test"})
+    mail = smtp_inproc.wait_for(to="tess@example.test", subject="Reset your password")
+    (link,) = [link for link in mail.links() if "/password/reset/" in link]
+    path = "/password/reset/" + link.rsplit("/", 1)[1]
+    form = {"csrf_token": await csrf(phone, path), "password": "a brand new password"}
+    answer = await phone.post(path, form=form)
+
+    assert "has been signed out" in await answer.get_data(as_text=True)
+    assert await sessions.sids_of(user.id) == []
+    # The laptop's provider cookie no longer opens a session.
+    (cookie,) = [c.value for c in laptop.cookie_jar if c.name == "ra_sso"]  # type: ignore[union-attr]
+    assert await sessions.get(cookie) is None

@@ -40,6 +40,7 @@ from shared.infrastructure.oidc.store import (
     load_clients,
     load_code,
     load_token,
+    revoke_member_tokens,
     save_consent,
 )
 
@@ -269,6 +270,13 @@ class OpenIDProvider:
         await self.sso.end(sid)
         key, issuer = self.provider.key, self.provider.issuer
         return await send_backchannel_logouts(self.http, key, issuer, clients, sid)
+
+    async def sign_out_member(self, session: AsyncSession, user_id: int) -> None:
+        """End every session and token of a member (after a password reset)."""
+        for sid in await self.sso.sids_of(user_id):
+            await self.sign_out_everywhere(session, sid)
+        await revoke_member_tokens(session, user_id)
+        await session.commit()
 
 
 def json_body(response: RawResponse) -> Any:

@@ -48,6 +48,9 @@ class SsoSessions:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(f"{PREFIX}:session:{key}", json.dumps(data), ex=self.lifetime)
             pipe.set(f"{PREFIX}:sid:{session.sid}", key, ex=self.lifetime)
+            # Every sid of a member, so a password reset can end them all.
+            pipe.sadd(f"{PREFIX}:user:{user_id}", session.sid)
+            pipe.expire(f"{PREFIX}:user:{user_id}", self.lifetime)
             await pipe.execute()
         return session
 
@@ -63,7 +66,14 @@ class SsoSessions:
     async def end(self, sid: str) -> None:
         """Forget the session with this sid (whoever's browser holds it)."""
         key = await self.redis.getdel(f"{PREFIX}:sid:{sid}")
-        if key is not None:
-            await self.redis.delete(
-                f"{PREFIX}:session:{(key.decode() if isinstance(key, bytes) else key)}"
-            )
+        if key is None:
+            return
+        session_key = f"{PREFIX}:session:{(key.decode() if isinstance(key, bytes) else key)}"
+        raw = await self.redis.getdel(session_key)
+        if raw is not None:
+            await self.redis.srem(f"{PREFIX}:user:{json.loads(raw)['user_id']}", sid)
+
+    async def sids_of(self, user_id: int) -> list[str]:
+        """The sids of the member's sessions that may still be live."""
+        members = await self.redis.smembers(f"{PREFIX}:user:{user_id}")
+        return sorted(m.decode() if isinstance(m, bytes) else m for m in members)

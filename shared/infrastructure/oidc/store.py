@@ -244,6 +244,15 @@ async def end_session_tokens(session: AsyncSession, sid: str) -> list[ClientReco
     return [client_record(row) for row in rows]
 
 
+async def revoke_member_tokens(session: AsyncSession, user_id: int) -> None:
+    """Revoke every live token of a member, whatever session issued it."""
+    await session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.user_id == user_id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=_now())
+    )
+
+
 async def has_consent(session: AsyncSession, user_id: int, client_pk: int, scope: str) -> bool:
     granted = await session.scalar(
         select(OAuthConsent.scope).where(
