@@ -164,7 +164,9 @@ async def test_sigterm_while_delivering_loses_nothing_and_duplicates_nothing(
         assert "delivering" not in states, states  # finished or given back, none stranded
         assert sum(states.values()) == 30
         pool.start(1)
-        await eventually(lambda: _delivered(settings, 30), within=60, what="all 30 delivered")
+        await eventually(
+            lambda: _delivered(settings, 30), within=60, what=lambda: f"all 30: {pool.logs()}"
+        )
     finally:
         pool.stop_all()
     inboxes_reached = [(s.host, r.path) for s in inboxes for r in s.received]

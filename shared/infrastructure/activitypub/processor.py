@@ -25,6 +25,8 @@ import socket
 import sys
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 from sqlalchemy import select
@@ -47,6 +49,7 @@ from shared.infrastructure.activitypub.delivery import (
 )
 from shared.infrastructure.activitypub.http import FederationClient, FetchError, Signer
 from shared.infrastructure.activitypub.inbox import pending_inbound, process_inbound
+from shared.infrastructure.activitypub.keys import platform_keypair
 from shared.infrastructure.activitypub.outbox import NOTIFY_CHANNEL
 from shared.infrastructure.activitypub.remote import RemoteActors
 from shared.infrastructure.config import ConfigError, Settings, load_settings
@@ -80,6 +83,7 @@ class Processor:
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
         self._outcomes: list[Outcome] = []
         self._wake = {kind: asyncio.Event() for kind in ("outbound", "inbound", "deliveries")}
+        self._background: dict[str, asyncio.Task[None]] = {}
 
     async def run(self) -> None:
         async with self.sessions() as session, session.begin():
@@ -185,10 +189,16 @@ class Processor:
 
     async def _flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, []
-        if outcomes:
+        if not outcomes:
+            return
+        try:
             async with self.sessions() as session, session.begin():
                 await record(session, outcomes, self.ap)
-            self.delivered += sum(1 for o in outcomes if o.error is None)
+        except Exception:  # keep them for the next flush; the leases cover a crash
+            log.exception("recording %d outcomes failed; will retry", len(outcomes))
+            self._outcomes[:0] = outcomes
+            return
+        self.delivered += sum(1 for o in outcomes if o.error is None)
 
     async def _claim(self, queue: deque[Claimed], limit: int) -> None:
         try:
@@ -199,53 +209,75 @@ class Processor:
         except Exception:
             log.exception("claiming deliveries failed")
 
+    def _in_background(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `work` unless the previous one of that name is still running, so claims and
+        records overlap the deliveries in flight instead of stalling them."""
+        task = self._background.get(name)
+        if task is None or task.done():
+            self._background[name] = asyncio.create_task(work())
+
+    async def _settle(self, name: str) -> None:
+        task = self._background.pop(name, None)
+        if task is not None:
+            await task
+
     async def _delivery_loop(self) -> None:
         concurrency = self.ap.worker_concurrency
         queue: deque[Claimed] = deque()
         running: dict[asyncio.Task[Outcome], Claimed] = {}
-        finished: asyncio.Queue[Outcome] = asyncio.Queue()
+        progress = asyncio.Event()
 
         def collect(task: asyncio.Task[Outcome]) -> None:
+            # Straight into the list: a queue read under a timeout can lose an item.
             running.pop(task, None)
             if not task.cancelled():
-                finished.put_nowait(task.result())
+                self._outcomes.append(task.result())
+            progress.set()
+
+        def claim() -> Coroutine[Any, Any, None]:
+            return self._claim(queue, concurrency * 2 - len(queue))
 
         last_flush = time.monotonic()
         while not self.stopping.is_set():
             if len(queue) < concurrency:
-                await self._claim(queue, concurrency * 2 - len(queue))
+                if running:
+                    self._in_background("claim", claim)
+                else:
+                    await self._settle("claim")
+                    await claim()
             while queue and len(running) < concurrency:
                 item = queue.popleft()
                 task = asyncio.create_task(self.deliver(item))
                 running[task] = item
                 task.add_done_callback(collect)
-            if not running and finished.empty():
+            if not running:
+                await self._settle("flush")
                 await self._flush()
                 await self._idle("deliveries")
                 continue
             with contextlib.suppress(TimeoutError):
-                self._outcomes.append(await asyncio.wait_for(finished.get(), FLUSH_EVERY))
-            while not finished.empty():
-                self._outcomes.append(finished.get_nowait())
+                async with asyncio.timeout(FLUSH_EVERY):
+                    await progress.wait()
+            progress.clear()
             if len(self._outcomes) >= concurrency or time.monotonic() - last_flush > FLUSH_EVERY:
-                await self._flush()
+                self._in_background("flush", self._flush)
                 last_flush = time.monotonic()
-        await self._stop_deliveries(queue, running, finished)
+        await self._stop_deliveries(queue, running)
 
     async def _stop_deliveries(
         self,
         queue: deque[Claimed],
         running: dict[asyncio.Task[Outcome], Claimed],
-        finished: asyncio.Queue[Outcome],
     ) -> None:
+        await self._settle("claim")  # what it claims is given back below
         log.info("stopping: %d in flight, %d claimed not started", len(running), len(queue))
         if running:
             await asyncio.wait(list(running), timeout=STOP_GRACE)
-        while not finished.empty():
-            self._outcomes.append(finished.get_nowait())
+            await asyncio.sleep(0)  # let the last done-callbacks collect their outcomes
         unfinished = list(running.values())
         for task in list(running):
             task.cancel()
+        await self._settle("flush")
         await self._flush()
         async with self.sessions() as session, session.begin():
             await release(session, [*queue, *unfinished])
@@ -296,6 +328,7 @@ def main() -> int:
     )
     try:
         settings = load_settings()
+        platform_keypair(settings)
     except ConfigError as exc:
         print(f"rose-ash worker: configuration error: {exc}", file=sys.stderr)
         return 2
