@@ -86,4 +86,6 @@ class SqlEventsService(EventsPublishing):
         event.status = "published"
         await session.flush()
         mark_changed(session, scope_of("upcoming-events"))
+        # Announced to the fediverse in the same transaction (the outbox row).
+        await self.announce_event(session, event_id)
         return True

@@ -16,8 +16,9 @@ import nh3
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.dtos import FederatedObject, PostSummary, ProductSummary
+from shared.contracts.dtos import FederatedObject, Money, PostSummary, ProductSummary
 from shared.contracts.protocols import ActivityPubService
+from shared.infrastructure.jinja import format_money
 from shared.models.blog import Post
 from shared.models.events import Event
 from shared.models.market import Product
@@ -32,12 +33,6 @@ def plain_text(html: str, limit: int = SUMMARY_LENGTH) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def money(amount_minor: int, currency: str) -> str:
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency)
-    amount = f"{amount_minor / 100:.2f}"
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
 
 
 async def _fresh(session: AsyncSession, model: type[M], pk: int) -> M | None:
@@ -148,7 +143,7 @@ class MarketPublishing(Federating):
 def note_of(product: Product) -> FederatedObject:
     # A Note, not an Article: Mastodon shows a Note's content, and a listing is short.
     path = f"/{product.stall.slug}/{product.slug}/"
-    price = money(product.price_minor, product.currency)
+    price = format_money(Money(product.price_minor, product.currency))
     title, stall = html_lib.escape(product.title), html_lib.escape(product.stall.name)
     content = f"<p>New at {stall}: {title}, {price}</p>"
     if product.description:

@@ -168,3 +168,18 @@ async def test_published_objects_and_activities_are_dereferenceable_at_their_ids
     )
     assert gone.status_code == 410
     assert (await gone.get_json())["type"] == "Tombstone"
+
+
+async def test_publishing_a_draft_event_federates_it_in_the_same_transaction(
+    db: AsyncSession, wired: Services
+) -> None:
+    calendar = await make_calendar(db)
+    starts = datetime(2030, 6, 1, 18, tzinfo=UTC)
+    event = await make_event(db, calendar, "Midsummer supper", starts, status="draft")
+    assert await outbox(db) == []
+
+    assert await wired.events.publish_event(db, event.id)
+
+    [create] = await outbox(db)
+    assert create.type == "Create"
+    assert create.payload["object"]["name"] == "Midsummer supper"

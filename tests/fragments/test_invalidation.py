@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NewCartLine, NewNavigationItem
 from shared.contracts.widgets import cart_changed, scope_of
-from shared.infrastructure.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
+from shared.infrastructure.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from shared.infrastructure.fragment_cache import (
     FragmentCache,
     commit_and_invalidate,
@@ -21,6 +21,7 @@ from shared.infrastructure.fragment_cache import (
     pending_changes,
 )
 from shared.models.cart import CartLine
+from shared.services.activitypub import SqlActivityPubService
 from shared.services.blog import SqlBlogService
 from shared.services.cart import SqlCartService
 from shared.services.events import SqlEventsService
@@ -50,19 +51,20 @@ async def test_editing_the_menu_marks_the_nav(db: AsyncSession) -> None:
 
 
 async def test_publishing_an_event_marks_upcoming_events_and_invalidates_after_commit(
-    db: AsyncSession, cache: FragmentCache, redis: Redis
+    db: AsyncSession, cache: FragmentCache, redis: Redis, settings: Settings
 ) -> None:
+    events = SqlEventsService(SqlActivityPubService(settings))
     event = await make_event(
         db, await make_calendar(db), "Seed swap", now() + timedelta(days=1), status="draft"
     )
-    assert await SqlEventsService().publish_event(db, event.id)
+    assert await events.publish_event(db, event.id)
     assert await generation(redis, "events", "upcoming-events", "all") == 0  # not before commit
 
     await commit_and_invalidate(db, cache)
 
     assert await generation(redis, "events", "upcoming-events", "all") == 1
     assert pending_changes(db) == frozenset()
-    assert not await SqlEventsService().publish_event(db, 999_999)
+    assert not await events.publish_event(db, 999_999)
 
 
 async def test_a_failed_commit_invalidates_nothing(
