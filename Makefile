@@ -18,7 +18,7 @@ DEV_ARGS ?=
 help:
 	@echo "make dev     run all six apps with PostgreSQL and Redis (Ctrl-C stops everything)"
 	@echo "make test    run the test suite (PYTEST_ARGS='-k cart' to pass options)"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check and mypy"
 	@echo "make schema  regenerate schema.sql from the migrations"
 	@echo "make install / make assets   the Python and front-end dependencies"
 
@@ -58,7 +58,7 @@ test: install assets
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 schema: install
 	$(VENV_PYTHON) -m shared.dev.schema
