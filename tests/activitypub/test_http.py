@@ -16,6 +16,7 @@ from shared.infrastructure.activitypub.http import (
     BlockedAddressError,
     FederationClient,
     FetchError,
+    GuardedResolver,
     Signer,
     parse_networks,
 )
@@ -54,6 +55,17 @@ async def test_the_allowlist_opens_only_what_it_names() -> None:
     with pytest.raises(BlockedAddressError):
         await guard.check("http://10.0.0.1/x")
     await AddressGuard(()).check("http://93.184.215.14/x")  # a public address is fine
+
+
+async def test_the_connection_refuses_internal_answers_whatever_the_check_saw() -> None:
+    # The connector resolves through the guard too, so a name whose DNS answer
+    # changes between the check and the connection (rebinding) cannot get in.
+    with pytest.raises(BlockedAddressError, match="localhost resolves to internal"):
+        await GuardedResolver(AddressGuard(())).resolve("localhost", 80)
+    allowed = GuardedResolver(AddressGuard(parse_networks("127.0.0.0/8, ::1/128")))
+    [first, *_] = await allowed.resolve("localhost", 80)
+    assert first["host"] in ("127.0.0.1", "::1")
+    await allowed.close()
 
 
 @pytest.fixture

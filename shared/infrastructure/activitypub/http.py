@@ -6,8 +6,11 @@
 * no request to a private, loopback, link-local or otherwise internal address
   unless the `fetch_allow_networks` setting lists it (tests and dev do).
 
-The address check resolves the host name first; results are cached for a
-minute so a delivery burst does not hammer the resolver.
+The address check resolves the host name first (results cached for a minute
+so a delivery burst does not hammer the resolver), and the connection itself
+resolves through `GuardedResolver`, which checks again the very addresses it
+connects to: a name that answers a public address to the check and an
+internal one to the connection (DNS rebinding) is still refused.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import aiohttp.abc
 
 from shared.infrastructure.activitypub.signatures import sign_request, sign_request_rfc9421
 from shared.infrastructure.config import ActivityPubSettings
@@ -93,8 +97,11 @@ class AddressGuard:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise BlockedAddressError(f"not an http(s) URL: {url}")
         for address in await self._resolve(parts.hostname, parts.port or 443):
-            if not is_public_address(address) and not any(address in n for n in self.allowed):
-                raise BlockedAddressError(f"{parts.hostname} resolves to internal {address}")
+            self.require_allowed(parts.hostname, address)
+
+    def require_allowed(self, host: str, address: IPAddress) -> None:
+        if not is_public_address(address) and not any(address in n for n in self.allowed):
+            raise BlockedAddressError(f"{host} resolves to internal {address}")
 
     async def _resolve(self, host: str, port: int) -> list[IPAddress]:
         try:
@@ -114,6 +121,25 @@ class AddressGuard:
         return addresses
 
 
+class GuardedResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp's resolver, refusing any answer the guard does not allow."""
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self._guard = guard
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            self._guard.require_allowed(host, ipaddress.ip_address(result["host"]))
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
 class FederationClient:
     """The one HTTP client for other servers. Open it once per process; `aclose()` at the end."""
 
@@ -131,7 +157,11 @@ class FederationClient:
             ),
             # Idle keep-alive connections stay up to 15 s: deliveries come in waves per host.
             connector=aiohttp.TCPConnector(
-                limit=max_connections, limit_per_host=8, ttl_dns_cache=60, keepalive_timeout=15
+                limit=max_connections,
+                limit_per_host=8,
+                ttl_dns_cache=60,
+                keepalive_timeout=15,
+                resolver=GuardedResolver(self.guard),
             ),
             headers={"User-Agent": USER_AGENT},
             trust_env=False,
