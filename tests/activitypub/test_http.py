@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.activitypub.http import (
@@ -23,7 +23,7 @@ from shared.infrastructure.activitypub.http import (
 from shared.infrastructure.activitypub.keys import generate_keypair
 from shared.infrastructure.activitypub.signatures import sign_request
 from shared.infrastructure.config import ActivityPubSettings, Settings
-from shared.models.activitypub import Actor
+from shared.models.activitypub import Activity, Actor
 from tests.activitypub.standin import StandInServer
 from tests.conftest import AppFactory
 
@@ -162,5 +162,33 @@ async def test_a_rotated_key_is_fetched_again_once_and_the_request_accepted(
             select(Actor).where(Actor.ap_id == carol.id).execution_options(populate_existing=True)
         )
         assert stored is not None and stored.public_key_pem == new.public_pem
+    finally:
+        await server.stop()
+
+
+async def test_a_gone_actor_deleting_itself_is_accepted_and_nothing_else_is(
+    make_app: AppFactory, ap_settings: Settings, db: AsyncSession
+) -> None:
+    # The stand-in knows no "gone": its actor document answers 404, as after a deletion.
+    server = await StandInServer("127.0.0.62", verify=False).start()
+    try:
+        gone = f"{server.base_url}/users/gone"
+        key = generate_keypair()
+        app = await make_app("blog", app_settings=ap_settings)
+        url = f"{ap_settings.apps['blog'].base_url}/inbox"
+
+        async def post(activity: dict[str, object]) -> int:
+            body = json.dumps(activity).encode()
+            headers = sign_request(
+                "POST", url, key_id=f"{gone}#main-key", private_key=key.private_key, body=body
+            )
+            response = await app.test_client().post("/inbox", data=body, headers=headers)
+            return response.status_code
+
+        delete = {"id": f"{gone}#delete", "type": "Delete", "actor": gone, "object": gone}
+        assert await post(delete) == 202
+        like = {"id": f"{gone}/likes/1", "type": "Like", "actor": gone, "object": url}
+        assert await post(like) == 401
+        assert await db.scalar(select(func.count(Activity.id))) == 0
     finally:
         await server.stop()

@@ -28,7 +28,12 @@ STALE_AFTER = timedelta(days=1)
 
 
 class RemoteActorError(Exception):
-    """A remote actor or key could not be fetched or did not check out."""
+    """A remote actor or key could not be fetched or did not check out; `status` is the
+    HTTP status the remote answered, when it answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def first_id(value: Any) -> str | None:
@@ -134,7 +139,7 @@ class RemoteActors:
         try:
             return await self.client.get_json(url, signer)
         except FetchError as exc:
-            raise RemoteActorError(str(exc)) from None
+            raise RemoteActorError(str(exc), exc.status) from None
 
     async def actor(self, ap_id: str, *, refresh: bool = False) -> Actor:
         """The actor with this id: ours, cached, or fetched (when missing, stale or asked)."""

@@ -36,8 +36,9 @@ from shared.infrastructure.activitypub.inbox import (
     process_inbound,
     store_inbound,
 )
+from shared.infrastructure.activitypub.remote import first_id
 from shared.infrastructure.activitypub.signatures import IncomingRequest, SignatureError
-from shared.infrastructure.activitypub.verify import verify_request
+from shared.infrastructure.activitypub.verify import KeyGoneError, verify_request
 from shared.infrastructure.runtime import request_session, runtime
 from shared.infrastructure.security import csrf_exempt
 from shared.models.activitypub import Activity, Actor, ApObject
@@ -123,6 +124,17 @@ def _headers() -> dict[str, str]:
     return {name: ", ".join(values) for name, values in joined.items()}
 
 
+def _is_self_delete(body: bytes) -> bool:
+    try:
+        activity = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(activity, dict) or activity.get("type") != "Delete":
+        return False
+    actor = first_id(activity.get("actor"))
+    return actor is not None and actor == first_id(activity.get("object"))
+
+
 async def _inbox(recipient: Actor | None) -> tuple[Response, int]:
     rt = ap_runtime(current_app)
     body = await request.get_data(cache=False, as_text=False)
@@ -142,6 +154,14 @@ async def _inbox(recipient: Actor | None) -> tuple[Response, int]:
     try:
         signer = await verify_request(session, rt.settings, rt.client, incoming)
         activity = check_activity(json.loads(body), signer)
+    except KeyGoneError as exc:
+        if _is_self_delete(body):
+            # A deleted account announcing its own deletion: nothing of it to verify
+            # or keep. 202 so its server stops retrying, as Mastodon answers.
+            log.info("inbox %s: 202 for the Delete of a gone actor (%s)", request.path, exc)
+            return as_json({"status": "accepted"}), 202
+        log.info("inbox %s: 401 %s", request.path, exc)
+        return as_json({"error": str(exc)}), 401
     except SignatureError as exc:
         log.info("inbox %s: 401 %s", request.path, exc)
         return as_json({"error": str(exc)}), 401

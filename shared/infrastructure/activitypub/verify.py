@@ -27,6 +27,16 @@ from shared.infrastructure.config import Settings
 from shared.models.activitypub import Actor
 
 REFETCH_INTERVAL = 30.0
+GONE_STATUSES = (404, 410)
+
+
+class KeyGoneError(SignatureError):
+    """The signing key's actor no longer exists at its server (404/410).
+
+    Still a signature failure; an inbox may treat a self-Delete as done, the
+    way Mastodon does, so the deleted account's server stops retrying."""
+
+
 _refetched_at: dict[str, float] = {}
 
 
@@ -51,6 +61,8 @@ async def verify_request(
     try:
         owner = await actors.key_owner(parsed.key_id)
     except RemoteActorError as exc:
+        if exc.status in GONE_STATUSES:
+            raise KeyGoneError(f"the actor of {parsed.key_id} is gone: {exc}") from None
         raise SignatureError(f"the key {parsed.key_id} cannot be used: {exc}") from None
     if _verifies(parsed, owner):
         return owner
@@ -58,6 +70,8 @@ async def verify_request(
         try:
             owner = await actors.key_owner(parsed.key_id, refresh=True)
         except RemoteActorError as exc:
+            if exc.status in GONE_STATUSES:
+                raise KeyGoneError(f"the actor of {parsed.key_id} is gone: {exc}") from None
             raise SignatureError(f"the key {parsed.key_id} cannot be refetched: {exc}") from None
         if _verifies(parsed, owner):
             return owner
