@@ -204,6 +204,14 @@ class CartService(Protocol):
         CartItemUnavailable when it is unknown or not on sale."""
         ...
 
+    async def merge_anonymous_cart(
+        self, session: AsyncSession, *, user_id: int, anon_token: str
+    ) -> int:
+        """At sign-in: move the anonymous cart's lines into the member's cart (quantities of
+        the same item add up, at most the per-line maximum) and delete the anonymous cart.
+        How many lines moved; 0 when the token names no cart."""
+        ...
+
 
 class EventsService(Protocol):
     async def list_upcoming_events(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +91,37 @@ class SqlCartService:
 
     async def get_cart_item(self, session: AsyncSession, line: NewCartLine) -> CartItem:
         return await _on_sale(session, line)
+
+    async def merge_anonymous_cart(
+        self, session: AsyncSession, *, user_id: int, anon_token: str
+    ) -> int:
+        anon_id = await session.scalar(
+            select(Cart.id).where(Cart.anon_token == anon_token).with_for_update()
+        )
+        if anon_id is None:
+            return 0
+        target = await _cart_id(session, user_id=user_id, anon_token=None)
+        rows = await session.execute(
+            select(CartLine.quantity, CartLine.product_id, CartLine.ticket_type_id)
+            .where(CartLine.cart_id == anon_id)
+            .order_by(CartLine.id)
+        )
+        moved = [NewCartLine(*row) for row in rows]
+        for line in moved:
+            await session.execute(_upsert_line(target, line))
+        await session.execute(
+            update(CartLine)
+            .where(CartLine.cart_id == target, CartLine.quantity > MAX_QUANTITY)
+            .values(quantity=MAX_QUANTITY)
+        )
+        # Its lines go with it (ON DELETE CASCADE).
+        await session.execute(delete(Cart).where(Cart.id == anon_id))
+        mark_changed(
+            session,
+            cart_changed(user_id=None, anon_token=anon_token),
+            cart_changed(user_id=user_id, anon_token=None),
+        )
+        return len(moved)
 
 
 MAX_QUANTITY = 99

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.dtos import Money
 from shared.models.cart import Cart, CartLine
 from shared.models.events import TicketType
 from shared.services.cart import SqlCartService
-from tests.support.factories import add, make_calendar, make_event, make_product, make_stall, now
+from tests.support.factories import (
+    add,
+    make_calendar,
+    make_event,
+    make_product,
+    make_stall,
+    make_user,
+    now,
+)
 
 carts = SqlCartService()
 
@@ -61,3 +69,46 @@ async def test_each_currency_gets_its_own_subtotal(db: AsyncSession) -> None:
     summary = await carts.get_cart_summary(db, user_id=None, anon_token="anon-2")
 
     assert summary.subtotals == (Money(1000, "GBP"), Money(1400, "EUR"))
+
+
+async def test_signing_in_merges_the_anonymous_cart_into_the_members(
+    db: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    stall = await make_stall(db, "Marsh Honey")
+    honey = await make_product(db, stall, "Honey", 850)
+    candles = await make_product(db, stall, "Candles", 1200)
+    member = await make_user(db)
+    mine, anonymous = Cart(user_id=member.id), Cart(anon_token="visitor")
+    await add(db, mine, anonymous)
+    await add(
+        db,
+        CartLine(cart_id=mine.id, product_id=honey.id, quantity=1),
+        CartLine(cart_id=anonymous.id, product_id=honey.id, quantity=2),
+        CartLine(cart_id=anonymous.id, product_id=candles.id, quantity=1),
+    )
+
+    moved = await carts.merge_anonymous_cart(db, user_id=member.id, anon_token="visitor")
+
+    assert moved == 2
+    async with sessions() as fresh:  # what the next request sees
+        summary = await carts.get_cart_summary(fresh, user_id=member.id, anon_token=None)
+        assert [(line.title, line.quantity) for line in summary.lines] == [
+            ("Honey", 3),
+            ("Candles", 1),
+        ]
+        assert (await carts.get_cart_summary(fresh, user_id=None, anon_token="visitor")).is_empty
+    assert await carts.merge_anonymous_cart(db, user_id=member.id, anon_token="visitor") == 0
+
+
+async def test_a_member_without_a_cart_gets_the_anonymous_one(db: AsyncSession) -> None:
+    stall = await make_stall(db, "Hartley Ceramics")
+    mug = await make_product(db, stall, "Mug", 1800)
+    member = await make_user(db)
+    anonymous = Cart(anon_token="visitor-2")
+    await add(db, anonymous)
+    await add(db, CartLine(cart_id=anonymous.id, product_id=mug.id, quantity=99))
+
+    assert await carts.merge_anonymous_cart(db, user_id=member.id, anon_token="visitor-2") == 1
+
+    summary = await carts.get_cart_summary(db, user_id=member.id, anon_token=None)
+    assert [(line.title, line.quantity) for line in summary.lines] == [("Mug", 99)]

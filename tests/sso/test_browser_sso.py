@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import asyncpg
 import pytest
 
 from shared.infrastructure.config import APP_NAMES
@@ -73,3 +74,75 @@ async def test_sign_in_once_is_everywhere_and_sign_out_once_is_everywhere(
             await page.screenshot(path=str(live_sso.log_dir / "signed-out.png"))
         finally:
             await browser.close()
+
+
+async def _listed_product(database_url: str, title: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        owner = await conn.fetchval(
+            "INSERT INTO users (email, username, display_name) "
+            "VALUES ('stallholder@example.test', 'stallholder', 'Stall Holder') RETURNING id"
+        )
+        stall = await conn.fetchval(
+            "INSERT INTO stalls (slug, name, owner_id) VALUES ('lanterns', 'Lanterns', $1) "
+            "RETURNING id",
+            owner,
+        )
+        await conn.execute(
+            "INSERT INTO products (stall_id, slug, title, price_minor, currency, status) "
+            "VALUES ($1, 'lantern-honey', $2, 900, 'GBP', 'listed')",
+            stall,
+            title,
+        )
+    finally:
+        await conn.close()
+
+
+async def _cart_owners(database_url: str) -> list[tuple[str | None, bool]]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT u.username, c.anon_token IS NOT NULL AS anonymous FROM carts c "
+            "LEFT JOIN users u ON u.id = c.user_id ORDER BY c.id"
+        )
+    finally:
+        await conn.close()
+    return [(row["username"], row["anonymous"]) for row in rows]
+
+
+async def test_what_a_visitor_put_in_the_cart_is_theirs_after_signing_in(
+    live_sso: LivePlatform,
+) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    await _listed_product(live_sso.database_url, "Lantern honey")
+    member = sign_up(live_sso, "cartmember")
+    member.browser.close()
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context()
+            context.set_default_timeout(15_000)
+            page = await context.new_page()
+
+            # Anonymous: add the honey from the market (dev hosts are cross-site, so the
+            # cart asks once more on its own page).
+            await page.goto(live_sso.public_url("market") + "/")
+            card = page.locator("article", has_text="Lantern honey")
+            await card.get_by_role("button", name="Add to cart").click()
+            await page.get_by_role("button", name="Add to cart", exact=True).click()
+            await page.goto(live_sso.public_url("cart") + "/")
+            assert await page.get_by_text("Lantern honey").count() >= 1
+            assert await page.locator(SIGN_IN).count() == 1
+
+            # Sign in from the cart: back on the cart, signed in, the honey still there.
+            await page.locator(SIGN_IN).click()
+            await page.fill("#login", member.username)
+            await page.fill("#password", PASSWORD)
+            await page.locator("main").get_by_role("button", name="Sign in").click()
+            await page.wait_for_url(live_sso.public_url("cart") + "/")
+            assert await page.locator(".user-area__name").first.inner_text() == member.display_name
+            assert await page.get_by_text("Lantern honey").count() >= 1
+        finally:
+            await browser.close()
+    # The anonymous cart became the member's: one cart, theirs.
+    assert await _cart_owners(live_sso.database_url) == [("cartmember", False)]
