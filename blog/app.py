@@ -9,6 +9,7 @@ from blog.bp.fragments import bp as fragments_bp
 from blog.bp.home import bp as home_bp
 from blog.bp.navigation import bp as navigation_bp
 from blog.bp.posts import bp as posts_bp
+from blog.bp.tags import bp as tags_bp
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(home_bp)
     app.register_blueprint(navigation_bp)
     app.register_blueprint(fragments_bp)
+    app.register_blueprint(tags_bp)
     app.register_blueprint(posts_bp)  # /<slug>/: the more specific routes win anyway
     return app
 

@@ -83,6 +83,13 @@ class NewNavigationItem:
 
 
 @dataclass(frozen=True, slots=True)
+class TagRecord:
+    slug: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class StallSummary:
     id: int
     slug: str

@@ -29,6 +29,7 @@ from shared.contracts.dtos import (
     PostSummary,
     ProductSummary,
     StallSummary,
+    TagRecord,
     UserRecord,
 )
 
@@ -86,9 +87,19 @@ class IdentityService(Protocol):
 
 class BlogService(Protocol):
     async def list_published_posts(
-        self, session: AsyncSession, *, limit: int = 20, offset: int = 0
+        self,
+        session: AsyncSession,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        tag_slug: str | None = None,
     ) -> list[PostSummary]:
-        """Published public posts (not pages), newest first; empty when there are none."""
+        """Published public posts (not pages), newest first, only those tagged `tag_slug`
+        when given; empty when there are none."""
+        ...
+
+    async def get_tag(self, session: AsyncSession, slug: str) -> TagRecord | None:
+        """The tag with this slug, or None."""
         ...
 
     async def publish_post(self, session: AsyncSession, post_id: int) -> PostSummary | None:

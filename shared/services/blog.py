@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.dtos import PostRecord, PostSummary
+from shared.contracts.dtos import PostRecord, PostSummary, TagRecord
 from shared.infrastructure.html import sanitize_html
-from shared.models.blog import Post
+from shared.models.blog import Post, Tag
 from shared.services.navigation import SqlBlogNavigation
 from shared.services.publishing import BlogPublishing
 
@@ -51,13 +51,23 @@ class SqlBlogService(SqlBlogNavigation, BlogPublishing):
         )
 
     async def list_published_posts(
-        self, session: AsyncSession, *, limit: int = 20, offset: int = 0
+        self,
+        session: AsyncSession,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        tag_slug: str | None = None,
     ) -> list[PostSummary]:
+        query = select(Post).where(
+            Post.type == "post", Post.status == "published", Post.visibility == "public"
+        )
+        if tag_slug is not None:
+            query = query.where(Post.tags.any(Tag.slug == tag_slug))
         posts = await session.scalars(
-            select(Post)
-            .where(Post.type == "post", Post.status == "published", Post.visibility == "public")
-            .order_by(Post.published_at.desc(), Post.id.desc())
-            .limit(limit)
-            .offset(offset)
+            query.order_by(Post.published_at.desc(), Post.id.desc()).limit(limit).offset(offset)
         )
         return [post_summary(post) for post in posts]
+
+    async def get_tag(self, session: AsyncSession, slug: str) -> TagRecord | None:
+        tag = await session.scalar(select(Tag).where(Tag.slug == slug))
+        return TagRecord(slug=tag.slug, name=tag.name, description=tag.description) if tag else None

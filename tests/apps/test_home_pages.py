@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models.account import Newsletter
+from shared.models.blog import Tag
 from shared.models.cart import Cart, CartLine
 from tests.conftest import ClientFactory
 from tests.support.factories import (
@@ -139,3 +140,31 @@ async def test_account_home_is_the_dashboard_shell(
 
     assert "The Weekly Ash" in html and "Fridays." in html
     assert "Sign in to see your tickets" in html
+
+
+async def test_a_tag_page_lists_only_that_tags_posts(
+    db: AsyncSession, client_for: ClientFactory
+) -> None:
+    growing = Tag(slug="growing", name="Growing", description="From the allotment.")
+    other = Tag(slug="food", name="Food")
+    await add(db, growing, other)
+    await make_post(db, "Frost on the leeks", tags=[growing])
+    await make_post(db, "Sourdough", tags=[other])
+    await make_post(db, "Garlic plans", tags=[growing], status="draft")
+    client = await client_for("blog")
+
+    response = await client.get("/tag/growing/")
+
+    html = await response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Growing" in html and "From the allotment." in html
+    assert "Frost on the leeks" in html
+    assert "Sourdough" not in html and "Garlic plans" not in html
+    assert (await client.get("/tag/no-such-tag/")).status_code == 404
+
+
+async def test_a_tag_without_posts_says_so(db: AsyncSession, client_for: ClientFactory) -> None:
+    await add(db, Tag(slug="quiet", name="Quiet"))
+    client = await client_for("blog")
+    html = await (await client.get("/tag/quiet/")).get_data(as_text=True)
+    assert "No posts with this tag yet" in html
