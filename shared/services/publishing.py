@@ -142,7 +142,8 @@ class MarketPublishing(Federating):
 
 def note_of(product: Product) -> FederatedObject:
     # A Note, not an Article: Mastodon shows a Note's content, and a listing is short.
-    path = f"/{product.stall.slug}/{product.slug}/"
+    # The market links products at the same path (market/home, macros.product_card).
+    path = f"/stalls/{product.stall.slug}/{product.slug}/"
     price = format_money(Money(product.price_minor, product.currency))
     title, stall = html_lib.escape(product.title), html_lib.escape(product.stall.name)
     content = f"<p>New at {stall}: {title}, {price}</p>"

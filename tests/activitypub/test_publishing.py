@@ -110,7 +110,7 @@ async def test_listing_a_product_announces_it_once_as_a_note_with_its_link(
     note = create.payload["object"]
     base = ap_settings.apps["market"].base_url
     assert note["type"] == "Note"
-    assert note["url"] == f"{base}/{stall.slug}/{product.slug}/"
+    assert note["url"] == f"{base}/stalls/{stall.slug}/{product.slug}/"
     assert "Heather honey" in note["content"] and "£9.50" in note["content"]
     assert note["url"] in note["content"]
     assert create.payload["actor"] == f"{base}/actor"
