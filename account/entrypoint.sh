@@ -10,7 +10,7 @@
 set -euo pipefail
 
 # Run from the project root: /app in the image, the checkout in tests, so
-# `account.app:app` and _config/ resolve the same way everywhere.
+# `account.app:create_app()` and _config/ resolve the same way everywhere.
 cd "$(dirname "$0")/.."
 
 python -m shared.infrastructure.dbwait --timeout "${DB_WAIT_TIMEOUT:-60}"
@@ -20,4 +20,4 @@ exec hypercorn \
     --workers "${WEB_WORKERS:-2}" \
     --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" \
     --access-logfile - \
-    account.app:app
+    "account.app:create_app()"

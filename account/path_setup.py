@@ -1,8 +1,8 @@
-"""Make `account` runnable from its own folder (`hypercorn app:app` in account/).
+"""Make `account` runnable from its own folder (`hypercorn "app:create_app()"` in account/).
 
 Puts the repository root (for `shared` and absolute `account.` imports) and this
 app's folder on sys.path. Imported by app.py only when it is loaded as a
-top-level module; from the repo root (`hypercorn account.app:app`) nothing is
+top-level module; from the repo root (`hypercorn "account.app:create_app()"`) nothing is
 needed.
 """
 

@@ -115,7 +115,7 @@ class Stack:
 
     def start_app(self, label: str, app: str, port: int, **env: str) -> str:
         argv: list[str | Path] = [HYPERCORN, "--bind", f"127.0.0.1:{port}", "--workers", "0"]
-        self.spawn(label, [*argv, f"{app}.app:app"], self.env(**env))
+        self.spawn(label, [*argv, f"{app}.app:create_app()"], self.env(**env))
         return f"http://127.0.0.1:{port}"
 
     def wait_ready(self, *urls: str, timeout: float = 60) -> None:

@@ -22,6 +22,3 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(tags_bp)
     app.register_blueprint(posts_bp)  # /<slug>/: the more specific routes win anyway
     return app
-
-
-app = create_app()

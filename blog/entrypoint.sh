@@ -10,7 +10,7 @@
 set -euo pipefail
 
 # Run from the project root: /app in the image, the checkout in tests, so
-# `blog.app:app`, alembic.ini and _config/ resolve the same way everywhere.
+# `blog.app:create_app()`, alembic.ini and _config/ resolve the same way everywhere.
 cd "$(dirname "$0")/.."
 
 python -m shared.infrastructure.dbwait --timeout "${DB_WAIT_TIMEOUT:-60}"
@@ -26,4 +26,4 @@ exec hypercorn \
     --workers "${WEB_WORKERS:-2}" \
     --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" \
     --access-logfile - \
-    blog.app:app
+    "blog.app:create_app()"

@@ -1,8 +1,8 @@
-"""Make `blog` runnable from its own folder (`hypercorn app:app` in blog/).
+"""Make `blog` runnable from its own folder (`hypercorn "app:create_app()"` in blog/).
 
 Puts the repository root (for `shared` and absolute `blog.` imports) and this
 app's folder on sys.path. Imported by app.py only when it is loaded as a
-top-level module; from the repo root (`hypercorn blog.app:app`) nothing is
+top-level module; from the repo root (`hypercorn "blog.app:create_app()"`) nothing is
 needed.
 """
 

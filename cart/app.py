@@ -18,6 +18,3 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(lines_bp)
     app.register_blueprint(fragments_bp)
     return app
-
-
-app = create_app()

@@ -1,8 +1,8 @@
-"""Make `cart` runnable from its own folder (`hypercorn app:app` in cart/).
+"""Make `cart` runnable from its own folder (`hypercorn "app:create_app()"` in cart/).
 
 Puts the repository root (for `shared` and absolute `cart.` imports) and this
 app's folder on sys.path. Imported by app.py only when it is loaded as a
-top-level module; from the repo root (`hypercorn cart.app:app`) nothing is
+top-level module; from the repo root (`hypercorn "cart.app:create_app()"`) nothing is
 needed.
 """
 

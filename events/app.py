@@ -16,6 +16,3 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(home_bp)
     app.register_blueprint(fragments_bp)
     return app
-
-
-app = create_app()

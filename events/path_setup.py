@@ -1,8 +1,8 @@
-"""Make `events` runnable from its own folder (`hypercorn app:app` in events/).
+"""Make `events` runnable from its own folder (`hypercorn "app:create_app()"` in events/).
 
 Puts the repository root (for `shared` and absolute `events.` imports) and this
 app's folder on sys.path. Imported by app.py only when it is loaded as a
-top-level module; from the repo root (`hypercorn events.app:app`) nothing is
+top-level module; from the repo root (`hypercorn "events.app:create_app()"`) nothing is
 needed.
 """
 

@@ -11,15 +11,13 @@ from federation.bp.oauth import bp as oauth_bp
 from federation.services.sso import install_provider
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
+from shared.infrastructure.runtime import runtime
 
 
 def create_app(settings: Settings | None = None) -> Quart:
     app = create_base_app("federation", settings=settings)
-    install_provider(app, app.extensions["rose_ash"].settings)
+    install_provider(app, runtime(app).settings)
     app.register_blueprint(oauth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(home_bp)
     return app
-
-
-app = create_app()

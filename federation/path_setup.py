@@ -1,8 +1,8 @@
-"""Make `federation` runnable from its own folder (`hypercorn app:app` in federation/).
+"""Make `federation` runnable from its own folder (`hypercorn "app:create_app()"` in federation/).
 
 Puts the repository root (for `shared` and absolute `federation.` imports) and this
 app's folder on sys.path. Imported by app.py only when it is loaded as a
-top-level module; from the repo root (`hypercorn federation.app:app`) nothing is
+top-level module; from the repo root (`hypercorn "federation.app:create_app()"`) nothing is
 needed.
 """
 

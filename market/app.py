@@ -14,6 +14,3 @@ def create_app(settings: Settings | None = None) -> Quart:
     app = create_base_app("market", settings=settings)
     app.register_blueprint(home_bp)
     return app
-
-
-app = create_app()

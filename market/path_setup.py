@@ -1,8 +1,8 @@
-"""Make `market` runnable from its own folder (`hypercorn app:app` in market/).
+"""Make `market` runnable from its own folder (`hypercorn "app:create_app()"` in market/).
 
 Puts the repository root (for `shared` and absolute `market.` imports) and this
 app's folder on sys.path. Imported by app.py only when it is loaded as a
-top-level module; from the repo root (`hypercorn market.app:app`) nothing is
+top-level module; from the repo root (`hypercorn "market.app:create_app()"`) nothing is
 needed.
 """
 

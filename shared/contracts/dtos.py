@@ -5,21 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An amount in minor units (pence, cents) of an ISO 4217 currency."""
-
-    amount_minor: int
-    currency: str
-
-    def __add__(self, other: Money) -> Money:
-        if other.currency != self.currency:
-            raise ValueError(f"cannot add {other.currency} to {self.currency}")
-        return Money(self.amount_minor + other.amount_minor, self.currency)
-
-    def times(self, quantity: int) -> Money:
-        return Money(self.amount_minor * quantity, self.currency)
+from shared.contracts.money import Money
 
 
 @dataclass(frozen=True, slots=True)

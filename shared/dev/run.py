@@ -244,7 +244,7 @@ class Platform:
         for app in self.apps:
             argv = [str(hypercorn), "--bind", f"127.0.0.1:{app.port}", "--access-logfile", "-"]
             # One process per app (no worker process): starts faster, stops cleanly.
-            argv += ["--workers", "0", f"{app.name}.app:app"]
+            argv += ["--workers", "0", f"{app.name}.app:create_app()"]
             self.processes.append(
                 PrefixedProcess(app.name, argv, env=env, cwd=REPO_ROOT, echo=echo)
             )

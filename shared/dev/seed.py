@@ -19,8 +19,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, load_settings
-from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.models.account import Newsletter, NewsletterSubscription
 from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, NavigationItem, Post, Tag
@@ -355,12 +355,8 @@ async def _main() -> int:
     except ConfigError as exc:
         print(f"seed: configuration error: {exc}", file=sys.stderr)
         return 2
-    engine = make_engine(settings.database)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            loaded = await seed(session, settings.apps["federation"].base_url)
-    finally:
-        await engine.dispose()
+    async with bootstrap(settings, name="seed") as platform, platform.unit_of_work() as uow:
+        loaded = await seed(uow.session, settings.apps["federation"].base_url)
     if loaded:
         names = ", ".join(username for username, *_ in MEMBERS)
         print(f"seed: loaded demo data; members {names} sign in with {DEMO_PASSWORD!r}")

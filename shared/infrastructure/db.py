@@ -49,7 +49,11 @@ class Database:
         self.engine = None
         self.sessions = None
 
-    def session(self) -> AsyncSession:
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         if self.sessions is None:
             raise RuntimeError("the database is not open: serve the app through its lifespan")
-        return self.sessions()
+        return self.sessions
+
+    def session(self) -> AsyncSession:
+        return self.sessionmaker()

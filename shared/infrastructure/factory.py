@@ -1,8 +1,9 @@
 """`create_base_app(name)`: every Rose Ash app is built here, the same way.
 
 The order below is the order things depend on each other: configuration,
-logging, runtime (database, Redis), templates, services, security, blueprints
-every app has, error pages.
+logging, the platform (database, Redis, HTTP clients, the services registry:
+shared/infrastructure/bootstrap.py), templates, security, blueprints every
+app has, error pages.
 """
 
 from __future__ import annotations
@@ -16,22 +17,16 @@ from quart import Quart
 
 import shared.models  # noqa: F401  (every model, so cross-domain relationships resolve)
 from shared.infrastructure.activitypub import install_activitypub
+from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import APP_NAMES, ConfigError, Settings, load_settings
-from shared.infrastructure.db import Database
 from shared.infrastructure.errors import install_error_handlers
 from shared.infrastructure.fragments import install_fragments
 from shared.infrastructure.health import bp as health_bp
 from shared.infrastructure.jinja import configure_jinja
 from shared.infrastructure.oauth import install_sso
-from shared.infrastructure.runtime import (
-    EXTENSION_KEY,
-    Runtime,
-    close_request_session,
-    runtime,
-)
+from shared.infrastructure.runtime import EXTENSION_KEY, close_request_session, runtime
 from shared.infrastructure.security import configure_logging, csrf_token, install_security
 from shared.infrastructure.viewer import current_viewer
-from shared.services.registry import wire_services
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_STATIC = REPO_ROOT / "shared" / "static"
@@ -79,15 +74,15 @@ def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(hours=1),
     )
 
-    rt = Runtime(name=name, settings=settings, db=Database(settings.database))
-    app.extensions[EXTENSION_KEY] = rt
-    app.before_serving(rt.open)
-    app.after_serving(rt.close)
+    # The process's parts and the services registry (wired once per process).
+    platform = bootstrap(settings, name=name)
+    app.extensions[EXTENSION_KEY] = platform
+    app.before_serving(platform.open)
+    app.after_serving(platform.close)
     app.teardown_appcontext(close_request_session)
 
     configure_jinja(app, REPO_ROOT / name / "templates")
     _install_template_context(app, settings)
-    wire_services(settings)
     install_security(app, settings)
     install_sso(app, settings)
     install_fragments(app, settings)

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 from quart import Quart
 
-from shared.contracts.dtos import Money
+from shared.contracts.money import format_money
 
 SHARED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
-# Symbols and minor-unit exponents for the currencies members actually use;
-# anything else prints as "12.50 CHF", which is still unambiguous.
-_CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-_ZERO_DECIMAL = {"JPY", "KRW", "ISK"}
 DISPLAY_TIME_ZONE = "Europe/London"
-
-
-def format_money(value: Money) -> str:
-    """`Money(1250, "GBP")` → `£12.50`; negative amounts keep their sign in front."""
-    exponent = 0 if value.currency in _ZERO_DECIMAL else 2
-    amount = Decimal(value.amount_minor).scaleb(-exponent)
-    text = f"{abs(amount):,.{exponent}f}"
-    sign = "-" if value.amount_minor < 0 else ""
-    symbol = _CURRENCY_SYMBOLS.get(value.currency)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {value.currency}"
 
 
 def _localise(value: datetime, tz: str | None) -> datetime:

@@ -70,7 +70,7 @@ class SsoState:
 
     def sessions(self, app: Quart) -> AppSessions:
         rt = runtime(app)
-        return AppSessions(rt.redis, rt.name, self.lifetime)
+        return AppSessions(rt.session_redis, rt.name, self.lifetime)
 
 
 def sso_state(app: Quart) -> SsoState:
@@ -255,7 +255,11 @@ def install_sso(app: Quart, settings: Settings) -> None:
     """Make `app` a single sign-on client of federation with its own session."""
     state = SsoState(settings, runtime(app).name)
     app.extensions[SSO_KEY] = state
-    app.before_serving(state.rp.open)
-    app.after_serving(state.rp.close)
+
+    @app.before_serving
+    async def use_internal_http() -> None:
+        # The platform's internal client (opened first, closed by the platform).
+        state.rp.http = runtime(app).internal_http
+
     app.before_request(_load_viewer)
     app.register_blueprint(bp)

@@ -1,51 +1,26 @@
-"""What one app process holds open: its settings, database and Redis client."""
+"""How a Quart app reaches its process's `Platform`, and the request's one session.
+
+The platform (shared/infrastructure/bootstrap.py) is the one thing an app
+keeps in `app.extensions`; `runtime(app)` is the way to it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from quart import Quart, g
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.infrastructure.config import Settings
-from shared.infrastructure.db import Database
+if TYPE_CHECKING:  # bootstrap imports the blueprints' modules, which import this one
+    from shared.infrastructure.bootstrap import Platform
+    from shared.infrastructure.uow import UnitOfWork
 
 EXTENSION_KEY = "rose_ash"
 
 
-@dataclass
-class Runtime:
-    name: str
-    settings: Settings
-    db: Database
-    _redis: Redis | None = field(default=None, repr=False)
-
-    @property
-    def redis(self) -> Redis:
-        if self._redis is None:
-            raise RuntimeError("Redis is not open: serve the app through its lifespan")
-        return self._redis
-
-    async def open(self) -> None:
-        self.db.open()
-        # Short timeouts: a stuck Redis must degrade a page, not hang it.
-        self._redis = Redis.from_url(
-            self.settings.redis.url,
-            socket_connect_timeout=2,
-            socket_timeout=2,
-            health_check_interval=30,
-        )
-
-    async def close(self) -> None:
-        await self.db.close()
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
-
-
-def runtime(app: Quart) -> Runtime:
-    return app.extensions[EXTENSION_KEY]
+def runtime(app: Quart) -> Platform:
+    platform: Platform = app.extensions[EXTENSION_KEY]
+    return platform
 
 
 def request_session(app: Quart) -> AsyncSession:
@@ -53,6 +28,15 @@ def request_session(app: Quart) -> AsyncSession:
     if "db_session" not in g:
         g.db_session = runtime(app).db.session()
     return g.db_session
+
+
+def unit_of_work(app: Quart) -> UnitOfWork:
+    """A unit of work on the request's session: what a route writes in.
+
+    The session stays the request's (reads before and after share it); the
+    teardown closes it.
+    """
+    return runtime(app).unit_of_work(request_session(app))
 
 
 async def close_request_session(_exc: BaseException | None) -> None:

@@ -38,6 +38,7 @@ class Services:
 
 
 services = Services()
+_wired = False
 
 
 def wire_services(settings: Settings | None = None) -> Services:
@@ -58,4 +59,14 @@ def wire_services(settings: Settings | None = None) -> Services:
     services.market = SqlMarketService(services.activitypub)  # stalls and products
     services.events = SqlEventsService(services.activitypub)  # calendars, events, tickets
     services.account = SqlAccountService()  # newsletters and subscriptions
+    global _wired
+    _wired = True
     return services
+
+
+def wire_services_once(settings: Settings | None = None) -> Services:
+    """Wire every domain unless this process did already (a second app keeps the first wiring).
+
+    The bootstrap calls this; `wire_services()` stays the explicit re-wire for tests.
+    """
+    return services if _wired else wire_services(settings)

@@ -85,7 +85,7 @@ def test_an_app_with_a_missing_setting_exits_with_one_line(repo_root: Path) -> N
     env = {key: value for key, value in os.environ.items() if key not in GOOD_ENV}
     env.update(without("DATABASE_URL"))
     result = subprocess.run(
-        [sys.executable, "-c", "import market.app"],
+        [sys.executable, "-c", "import market.app; market.app.create_app()"],
         cwd=repo_root,
         env=env,
         capture_output=True,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.contracts.dtos import Money
-from shared.infrastructure.jinja import format_date, format_datetime, format_money
+from shared.contracts.money import format_money
+from shared.infrastructure.jinja import format_date, format_datetime
 
 
 @pytest.mark.parametrize(

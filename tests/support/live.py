@@ -99,7 +99,7 @@ class LivePlatform:
                         HYPERCORN,
                         "--bind",
                         f"{self.host(name)}:{self.ports[name]}",
-                        f"{name}.app:app",
+                        f"{name}.app:create_app()",
                     ],
                     stdout=log,
                     env=env,

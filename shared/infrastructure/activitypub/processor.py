@@ -52,8 +52,8 @@ from shared.infrastructure.activitypub.inbox import pending_inbound, process_inb
 from shared.infrastructure.activitypub.keys import platform_keypair
 from shared.infrastructure.activitypub.outbox import NOTIFY_CHANNEL
 from shared.infrastructure.activitypub.remote import RemoteActors
+from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, Settings, load_settings
-from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.models.activitypub import Activity, Actor
 
 log = logging.getLogger("rose_ash.processor")
@@ -301,23 +301,24 @@ class Processor:
 
 
 async def serve(settings: Settings) -> int:
-    engine = make_engine(settings.database)
-    client = FederationClient(
-        settings.activitypub, max_connections=max(256, settings.activitypub.worker_concurrency * 4)
+    # The worker starts through the one bootstrap, like the apps: its pools, one order.
+    platform = bootstrap(
+        settings,
+        name="worker",
+        federation_connections=max(256, settings.activitypub.worker_concurrency * 4),
     )
-    processor = Processor(settings, make_sessionmaker(engine), client)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, processor.stopping.set)
-    listener = await processor.listen()
-    log.info("EventProcessor %s:%d started", socket.gethostname(), os.getpid())
-    try:
-        await processor.run()
-    finally:
-        if listener is not None:
-            await listener.close()
-        await client.aclose()
-        await engine.dispose()
+    async with platform:
+        processor = Processor(settings, platform.db.sessionmaker, platform.federation_http)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, processor.stopping.set)
+        listener = await processor.listen()
+        log.info("EventProcessor %s:%d started", socket.gethostname(), os.getpid())
+        try:
+            await processor.run()
+        finally:
+            if listener is not None:
+                await listener.close()
     log.info("EventProcessor stopped after %d deliveries", processor.delivered)
     return 0
 

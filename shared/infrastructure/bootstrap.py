@@ -1,0 +1,180 @@
+"""The one composition root: `bootstrap(settings)` builds what a process holds open.
+
+Every app (through `create_base_app`), the worker and every command starts
+here, so each gets the same parts the same way:
+
+    platform = bootstrap(settings, name="worker")
+    async with platform:                 # open() ... close(), in one order
+        async with platform.unit_of_work() as uow:
+            ...
+
+`bootstrap()` itself does no I/O: it wires the services registry (once per
+process) and the event handlers, and says what `open()` will make. `open()`
+makes, in order: the database engine and sessionmaker, the Redis clients,
+the HTTP clients (internal/OIDC, then federation), the fragment cache;
+`close()` undoes it in reverse. An app opens it in `before_serving` and
+closes it in `after_serving` (tozo's pattern), so a module that builds an
+app does nothing until it is served.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.events import EventHandlers
+from shared.infrastructure.activitypub.http import FederationClient
+from shared.infrastructure.config import Settings
+from shared.infrastructure.db import Database
+from shared.infrastructure.fragment_cache import FragmentCache
+from shared.infrastructure.mail import Mailer, make_mailer
+from shared.infrastructure.relying_party import HTTP_TIMEOUT_SECONDS
+from shared.infrastructure.uow import UnitOfWork
+from shared.services.handlers import event_handlers
+from shared.services.registry import wire_services_once
+
+# An app process keeps fewer server-to-server requests in flight than the worker.
+APP_FEDERATION_CONNECTIONS = 100
+
+
+def _not_open(what: str) -> RuntimeError:
+    return RuntimeError(f"{what} is not open: open the platform first")
+
+
+class Platform:
+    """Everything one process holds open, one attribute per purpose.
+
+    `redis` caches (fragments, rate limits); `session_redis` keeps sign-in
+    sessions: the same server today, two URLs later without touching callers.
+    `media` is the upload storage, wired by its own package when it lands.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        settings: Settings,
+        *,
+        handlers: EventHandlers,
+        federation_connections: int = APP_FEDERATION_CONNECTIONS,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.db = Database(settings.database)
+        self.handlers = handlers
+        self.mailer: Mailer = make_mailer(settings.mail)
+        self.media: Any | None = None  # shared.infrastructure.media's storage, when wired
+        self._federation_connections = federation_connections
+        self._redis: Redis | None = None
+        self._internal_http: httpx.AsyncClient | None = None
+        self._federation_http: FederationClient | None = None
+        self._fragment_cache: FragmentCache | None = None
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            raise _not_open("Redis")
+        return self._redis
+
+    @property
+    def session_redis(self) -> Redis:
+        return self.redis
+
+    @property
+    def internal_http(self) -> httpx.AsyncClient:
+        """HTTP to our own apps by their internal URLs (OIDC code exchange, keys, logout)."""
+        if self._internal_http is None:
+            raise _not_open("the internal HTTP client")
+        return self._internal_http
+
+    @property
+    def federation_http(self) -> FederationClient:
+        """HTTP to other fediverse servers, address-guarded and signed."""
+        if self._federation_http is None:
+            raise _not_open("the federation HTTP client")
+        return self._federation_http
+
+    @property
+    def fragment_cache(self) -> FragmentCache:
+        if self._fragment_cache is None:
+            raise _not_open("the fragment cache")
+        return self._fragment_cache
+
+    @property
+    def is_open(self) -> bool:
+        return self._redis is not None
+
+    async def open(self) -> None:
+        self.db.open()
+        # Short timeouts: a stuck Redis must degrade a page, not hang it.
+        self._redis = Redis.from_url(
+            self.settings.redis.url,
+            socket_connect_timeout=2,
+            socket_timeout=2,
+            health_check_interval=30,
+        )
+        # The relying party's settings: internal URLs never go through a proxy.
+        self._internal_http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS, trust_env=False)
+        self._federation_http = FederationClient(
+            self.settings.activitypub, max_connections=self._federation_connections
+        )
+        fragments = self.settings.fragments
+        self._fragment_cache = FragmentCache(
+            self._redis,
+            keep_stale=fragments.keep_stale,
+            timeout=fragments.cache_timeout,
+            cooldown=fragments.cooldown,
+        )
+
+    async def close(self) -> None:
+        self._fragment_cache = None
+        if self._federation_http is not None:
+            await self._federation_http.aclose()
+            self._federation_http = None
+        if self._internal_http is not None:
+            await self._internal_http.aclose()
+            self._internal_http = None
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+        await self.db.close()
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def unit_of_work(self, session: AsyncSession | None = None) -> UnitOfWork:
+        """A unit of work on `session`, or on a new session it closes at the end."""
+        return UnitOfWork(
+            session if session is not None else self.db.session(),
+            handlers=self.handlers,
+            fragments=self.fragment_cache,
+            owns_session=session is None,
+        )
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    name: str = "worker",
+    federation_connections: int = APP_FEDERATION_CONNECTIONS,
+) -> Platform:
+    """The process's platform, not yet open; the services registry wired (once per process)."""
+    wire_services_once(settings)
+    return Platform(
+        name,
+        settings,
+        handlers=event_handlers(),
+        federation_connections=federation_connections,
+    )
