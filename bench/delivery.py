@@ -43,11 +43,11 @@ from shared.dev.processes import spawn, stop_all  # noqa: E402
 from shared.dev.schema import migrate  # noqa: E402
 from shared.infrastructure.activitypub.actors import app_actor  # noqa: E402
 from shared.infrastructure.activitypub.keys import generate_keypair  # noqa: E402
+from shared.infrastructure.bootstrap import bootstrap  # noqa: E402
 from shared.infrastructure.config import Settings, load_settings  # noqa: E402
 from shared.infrastructure.db import make_engine, make_sessionmaker  # noqa: E402
 from shared.models.activitypub import Actor, Delivery, Follow  # noqa: E402
 from shared.models.blog import Post  # noqa: E402
-from shared.services.activitypub import SqlActivityPubService  # noqa: E402
 from shared.services.blog import SqlBlogService  # noqa: E402
 
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
@@ -147,9 +147,9 @@ async def _setup(settings: Settings, followers: int, hosts: list[str], port: int
 
 
 async def _publish(settings: Settings, posts: int, round_: int) -> None:
-    engine = make_engine(settings.database)
-    blog = SqlBlogService(SqlActivityPubService(settings))
-    async with make_sessionmaker(engine)() as session, session.begin():
+    blog = SqlBlogService()  # its PostPublished handler writes the outbox row in the unit
+    async with bootstrap(settings, name="bench") as platform, platform.unit_of_work() as uow:
+        session = uow.session
         for n in range(posts):
             post = Post(
                 slug=f"bench-{round_}-{n}",
@@ -159,7 +159,6 @@ async def _publish(settings: Settings, posts: int, round_: int) -> None:
             session.add(post)
             await session.flush()
             await blog.publish_post(session, post.id)
-    await engine.dispose()
 
 
 async def _delivered(engine: AsyncEngine) -> int:

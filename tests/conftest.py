@@ -24,6 +24,7 @@ from shared.dev.schema import migrate
 from shared.infrastructure.config import Settings, load_settings
 from shared.infrastructure.db import make_engine
 from shared.infrastructure.runtime import runtime
+from shared.services import registry
 from tests.support.databases import DatabaseServer
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
@@ -69,7 +70,10 @@ def database_url(database_server: DatabaseServer) -> str:
 
 @pytest.fixture(scope="session")
 def platform_env(database_url: str, redis_url: str) -> dict[str, str]:
-    """The environment the apps read; set for the whole run so app modules import."""
+    """The environment the apps read. Importing an app module needs none of it (the apps
+    are built by `create_app(settings)`); it is set for the whole run because the helpers
+    that spawn real processes (tests/support/live.py, tests/activitypub/live.py) pass
+    os.environ on to them."""
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -78,6 +82,16 @@ def platform_env(database_url: str, redis_url: str) -> dict[str, str]:
     }
     os.environ.update(env)
     return env
+
+
+@pytest.fixture(autouse=True)
+def restore_services_wiring() -> Iterator[None]:
+    """Each test starts from the process's wiring: the bootstrap wires the registry once,
+    so a test that rewires a domain (wire_services(other_settings)) must not leak it."""
+    saved = dict(vars(registry.services))
+    yield
+    vars(registry.services).clear()
+    vars(registry.services).update(saved)
 
 
 @pytest.fixture(scope="session")

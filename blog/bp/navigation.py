@@ -1,7 +1,8 @@
 """The navigation admin: the links of the site menus, for admins only.
 
-Every change is committed, then the nav fragment is invalidated, so every
-app's header shows the new menu on its next page.
+Every change commits through a unit of work; the blog service records
+`NavigationChanged`, whose after-commit handler drops the nav fragment, so
+every app's header shows the new menu on its next page.
 """
 
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
@@ -9,9 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from shared.contracts.dtos import NewNavigationItem
 from shared.contracts.errors import NavigationError
-from shared.infrastructure.fragment_cache import commit_and_invalidate
-from shared.infrastructure.fragments import fragment_cache
-from shared.infrastructure.runtime import request_session
+from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.services.navigation import MENUS
 from shared.services.registry import services
@@ -45,8 +44,7 @@ async def _index(
     return html, 400 if error else 200
 
 
-async def _saved() -> Response:
-    await commit_and_invalidate(request_session(current_app), fragment_cache(current_app))
+def _saved() -> Response:
     return redirect(INDEX, 303)
 
 
@@ -60,10 +58,11 @@ async def get_navigation() -> tuple[str, int]:
 async def post_navigation() -> Response | tuple[str, int]:
     draft = _submitted(await request.form)
     try:
-        await services.blog.create_navigation_item(request_session(current_app), draft)
+        async with unit_of_work(current_app) as uow:
+            await services.blog.create_navigation_item(uow.session, draft)
     except NavigationError as error:
         return await _index(error=error, draft=draft)
-    return await _saved()
+    return _saved()
 
 
 @bp.get("/<int:item_id>/")
@@ -78,11 +77,11 @@ async def get_navigation_item(item_id: int) -> tuple[str, int]:
 @bp.post("/<int:item_id>/")
 async def post_navigation_item(item_id: int) -> Response | tuple[str, int]:
     draft = _submitted(await request.form)
-    session = request_session(current_app)
     try:
-        item = await services.blog.update_navigation_item(session, item_id, draft)
+        async with unit_of_work(current_app) as uow:
+            item = await services.blog.update_navigation_item(uow.session, item_id, draft)
     except NavigationError as error:
-        original = await services.blog.get_navigation_item(session, item_id)
+        original = await services.blog.get_navigation_item(request_session(current_app), item_id)
         if original is None:
             abort(404)
         html = await render_template(
@@ -91,14 +90,15 @@ async def post_navigation_item(item_id: int) -> Response | tuple[str, int]:
         return html, 400
     if item is None:
         abort(404)
-    return await _saved()
+    return _saved()
 
 
 @bp.post("/<int:item_id>/delete")
 async def post_navigation_item_delete(item_id: int) -> Response:
-    if not await services.blog.delete_navigation_item(request_session(current_app), item_id):
-        abort(404)
-    return await _saved()
+    async with unit_of_work(current_app) as uow:
+        if not await services.blog.delete_navigation_item(uow.session, item_id):
+            abort(404)
+    return _saved()
 
 
 @bp.post("/<int:item_id>/move")
@@ -106,5 +106,6 @@ async def post_navigation_item_move(item_id: int) -> Response:
     offset = {"up": -1, "down": 1}.get((await request.form).get("direction", ""))
     if offset is None:
         abort(400, description="Move a link up or down.")
-    await services.blog.move_navigation_item(request_session(current_app), item_id, offset)
-    return await _saved()
+    async with unit_of_work(current_app) as uow:
+        await services.blog.move_navigation_item(uow.session, item_id, offset)
+    return _saved()

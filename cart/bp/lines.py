@@ -27,9 +27,7 @@ from shared.infrastructure.cross_app import (
     same_site_url,
     site_cookie_domain,
 )
-from shared.infrastructure.fragment_cache import commit_and_invalidate
-from shared.infrastructure.fragments import fragment_cache
-from shared.infrastructure.runtime import request_session, runtime
+from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.services.registry import services
 
@@ -85,14 +83,14 @@ async def post_line() -> Response:
     token = None
     if viewer is None:
         token = sent_token if _TOKEN_RE.match(sent_token) else secrets.token_urlsafe(32)
-    session = request_session(current_app)
     try:
-        await services.cart.add_to_cart(
-            session, user_id=viewer.id if viewer else None, anon_token=token, line=line
-        )
+        # The cart service records CartChanged: the mini-cart is dropped after the commit.
+        async with unit_of_work(current_app) as uow:
+            await services.cart.add_to_cart(
+                uow.session, user_id=viewer.id if viewer else None, anon_token=token, line=line
+            )
     except CartItemUnavailable as exc:
         abort(409, description=str(exc))
-    await commit_and_invalidate(session, fragment_cache(current_app))
     response = redirect(_way_back(form), 303)
     if token is not None:
         settings = runtime(current_app).settings

@@ -103,9 +103,9 @@ class BlogService(Protocol):
         ...
 
     async def publish_post(self, session: AsyncSession, post_id: int) -> PostSummary | None:
-        """Publish the post now (keeping an earlier published_at) and, when it is a public
-        post, federate it from the blog's actor in the same transaction: Create the first
-        time, Update after. None when there is no such post."""
+        """Publish the post now (keeping an earlier published_at) and record PostPublished,
+        whose handler federates a public post from the blog's actor in the same unit of
+        work: Create the first time, Update after. None when there is no such post."""
         ...
 
     async def update_post(
@@ -117,13 +117,14 @@ class BlogService(Protocol):
         html: str | None = None,
         excerpt: str | None = None,
     ) -> PostSummary | None:
-        """Change a post; a federated one sends an Update in the same transaction. The post
-        as published (None when there is no such post, or it is not published)."""
+        """Change a post and record PostUpdated (a federated one sends an Update in the same
+        unit of work). The post as published (None when there is no such post, or it is not
+        published)."""
         ...
 
     async def delete_post(self, session: AsyncSession, post_id: int) -> bool:
-        """Delete the post; a federated one sends a Delete (a Tombstone stays at its id).
-        False when there is no such post."""
+        """Delete the post and record PostDeleted (a federated one sends a Delete; a
+        Tombstone stays at its id). False when there is no such post."""
         ...
 
     async def get_published_post(self, session: AsyncSession, slug: str) -> PostRecord | None:
@@ -177,9 +178,9 @@ class MarketService(Protocol):
         ...
 
     async def list_product(self, session: AsyncSession, product_id: int) -> ProductSummary | None:
-        """Put the product on sale (status listed) and announce it from the market's actor
-        (a Note with its price and link) in the same transaction, once. None when there is
-        no such product."""
+        """Put the product on sale (status listed) and record ProductListed, whose handler
+        announces it from the market's actor (a Note with its price and link) in the same
+        unit of work, once. None when there is no such product."""
         ...
 
     async def list_stalls(self, session: AsyncSession) -> list[StallSummary]:
@@ -240,14 +241,16 @@ class EventsService(Protocol):
         ...
 
     async def announce_event(self, session: AsyncSession, event_id: int) -> bool:
-        """Federate a published event from the events actor in the caller's transaction:
-        an Event with name, summary, start, end, place and url; Create the first time,
-        Update after. False when there is no such event or it is not published."""
+        """Record EventPublished for a published event again, so its handler federates it
+        from the events actor in the unit of work: an Event with name, summary, start, end,
+        place and url; Create the first time, Update after. False when there is no such
+        event or it is not published."""
         ...
 
     async def publish_event(self, session: AsyncSession, event_id: int) -> bool:
         """Publish a draft (or cancelled) event; False when there is no such event.
-        Marks the upcoming-events fragments changed."""
+        Records EventPublished: federated inside the unit, upcoming-events fragments
+        dropped after its commit."""
         ...
 
 

@@ -20,7 +20,10 @@ fresh at once. A fetch that started before the change was committed
 carries the generation it read before fetching, so the old HTML it may
 bring back is stored under the old generation and never passes for fresh:
 the classic "delete, then a slow reader re-caches the old value" race
-cannot happen. Invalidation runs after the commit (`commit_and_invalidate`).
+cannot happen. Invalidation runs after the commit: domain services record
+events (`CartChanged`, `NavigationChanged`, ...) and their after-commit
+handlers (shared/services/handlers.py) call `invalidate` once the unit of
+work has committed (shared/infrastructure/uow.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from urllib.parse import urlencode
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.widgets import FragmentRequest, FragmentScope
 
@@ -42,7 +44,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "frag:v1"
 NO_GENERATION = b"0"
-_PENDING = "rose_ash.fragment_changes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,29 +199,3 @@ class FragmentCache:
             )
             return
         log.info("fragment cache: invalidated %s", ", ".join(f"{s.type}/{s.scope}" for s in scopes))
-
-
-def mark_changed(session: AsyncSession, *scopes: FragmentScope) -> None:
-    """Note that this session's transaction changes what these fragments show.
-
-    Domain services call this beside the write; `commit_and_invalidate` drops
-    the fragments once the transaction has committed.
-    """
-    session.info.setdefault(_PENDING, set()).update(scopes)
-
-
-def pending_changes(session: AsyncSession) -> frozenset[FragmentScope]:
-    return frozenset(session.info.get(_PENDING, ()))
-
-
-async def commit_and_invalidate(session: AsyncSession, cache: FragmentCache) -> None:
-    """Commit, then invalidate the fragments the transaction changed: in that order.
-
-    Invalidating first would let a page fetched between the two re-cache the
-    old data as fresh; after the commit, any fetch sees the new rows (and one
-    already in flight is caught by the generation check). If the commit
-    fails nothing is invalidated, because nothing changed.
-    """
-    scopes = session.info.pop(_PENDING, set())
-    await session.commit()
-    await cache.invalidate(scopes)

@@ -283,8 +283,8 @@ def fragment_client(app: Quart) -> FragmentClient:
 
 
 def fragment_cache(app: Quart) -> FragmentCache:
-    """The app's fragment cache, for routes that commit a change with `commit_and_invalidate`."""
-    return fragment_client(app).cache
+    """The process's fragment cache (the platform's), what after-commit handlers invalidate."""
+    return runtime(app).fragment_cache
 
 
 def _composes(path: str) -> bool:

@@ -22,14 +22,13 @@ from quart import Blueprint, Quart, Response, abort, current_app, g, redirect, r
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from shared.contracts.dtos import UserRecord
+from shared.contracts.events import MemberSignedIn
 from shared.contracts.widgets import ANON_CART_COOKIE
 from shared.infrastructure.config import Settings
 from shared.infrastructure.cross_app import site_cookie_domain
-from shared.infrastructure.fragment_cache import commit_and_invalidate
-from shared.infrastructure.fragments import fragment_cache
 from shared.infrastructure.redirects import safe_next
 from shared.infrastructure.relying_party import RelyingParty, SignInError
-from shared.infrastructure.runtime import request_session, runtime
+from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.security import csrf_exempt
 from shared.infrastructure.sessions import AppSession, AppSessions
 from shared.infrastructure.viewer import current_viewer, set_viewer
@@ -200,21 +199,21 @@ async def get_callback() -> AnyResponse:
     _set_cookie(
         response, state, state.cookies.session, session.cookie_value, max_age=state.lifetime
     )
-    await _adopt_anonymous_cart(int(claims["sub"]), response)
+    await _signed_in(int(claims["sub"]), response)
     return response
 
 
-async def _adopt_anonymous_cart(user_id: int, response: AnyResponse) -> None:
-    """What the visitor put in the cart before signing in becomes the member's."""
-    token = request.cookies.get(ANON_CART_COOKIE)
-    if not token:
-        return
-    db = request_session(current_app)
-    await services.cart.merge_anonymous_cart(db, user_id=user_id, anon_token=token)
-    await commit_and_invalidate(db, fragment_cache(current_app))
-    response.delete_cookie(
-        ANON_CART_COOKIE, domain=site_cookie_domain(runtime(current_app).settings), httponly=True
-    )
+async def _signed_in(user_id: int, response: AnyResponse) -> None:
+    """Tell the domains; the cart's handler adopts what the visitor put in the cart before."""
+    token = request.cookies.get(ANON_CART_COOKIE) or None
+    async with unit_of_work(current_app) as uow:
+        uow.record(MemberSignedIn(user_id=user_id, anon_cart_token=token))
+    if token:
+        response.delete_cookie(
+            ANON_CART_COOKIE,
+            domain=site_cookie_domain(runtime(current_app).settings),
+            httponly=True,
+        )
 
 
 @bp.post("/logout")

@@ -1,15 +1,22 @@
-"""Blog reads: published posts as lists show them."""
+"""Blog: published posts as lists show them, and publishing, editing and deleting posts.
+
+Writes record the blog's events (`PostPublished`, `PostUpdated`, `PostDeleted`);
+how a post federates is their handler's business (blog_federation.py).
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import PostRecord, PostSummary, TagRecord
+from shared.contracts.events import PostDeleted, PostPublished, PostUpdated, record
 from shared.infrastructure.html import sanitize_html
 from shared.models.blog import Post, Tag
+from shared.services.federating import fresh
 from shared.services.navigation import SqlBlogNavigation
-from shared.services.publishing import BlogPublishing
 
 
 def post_summary(post: Post) -> PostSummary:
@@ -26,7 +33,7 @@ def post_summary(post: Post) -> PostSummary:
     )
 
 
-class SqlBlogService(SqlBlogNavigation, BlogPublishing):
+class SqlBlogService(SqlBlogNavigation):
     async def get_published_post(self, session: AsyncSession, slug: str) -> PostRecord | None:
         post = await session.scalar(
             select(Post)
@@ -71,3 +78,49 @@ class SqlBlogService(SqlBlogNavigation, BlogPublishing):
     async def get_tag(self, session: AsyncSession, slug: str) -> TagRecord | None:
         tag = await session.scalar(select(Tag).where(Tag.slug == slug))
         return TagRecord(slug=tag.slug, name=tag.name, description=tag.description) if tag else None
+
+    async def publish_post(self, session: AsyncSession, post_id: int) -> PostSummary | None:
+        post = await fresh(session, Post, post_id)
+        if post is None:
+            return None
+        post.status = "published"
+        post.published_at = post.published_at or datetime.now(UTC)
+        await session.flush()
+        record(session, PostPublished(post.id))
+        return post_summary(post)
+
+    async def update_post(
+        self,
+        session: AsyncSession,
+        post_id: int,
+        *,
+        title: str | None = None,
+        html: str | None = None,
+        excerpt: str | None = None,
+    ) -> PostSummary | None:
+        post = await fresh(session, Post, post_id)
+        if post is None:
+            return None
+        post.title = title if title is not None else post.title
+        post.html = html if html is not None else post.html
+        post.excerpt = excerpt if excerpt is not None else post.excerpt
+        await session.flush()
+        record(session, PostUpdated(post.id))
+        return post_summary(post) if post.status == "published" else None
+
+    async def delete_post(self, session: AsyncSession, post_id: int) -> bool:
+        post = await fresh(session, Post, post_id)
+        if post is None:
+            return False
+        deleted = PostDeleted(
+            post_id=post.id,
+            uuid=str(post.uuid),
+            type=post.type,
+            slug=post.slug,
+            title=post.title,
+            published_at=post.published_at,
+        )
+        await session.delete(post)
+        await session.flush()
+        record(session, deleted)
+        return True

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import CartItem, CartLineView, CartSummary, Money, NewCartLine
 from shared.contracts.errors import CartItemUnavailable
-from shared.contracts.widgets import cart_changed
-from shared.infrastructure.fragment_cache import mark_changed
+from shared.contracts.events import CartChanged, EventContext, MemberSignedIn, record
 from shared.models.cart import Cart, CartLine
 from shared.models.events import Event, TicketType
 from shared.models.market import Product
@@ -86,7 +85,7 @@ class SqlCartService:
         cart_id = await _cart_id(session, user_id=user_id, anon_token=anon_token)
         await _check_available(session, cart_id, line)
         await session.execute(_upsert_line(cart_id, line))
-        mark_changed(session, cart_changed(user_id=user_id, anon_token=anon_token))
+        record(session, CartChanged(user_id=user_id, anon_token=anon_token))
         return await self.get_cart_summary(session, user_id=user_id, anon_token=anon_token)
 
     async def get_cart_item(self, session: AsyncSession, line: NewCartLine) -> CartItem:
@@ -116,15 +115,25 @@ class SqlCartService:
         )
         # Its lines go with it (ON DELETE CASCADE).
         await session.execute(delete(Cart).where(Cart.id == anon_id))
-        mark_changed(
+        record(
             session,
-            cart_changed(user_id=None, anon_token=anon_token),
-            cart_changed(user_id=user_id, anon_token=None),
+            CartChanged(user_id=None, anon_token=anon_token),
+            CartChanged(user_id=user_id, anon_token=None),
         )
         return len(moved)
 
 
 MAX_QUANTITY = 99
+
+
+async def adopt_anonymous_cart(event: MemberSignedIn, ctx: EventContext) -> None:
+    """Inside handler: what the visitor put in the cart before signing in becomes the member's."""
+    from shared.services.registry import services  # the registry imports this module
+
+    if event.anon_cart_token:
+        await services.cart.merge_anonymous_cart(
+            ctx.session, user_id=event.user_id, anon_token=event.anon_cart_token
+        )
 
 
 async def _cart_id(session: AsyncSession, *, user_id: int | None, anon_token: str | None) -> int:

@@ -10,10 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import EventSummary
-from shared.contracts.widgets import scope_of
-from shared.infrastructure.fragment_cache import mark_changed
+from shared.contracts.events import EventPublished, record
 from shared.models.events import Calendar, Event
-from shared.services.publishing import EventsPublishing
 
 
 def next_occurrence(event: Event, now: datetime) -> datetime | None:
@@ -33,7 +31,7 @@ def next_occurrence(event: Event, now: datetime) -> datetime | None:
     return upcoming.replace(tzinfo=zone) if upcoming else None
 
 
-class SqlEventsService(EventsPublishing):
+class SqlEventsService:
     async def list_upcoming_events(
         self,
         session: AsyncSession,
@@ -85,7 +83,14 @@ class SqlEventsService(EventsPublishing):
             return False
         event.status = "published"
         await session.flush()
-        mark_changed(session, scope_of("upcoming-events"))
-        # Announced to the fediverse in the same transaction (the outbox row).
-        await self.announce_event(session, event_id)
+        # Its handlers federate it (inside the transaction) and drop the
+        # upcoming-events fragments (after the commit).
+        record(session, EventPublished(event.id))
+        return True
+
+    async def announce_event(self, session: AsyncSession, event_id: int) -> bool:
+        event = await session.get(Event, event_id)
+        if event is None or event.status != "published":
+            return False
+        record(session, EventPublished(event.id))
         return True

@@ -1,14 +1,63 @@
 """The one list that wires who reacts to each domain event (cosmicpython's HANDLERS table).
 
 Inside handlers run in the transaction that recorded the event and roll back
-with it; after-commit handlers run once it has committed. Each line says why.
+with it (outbox rows, jobs, a cart adopted); after-commit handlers run once
+it has committed (cached fragments dropped, workers woken). Each line says why.
 """
 
 from __future__ import annotations
 
-from shared.contracts.events import EventHandlers
+from shared.contracts.events import (
+    CartChanged,
+    EventContext,
+    EventHandlers,
+    EventPublished,
+    MemberSignedIn,
+    NavigationChanged,
+    PostDeleted,
+    PostPublished,
+    PostUpdated,
+    ProductListed,
+)
+from shared.contracts.widgets import cart_changed, scope_of
+from shared.services.blog_federation import (
+    federate_deleted_post,
+    federate_published_post,
+    federate_updated_post,
+)
+from shared.services.cart import adopt_anonymous_cart
+from shared.services.events_federation import federate_published_event
+from shared.services.market_federation import announce_listed_product
+
+
+async def refresh_mini_cart(event: CartChanged, ctx: EventContext) -> None:
+    await ctx.fragments.invalidate(
+        [cart_changed(user_id=event.user_id, anon_token=event.anon_token)]
+    )
+
+
+async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> None:
+    # One nav fragment shows both menus: any menu's change drops it.
+    await ctx.fragments.invalidate([scope_of("nav")])
+
+
+async def refresh_upcoming_events(event: EventPublished, ctx: EventContext) -> None:
+    await ctx.fragments.invalidate([scope_of("upcoming-events")])
 
 
 def event_handlers() -> EventHandlers:
+    """A process's table; the bootstrap builds it once per platform."""
     table = EventHandlers()
+    # Signing in keeps what the visitor put in the cart (cart domain reacts to identity's event).
+    table.inside(MemberSignedIn, adopt_anonymous_cart)
+    # Federation: each domain's mapping writes its outbox row in the change's transaction.
+    table.inside(PostPublished, federate_published_post)
+    table.inside(PostUpdated, federate_updated_post)
+    table.inside(PostDeleted, federate_deleted_post)
+    table.inside(ProductListed, announce_listed_product)
+    table.inside(EventPublished, federate_published_event)
+    # Cached fragments, dropped only once the change is visible to the next fetch.
+    table.after_commit(CartChanged, refresh_mini_cart)
+    table.after_commit(NavigationChanged, refresh_navigation)
+    table.after_commit(EventPublished, refresh_upcoming_events)
     return table

@@ -1,13 +1,15 @@
-"""Market reads: listed products and stalls."""
+"""Market: listed products and stalls, and listing a product (which records ProductListed)."""
 
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.dtos import Money, ProductSummary, StallSummary
+from shared.contracts.dtos import ProductSummary, StallSummary
+from shared.contracts.events import ProductListed, record
+from shared.contracts.money import Money
 from shared.models.market import Product, Stall
-from shared.services.publishing import MarketPublishing
+from shared.services.federating import fresh
 
 
 def product_summary(product: Product) -> ProductSummary:
@@ -25,7 +27,7 @@ def product_summary(product: Product) -> ProductSummary:
     )
 
 
-class SqlMarketService(MarketPublishing):
+class SqlMarketService:
     async def list_listed_products(
         self, session: AsyncSession, *, limit: int = 24
     ) -> list[ProductSummary]:
@@ -55,3 +57,12 @@ class SqlMarketService(MarketPublishing):
             )
             for stall, count in rows
         ]
+
+    async def list_product(self, session: AsyncSession, product_id: int) -> ProductSummary | None:
+        product = await fresh(session, Product, product_id)
+        if product is None:
+            return None
+        product.status = "listed"
+        await session.flush()
+        record(session, ProductListed(product.id))
+        return product_summary(product)

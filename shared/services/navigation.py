@@ -1,8 +1,8 @@
 """Blog navigation menus: the links of the site header ("primary") and footer ("secondary").
 
-Part of the blog domain (`SqlBlogService` includes it). Every write marks
-the nav fragment changed, so the route's commit drops the cached menus of
-every app at once.
+Part of the blog domain (`SqlBlogService` includes it). Every write records
+`NavigationChanged`; once the unit of work commits, its handler drops the
+cached menus of every app at once.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NavigationItemRecord, NewNavigationItem
 from shared.contracts.errors import NavigationError
-from shared.contracts.widgets import scope_of
-from shared.infrastructure.fragment_cache import mark_changed
+from shared.contracts.events import NavigationChanged, record
 from shared.models.blog import NavigationItem
 
 MENUS = ("primary", "secondary")
@@ -94,7 +93,7 @@ class SqlBlogNavigation:
         )
         session.add(row)
         await session.flush()
-        mark_changed(session, scope_of("nav"))
+        record(session, NavigationChanged(row.menu))
         return navigation_item_record(row)
 
     async def update_navigation_item(
@@ -109,9 +108,10 @@ class SqlBlogNavigation:
                 select(func.max(NavigationItem.position)).where(NavigationItem.menu == checked.menu)
             )
             row.position = 0 if last is None else last + 1
+        moved_from = row.menu
         row.menu, row.label, row.url = checked.menu, checked.label, checked.url
         await session.flush()
-        mark_changed(session, scope_of("nav"))
+        record(session, NavigationChanged(moved_from), NavigationChanged(row.menu))
         return navigation_item_record(row)
 
     async def delete_navigation_item(self, session: AsyncSession, item_id: int) -> bool:
@@ -122,7 +122,7 @@ class SqlBlogNavigation:
         await session.flush()
         _renumber(await _menu(session, row.menu))
         await session.flush()
-        mark_changed(session, scope_of("nav"))
+        record(session, NavigationChanged(row.menu))
         return True
 
     async def move_navigation_item(self, session: AsyncSession, item_id: int, offset: int) -> bool:
@@ -137,5 +137,5 @@ class SqlBlogNavigation:
         items.insert(target, items.pop(index))
         _renumber(items)
         await session.flush()
-        mark_changed(session, scope_of("nav"))
+        record(session, NavigationChanged(row.menu))
         return True

@@ -38,7 +38,6 @@ class Services:
 
 
 services = Services()
-_wired = False
 
 
 def wire_services(settings: Settings | None = None) -> Services:
@@ -54,13 +53,11 @@ def wire_services(settings: Settings | None = None) -> Services:
     services.identity = SqlIdentityService()  # members, owned by federation
     services.cart = SqlCartService()  # carts, orders, payments
     services.activitypub = SqlActivityPubService(settings)  # actors, notes, timelines, outbox
-    # Domains that federate publish through the ActivityPub outbox, in their own transaction.
-    services.blog = SqlBlogService(services.activitypub)  # posts and pages
-    services.market = SqlMarketService(services.activitypub)  # stalls and products
-    services.events = SqlEventsService(services.activitypub)  # calendars, events, tickets
+    # Domains that federate record events; their handlers write the outbox (handlers.py).
+    services.blog = SqlBlogService()  # posts and pages
+    services.market = SqlMarketService()  # stalls and products
+    services.events = SqlEventsService()  # calendars, events, tickets
     services.account = SqlAccountService()  # newsletters and subscriptions
-    global _wired
-    _wired = True
     return services
 
 
@@ -69,4 +66,5 @@ def wire_services_once(settings: Settings | None = None) -> Services:
 
     The bootstrap calls this; `wire_services()` stays the explicit re-wire for tests.
     """
-    return services if _wired else wire_services(settings)
+    wired = all(name in vars(services) for name in Services.__annotations__)
+    return services if wired else wire_services(settings)

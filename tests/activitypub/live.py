@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.dev.processes import spawn, stop_all
+from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import APP_NAMES, Settings, load_settings
-from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.models.activitypub import Actor
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -84,13 +84,11 @@ class Workers:
 
 @asynccontextmanager
 async def committed(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """A session whose work really commits (the processes under test must see it)."""
-    engine = make_engine(settings.database)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            yield session
-    finally:
-        await engine.dispose()
+    """A session whose work really commits (the processes under test must see it), in a
+    unit of work of a real platform, so what the domains record (a post published) is
+    handled as in production: its outbox row commits with it."""
+    async with bootstrap(settings, name="test") as platform, platform.unit_of_work() as uow:
+        yield uow.session
 
 
 def settings_for(env: dict[str, str]) -> Settings:

@@ -1,4 +1,4 @@
-"""Domain writes drop the fragments they change: marked beside the write, dropped after commit."""
+"""Domain writes drop the fragments they change: an event beside the write, dropped after commit."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NewCartLine, NewNavigationItem
+from shared.contracts.events import CartChanged, NavigationChanged, recorded
 from shared.contracts.widgets import cart_changed, scope_of
 from shared.infrastructure.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
-from shared.infrastructure.fragment_cache import (
-    FragmentCache,
-    commit_and_invalidate,
-    mark_changed,
-    pending_changes,
-)
+from shared.infrastructure.fragment_cache import FragmentCache
+from shared.infrastructure.uow import UnitOfWork
 from shared.models.cart import CartLine
-from shared.services.activitypub import SqlActivityPubService
 from shared.services.blog import SqlBlogService
 from shared.services.cart import SqlCartService
 from shared.services.events import SqlEventsService
+from shared.services.handlers import event_handlers
+from shared.services.registry import wire_services
 from tests.support.factories import make_calendar, make_event, make_product, make_stall, now
 
 
@@ -37,45 +35,64 @@ async def generation(redis: Redis, app: str, type_: str, scope: str) -> int:
     return int(await redis.get(f"frag:v1:gen:{app}:{type_}:{scope}") or 0)
 
 
-async def test_adding_to_a_cart_marks_that_cart_s_mini_cart(db: AsyncSession) -> None:
+def unit(db: AsyncSession, cache: FragmentCache) -> UnitOfWork:
+    return UnitOfWork(db, handlers=event_handlers(), fragments=cache)
+
+
+async def test_adding_to_a_cart_records_that_cart_s_change(db: AsyncSession) -> None:
     product = await make_product(db, await make_stall(db, "Stall"), "Mug", 1800)
     await SqlCartService().add_to_cart(
         db, user_id=None, anon_token="t" * 40, line=NewCartLine(quantity=1, product_id=product.id)
     )
-    assert pending_changes(db) == {cart_changed(user_id=None, anon_token="t" * 40)}
+    assert recorded(db) == (CartChanged(user_id=None, anon_token="t" * 40),)
 
 
-async def test_editing_the_menu_marks_the_nav(db: AsyncSession) -> None:
+async def test_adding_to_a_cart_drops_that_cart_s_mini_cart_after_commit(
+    db: AsyncSession, cache: FragmentCache, redis: Redis
+) -> None:
+    product = await make_product(db, await make_stall(db, "Stall"), "Mug", 1800)
+    scope = cart_changed(user_id=None, anon_token="t" * 40)
+    async with unit(db, cache) as uow:
+        await SqlCartService().add_to_cart(
+            uow.session,
+            user_id=None,
+            anon_token="t" * 40,
+            line=NewCartLine(quantity=1, product_id=product.id),
+        )
+        assert await generation(redis, "cart", "mini-cart", scope.scope) == 0
+    assert await generation(redis, "cart", "mini-cart", scope.scope) == 1
+
+
+async def test_editing_the_menu_records_a_navigation_change(db: AsyncSession) -> None:
     await SqlBlogService().create_navigation_item(db, NewNavigationItem(label="A", url="/a/"))
-    assert pending_changes(db) == {scope_of("nav")}
+    assert recorded(db) == (NavigationChanged("primary"),)
 
 
-async def test_publishing_an_event_marks_upcoming_events_and_invalidates_after_commit(
+async def test_publishing_an_event_invalidates_upcoming_events_after_commit(
     db: AsyncSession, cache: FragmentCache, redis: Redis, settings: Settings
 ) -> None:
-    events = SqlEventsService(SqlActivityPubService(settings))
+    wire_services(settings)  # its federation handler reaches ActivityPub through the registry
     event = await make_event(
         db, await make_calendar(db), "Seed swap", now() + timedelta(days=1), status="draft"
     )
-    assert await events.publish_event(db, event.id)
-    assert await generation(redis, "events", "upcoming-events", "all") == 0  # not before commit
-
-    await commit_and_invalidate(db, cache)
+    async with unit(db, cache) as uow:
+        assert await SqlEventsService().publish_event(uow.session, event.id)
+        assert await generation(redis, "events", "upcoming-events", "all") == 0  # not before
 
     assert await generation(redis, "events", "upcoming-events", "all") == 1
-    assert pending_changes(db) == frozenset()
-    assert not await events.publish_event(db, 999_999)
+    assert recorded(db) == ()
+    assert not await SqlEventsService().publish_event(db, 999_999)
 
 
 async def test_a_failed_commit_invalidates_nothing(
     db: AsyncSession, cache: FragmentCache, redis: Redis
 ) -> None:
-    mark_changed(db, scope_of("nav"))
-    db.add(CartLine(cart_id=999_999, product_id=999_999, quantity=1))  # no such cart
     with pytest.raises(IntegrityError):
-        await commit_and_invalidate(db, cache)
-    await db.rollback()
+        async with unit(db, cache) as uow:
+            uow.record(NavigationChanged("primary"))
+            db.add(CartLine(cart_id=999_999, product_id=999_999, quantity=1))  # no such cart
     assert await generation(redis, "blog", "nav", "all") == 0
+    assert recorded(db) == ()
 
 
 async def test_invalidation_with_redis_down_is_logged_not_raised(

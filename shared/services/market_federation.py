@@ -1,0 +1,45 @@
+"""How the market federates: a listed product is a Note from the market's actor, once.
+
+A Note, not an Article: Mastodon shows a Note's content, and a listing is
+short. The market links products at `/stalls/<stall>/<product>/` (market/home,
+macros.product_card).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from datetime import UTC, datetime
+
+from shared.contracts.dtos import FederatedObject
+from shared.contracts.events import EventContext, ProductListed
+from shared.contracts.money import Money, format_money
+from shared.models.market import Product
+from shared.services.federating import federation, fresh, plain_text
+
+
+def note_of(product: Product) -> FederatedObject:
+    path = f"/stalls/{product.stall.slug}/{product.slug}/"
+    price = format_money(Money(product.price_minor, product.currency))
+    title, stall = html_lib.escape(product.title), html_lib.escape(product.stall.name)
+    content = f"<p>New at {stall}: {title}, {price}</p>"
+    if product.description:
+        content += f"<p>{html_lib.escape(plain_text(product.description))}</p>"
+    image = product.images[0].url if product.images else None
+    return FederatedObject(
+        app="market",
+        key=f"products/{product.id}",
+        type="Note",
+        content_html=content,
+        path=path,
+        published_at=datetime.now(UTC),
+        image_url=image,
+    )
+
+
+async def announce_listed_product(event: ProductListed, ctx: EventContext) -> None:
+    """Announce a product the first time it is listed; listing it again says nothing."""
+    product = await fresh(ctx.session, Product, event.product_id)
+    if product is None or product.status != "listed":
+        return
+    if not await federation().is_published(ctx.session, "market", f"products/{product.id}"):
+        await federation().publish(ctx.session, note_of(product), "Create")
