@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,9 +22,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, Timestamped
 
-POST_STATUSES = ("draft", "scheduled", "published")
-POST_VISIBILITIES = ("public", "members", "paid")
-POST_TYPES = ("post", "page")
+
+class PostStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+class PostVisibility(StrEnum):
+    PUBLIC = "public"
+    MEMBERS = "members"
+    PAID = "paid"
+
+
+class PostType(StrEnum):
+    POST = "post"
+    PAGE = "page"
+
+
+POST_STATUSES = tuple(PostStatus)
+POST_VISIBILITIES = tuple(PostVisibility)
+POST_TYPES = tuple(PostType)
 
 
 class Author(Timestamped, Base):
@@ -86,8 +105,12 @@ class Post(Timestamped, Base):
     title: Mapped[str] = mapped_column(String(255))
     html: Mapped[str] = mapped_column(Text, default="", server_default="")
     excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
-    visibility: Mapped[str] = mapped_column(String(20), default="public", server_default="public")
+    status: Mapped[str] = mapped_column(
+        String(20), default=PostStatus.DRAFT, server_default="draft"
+    )
+    visibility: Mapped[str] = mapped_column(
+        String(20), default=PostVisibility.PUBLIC, server_default="public"
+    )
     feature_image: Mapped[str | None] = mapped_column(String(2048))
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("authors.id", ondelete="SET NULL"), index=True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -19,7 +20,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shared.models.base import Base, Timestamped
 
 CONTAINER_TYPES = ("post", "stall", "market_page")
-EVENT_STATUSES = ("draft", "published", "cancelled")
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+EVENT_STATUSES = tuple(EventStatus)
 
 
 class Calendar(Timestamped, Base):
@@ -76,7 +85,9 @@ class Event(Timestamped, Base):
     rrule: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str] = mapped_column(String(300), default="", server_default="")
     capacity: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    status: Mapped[str] = mapped_column(
+        String(20), default=EventStatus.DRAFT, server_default="draft"
+    )
 
     calendar: Mapped[Calendar] = relationship(lazy="joined")
 

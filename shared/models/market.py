@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,7 +19,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, Timestamped
 
-PRODUCT_STATUSES = ("draft", "listed", "archived")
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    LISTED = "listed"
+    ARCHIVED = "archived"
+
+
+PRODUCT_STATUSES = tuple(ProductStatus)
 
 
 class Stall(Timestamped, Base):
@@ -79,7 +87,9 @@ class Product(Timestamped, Base):
     price_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="GBP", server_default="GBP")
     stock: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    status: Mapped[str] = mapped_column(
+        String(20), default=ProductStatus.DRAFT, server_default="draft"
+    )
     source_url: Mapped[str | None] = mapped_column(String(2048))
     scraped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

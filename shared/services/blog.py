@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts.dtos import PostRecord, PostSummary, TagRecord
 from shared.contracts.events import PostDeleted, PostPublished, PostUpdated, record
 from shared.infrastructure.html import sanitize_html
-from shared.models.blog import Post, Tag
+from shared.models.blog import Post, PostStatus, PostType, PostVisibility, Tag
 from shared.services.federating import fresh
 from shared.services.navigation import SqlBlogNavigation
 
@@ -37,7 +37,11 @@ class SqlBlogService(SqlBlogNavigation):
     async def get_published_post(self, session: AsyncSession, slug: str) -> PostRecord | None:
         post = await session.scalar(
             select(Post)
-            .where(Post.slug == slug, Post.status == "published", Post.visibility == "public")
+            .where(
+                Post.slug == slug,
+                Post.status == PostStatus.PUBLISHED,
+                Post.visibility == PostVisibility.PUBLIC,
+            )
             .order_by(Post.type.desc())  # "post" > "page": a post wins a tie of slugs
             .limit(1)
         )
@@ -66,7 +70,9 @@ class SqlBlogService(SqlBlogNavigation):
         tag_slug: str | None = None,
     ) -> list[PostSummary]:
         query = select(Post).where(
-            Post.type == "post", Post.status == "published", Post.visibility == "public"
+            Post.type == PostType.POST,
+            Post.status == PostStatus.PUBLISHED,
+            Post.visibility == PostVisibility.PUBLIC,
         )
         if tag_slug is not None:
             query = query.where(Post.tags.any(Tag.slug == tag_slug))
@@ -83,7 +89,7 @@ class SqlBlogService(SqlBlogNavigation):
         post = await fresh(session, Post, post_id)
         if post is None:
             return None
-        post.status = "published"
+        post.status = PostStatus.PUBLISHED
         post.published_at = post.published_at or datetime.now(UTC)
         await session.flush()
         record(session, PostPublished(post.id))
@@ -106,7 +112,7 @@ class SqlBlogService(SqlBlogNavigation):
         post.excerpt = excerpt if excerpt is not None else post.excerpt
         await session.flush()
         record(session, PostUpdated(post.id))
-        return post_summary(post) if post.status == "published" else None
+        return post_summary(post) if post.status == PostStatus.PUBLISHED else None
 
     async def delete_post(self, session: AsyncSession, post_id: int) -> bool:
         post = await fresh(session, Post, post_id)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from shared.contracts.dtos import FederatedObject
 from shared.contracts.events import EventContext, PostDeleted, PostPublished, PostUpdated
-from shared.models.blog import Post
+from shared.models.blog import Post, PostStatus, PostType, PostVisibility
 from shared.services.federating import federate, federation, fresh, plain_text
 
 
@@ -33,7 +33,11 @@ def article_of(post: Post) -> FederatedObject:
 
 
 def _federates(post: Post) -> bool:
-    return post.status == "published" and post.type == "post" and post.visibility == "public"
+    return (
+        post.status == PostStatus.PUBLISHED
+        and post.type == PostType.POST
+        and post.visibility == PostVisibility.PUBLIC
+    )
 
 
 async def federate_published_post(event: PostPublished, ctx: EventContext) -> None:

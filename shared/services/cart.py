@@ -12,8 +12,8 @@ from shared.contracts.dtos import CartItem, CartLineView, CartSummary, Money, Ne
 from shared.contracts.errors import CartItemUnavailable
 from shared.contracts.events import CartChanged, EventContext, MemberSignedIn, record
 from shared.models.cart import Cart, CartLine
-from shared.models.events import Event, TicketType
-from shared.models.market import Product
+from shared.models.events import Event, EventStatus, TicketType
+from shared.models.market import Product, ProductStatus
 
 EMPTY_CART = CartSummary(item_count=0, lines=(), subtotals=())
 
@@ -152,7 +152,7 @@ async def _on_sale(session: AsyncSession, line: NewCartLine) -> CartItem:
     """The item `line` names, priced now; CartItemUnavailable when it is not on sale."""
     if line.product_id is not None:
         product = await session.get(Product, line.product_id)
-        if product is None or product.status != "listed":
+        if product is None or product.status != ProductStatus.LISTED:
             raise CartItemUnavailable("That product is not on sale.")
         if product.stock == 0:
             raise CartItemUnavailable("That product is sold out.")
@@ -162,7 +162,7 @@ async def _on_sale(session: AsyncSession, line: NewCartLine) -> CartItem:
     now = datetime.now(UTC)
     if (
         ticket_type is None
-        or ticket_type.event.status != "published"
+        or ticket_type.event.status != EventStatus.PUBLISHED
         or (ticket_type.sales_start_at is not None and now < ticket_type.sales_start_at)
         or (ticket_type.sales_end_at is not None and now > ticket_type.sales_end_at)
     ):

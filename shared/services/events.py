@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import EventSummary
 from shared.contracts.events import EventPublished, record
-from shared.models.events import Calendar, Event
+from shared.models.events import Calendar, Event, EventStatus
 
 
 def next_occurrence(event: Event, now: datetime) -> datetime | None:
@@ -42,7 +42,7 @@ class SqlEventsService:
         container_id: int | None = None,
     ) -> list[EventSummary]:
         query = select(Event).where(
-            Event.status == "published",
+            Event.status == EventStatus.PUBLISHED,
             or_(Event.rrule.is_not(None), Event.ends_at > now),
         )
         if container_type is not None:
@@ -81,7 +81,7 @@ class SqlEventsService:
         event = await session.get(Event, event_id)
         if event is None:
             return False
-        event.status = "published"
+        event.status = EventStatus.PUBLISHED
         await session.flush()
         # Its handlers federate it (inside the transaction) and drop the
         # upcoming-events fragments (after the commit).
@@ -90,7 +90,7 @@ class SqlEventsService:
 
     async def announce_event(self, session: AsyncSession, event_id: int) -> bool:
         event = await session.get(Event, event_id)
-        if event is None or event.status != "published":
+        if event is None or event.status != EventStatus.PUBLISHED:
             return False
         record(session, EventPublished(event.id))
         return True

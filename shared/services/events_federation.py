@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from shared.contracts.dtos import FederatedObject
 from shared.contracts.events import EventContext, EventPublished
-from shared.models.events import Event
+from shared.models.events import Event, EventStatus
 from shared.services.federating import federate, fresh, plain_text
 
 
@@ -35,5 +35,5 @@ def event_object_of(event: Event) -> FederatedObject:
 async def federate_published_event(event: EventPublished, ctx: EventContext) -> None:
     """Create the Event object the first time, Update it when it is announced again."""
     row = await fresh(ctx.session, Event, event.event_id)
-    if row is not None and row.status == "published":
+    if row is not None and row.status == EventStatus.PUBLISHED:
         await federate(ctx.session, event_object_of(row))

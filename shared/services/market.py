@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts.dtos import ProductSummary, StallSummary
 from shared.contracts.events import ProductListed, record
 from shared.contracts.money import Money
-from shared.models.market import Product, Stall
+from shared.models.market import Product, ProductStatus, Stall
 from shared.services.federating import fresh
 
 
@@ -33,7 +33,7 @@ class SqlMarketService:
     ) -> list[ProductSummary]:
         products = await session.scalars(
             select(Product)
-            .where(Product.status == "listed")
+            .where(Product.status == ProductStatus.LISTED)
             .order_by(Product.created_at.desc(), Product.id.desc())
             .limit(limit)
         )
@@ -43,7 +43,9 @@ class SqlMarketService:
         listed = func.count(Product.id)
         rows = await session.execute(
             select(Stall, listed)
-            .outerjoin(Product, and_(Product.stall_id == Stall.id, Product.status == "listed"))
+            .outerjoin(
+                Product, and_(Product.stall_id == Stall.id, Product.status == ProductStatus.LISTED)
+            )
             .group_by(Stall.id)
             .order_by(Stall.name)
         )
@@ -62,7 +64,7 @@ class SqlMarketService:
         product = await fresh(session, Product, product_id)
         if product is None:
             return None
-        product.status = "listed"
+        product.status = ProductStatus.LISTED
         await session.flush()
         record(session, ProductListed(product.id))
         return product_summary(product)

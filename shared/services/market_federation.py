@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from shared.contracts.dtos import FederatedObject
 from shared.contracts.events import EventContext, ProductListed
 from shared.contracts.money import Money, format_money
-from shared.models.market import Product
+from shared.models.market import Product, ProductStatus
 from shared.services.federating import federation, fresh, plain_text
 
 
@@ -39,7 +39,7 @@ def note_of(product: Product) -> FederatedObject:
 async def announce_listed_product(event: ProductListed, ctx: EventContext) -> None:
     """Announce a product the first time it is listed; listing it again says nothing."""
     product = await fresh(ctx.session, Product, event.product_id)
-    if product is None or product.status != "listed":
+    if product is None or product.status != ProductStatus.LISTED:
         return
     if not await federation().is_published(ctx.session, "market", f"products/{product.id}"):
         await federation().publish(ctx.session, note_of(product), "Create")
