@@ -1,0 +1,5 @@
+import sys
+
+from shared.infrastructure.jobs.cli import main
+
+sys.exit(main())
