@@ -44,6 +44,12 @@ async def run_worker(
     await federation.aclose()
 
 
+async def added(session: AsyncSession, kind: str, payload: dict[str, object]) -> int:
+    job_id = await enqueue(session, kind, payload)
+    assert job_id is not None
+    return job_id
+
+
 class _Abandoned(Exception):
     """Raised to roll a transaction back, as any error of the caller would."""
 
@@ -143,7 +149,7 @@ async def test_an_expired_lease_is_claimed_again_and_a_last_attempt_lost_is_dead
     committed: async_sessionmaker[AsyncSession],
 ) -> None:
     async with committed() as session, session.begin():
-        job_id = await enqueue(session, "test.flaky", {"n": 1})
+        job_id = await added(session, "test.flaky", {"n": 1})
         [claimed] = await queue.claim(session, ["test.flaky"], 1, "lost", LEASE)
     expire = update(Job).where(Job.id == job_id).values(leased_until=func.now() - LEASE)
     async with committed() as session, session.begin():
@@ -163,7 +169,7 @@ async def test_failures_back_off_then_the_job_is_dead_and_a_retry_queues_it_agai
 ) -> None:
     spec = registry.kind("test.flaky")
     async with committed() as session, session.begin():
-        job_id = await enqueue(session, "test.flaky", {"n": 1})
+        job_id = await added(session, "test.flaky", {"n": 1})
     for attempt in range(1, spec.max_attempts + 1):
         async with committed() as session, session.begin():
             await session.execute(update(Job).values(run_at=func.now()))
