@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -33,7 +34,8 @@ def _when(moment: datetime | None) -> str:
 def _error_line(error: str | None, width: int) -> str:
     if not error:
         return ""
-    last = error.strip().splitlines()[-1]
+    # The exception's last line, its class without the module path: the gist in a column.
+    last = re.sub(r"^[\w.]+\.(\w+:)", r"\1", error.strip().splitlines()[-1])
     return last if len(last) <= width else last[: width - 1] + "…"
 
 

@@ -31,6 +31,8 @@ from shared.infrastructure.jobs.runner import Runner
 from shared.infrastructure.jobs.settings import JobSettings
 
 log = logging.getLogger("rose_ash.worker")
+# The LISTEN connection's name in pg_stat_activity, for operators (and the tests).
+LISTEN_APPLICATION = "rose-ash-worker-listen"
 
 
 class Listener:
@@ -56,7 +58,10 @@ class Listener:
         while not stopping.is_set():
             connection: asyncpg.Connection | None = None
             try:
-                connection = conn = await asyncio.wait_for(asyncpg.connect(self.url), timeout=10)
+                connecting = asyncpg.connect(
+                    self.url, server_settings={"application_name": LISTEN_APPLICATION}
+                )
+                connection = conn = await asyncio.wait_for(connecting, timeout=10)
                 for channel in self.channels:
                     await conn.add_listener(channel, self._notified)
                 self.connected.set()

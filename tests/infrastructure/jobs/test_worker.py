@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.infrastructure.jobs import enqueue
+from shared.infrastructure.jobs.worker import LISTEN_APPLICATION
 from shared.models.jobs import Job
 from tests.activitypub.live import Workers
 from tests.activitypub.standin import eventually
@@ -143,3 +144,36 @@ async def test_sigterm_past_the_grace_period_gives_the_job_back_for_the_next_wor
     async with committed() as session:
         done = await session.get(Job, job_id)
     assert done is not None and (done.state, done.attempts) == ("succeeded", 1)
+
+
+async def test_a_lost_listen_connection_degrades_to_polling_and_comes_back(
+    committed: async_sessionmaker[AsyncSession], jobs_env: dict[str, str], tmp_path: Path
+) -> None:
+    pool = Workers({**jobs_env, "JOBS_POLL_SECONDS": "1"}, tmp_path)
+    try:
+        pool.start(1)
+        await eventually(lambda: _listening(committed), what=lambda: pool.logs())
+        async with committed() as session, session.begin():
+            await session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": LISTEN_APPLICATION},
+            )
+        await enqueued(committed, "test.flaky", {"n": 1})
+        await eventually(lambda: runs(committed, "succeeded"), what=lambda: pool.logs())
+        await eventually(lambda: "LISTEN restored" in pool.logs(), what=lambda: pool.logs())
+        assert "cannot LISTEN" in pool.logs()
+        assert pool.running[0].poll() is None, "the worker kept running"
+    finally:
+        pool.stop_all()
+
+
+async def _listening(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    async with sessions() as session:
+        count = await session.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": LISTEN_APPLICATION},
+        )
+        return count == 1
