@@ -31,9 +31,40 @@ keeps its own batched claiming of `ap_deliveries` (one row per inbox, with
 its attempts and per-host limits) as a worker loop of this same process.
 """
 
-from shared.infrastructure.jobs.context import JobContext, JobPlatform
-from shared.infrastructure.jobs.queue import enqueue
-from shared.infrastructure.jobs.registry import UnknownJobKind, job_kind, periodic, worker_loop
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.infrastructure.jobs.context import JobContext, JobPlatform
+    from shared.infrastructure.jobs.queue import enqueue
+    from shared.infrastructure.jobs.registry import (
+        UnknownJobKind,
+        job_kind,
+        periodic,
+        worker_loop,
+    )
+
+# Imported on first use, so `python -m shared.infrastructure.jobs` can catch SIGTERM
+# before the heavy imports (seconds on a loaded host) instead of dying of it.
+_EXPORTS = {
+    "JobContext": "context",
+    "JobPlatform": "context",
+    "enqueue": "queue",
+    "UnknownJobKind": "registry",
+    "job_kind": "registry",
+    "periodic": "registry",
+    "worker_loop": "registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "JobContext",

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from shared.infrastructure.config import ConfigError, load_settings
 from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.infrastructure.jobs import queue
+from shared.infrastructure.jobs.signals import restore_defaults
 from shared.models.jobs import JOB_STATES, Job
 
 LISTED_BY_DEFAULT = ("queued", "running", "failed", "dead")
@@ -143,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shared.infrastructure.jobs.worker import main as run_worker
 
         return run_worker()
+    restore_defaults()
     try:
         if args.command == "list":
             return asyncio.run(list_jobs(args.state, args.limit, sys.stdout))
