@@ -424,6 +424,41 @@ CREATE SEQUENCE public.ghost_sync_states_id_seq
 
 ALTER SEQUENCE public.ghost_sync_states_id_seq OWNED BY public.ghost_sync_states.id;
 
+CREATE TABLE public.job_schedules (
+    name character varying(100) NOT NULL,
+    next_run_at timestamp with time zone NOT NULL,
+    last_run_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.jobs (
+    id bigint NOT NULL,
+    kind character varying(100) NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    state character varying(10) DEFAULT 'queued'::character varying NOT NULL,
+    key character varying(300),
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    leased_until timestamp with time zone,
+    worker character varying(200),
+    last_error text,
+    finished_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_jobs_attempts CHECK ((attempts >= 0)),
+    CONSTRAINT ck_jobs_state CHECK (((state)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying, 'failed'::character varying, 'succeeded'::character varying, 'dead'::character varying])::text[])))
+);
+
+CREATE SEQUENCE public.jobs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.jobs_id_seq OWNED BY public.jobs.id;
+
 CREATE TABLE public.market_pages (
     id integer NOT NULL,
     slug character varying(100) NOT NULL,
@@ -961,6 +996,8 @@ ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.event
 
 ALTER TABLE ONLY public.ghost_sync_states ALTER COLUMN id SET DEFAULT nextval('public.ghost_sync_states_id_seq'::regclass);
 
+ALTER TABLE ONLY public.jobs ALTER COLUMN id SET DEFAULT nextval('public.jobs_id_seq'::regclass);
+
 ALTER TABLE ONLY public.market_pages ALTER COLUMN id SET DEFAULT nextval('public.market_pages_id_seq'::regclass);
 
 ALTER TABLE ONLY public.navigation_items ALTER COLUMN id SET DEFAULT nextval('public.navigation_items_id_seq'::regclass);
@@ -1059,6 +1096,12 @@ ALTER TABLE ONLY public.events
 
 ALTER TABLE ONLY public.ghost_sync_states
     ADD CONSTRAINT pk_ghost_sync_states PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.job_schedules
+    ADD CONSTRAINT pk_job_schedules PRIMARY KEY (name);
+
+ALTER TABLE ONLY public.jobs
+    ADD CONSTRAINT pk_jobs PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.market_pages
     ADD CONSTRAINT pk_market_pages PRIMARY KEY (id);
@@ -1289,6 +1332,12 @@ CREATE INDEX ix_categories_parent_id ON public.categories USING btree (parent_id
 
 CREATE INDEX ix_events_status_starts_at ON public.events USING btree (status, starts_at);
 
+CREATE INDEX ix_jobs_due ON public.jobs USING btree (run_at) WHERE ((state)::text = ANY ((ARRAY['queued'::character varying, 'failed'::character varying])::text[]));
+
+CREATE INDEX ix_jobs_leased_until ON public.jobs USING btree (leased_until) WHERE ((state)::text = 'running'::text);
+
+CREATE INDEX ix_jobs_state_finished_at ON public.jobs USING btree (state, finished_at);
+
 CREATE INDEX ix_navigation_items_menu_position ON public.navigation_items USING btree (menu, "position");
 
 CREATE INDEX ix_newsletter_sends_newsletter_id ON public.newsletter_sends USING btree (newsletter_id);
@@ -1346,6 +1395,8 @@ CREATE UNIQUE INDEX uq_ap_activities_ap_id_direction_recipient ON public.ap_acti
 CREATE UNIQUE INDEX uq_cart_lines_cart_product ON public.cart_lines USING btree (cart_id, product_id) WHERE (product_id IS NOT NULL);
 
 CREATE UNIQUE INDEX uq_cart_lines_cart_ticket_type ON public.cart_lines USING btree (cart_id, ticket_type_id) WHERE (ticket_type_id IS NOT NULL);
+
+CREATE UNIQUE INDEX uq_jobs_key_unfinished ON public.jobs USING btree (key) WHERE ((key IS NOT NULL) AND ((state)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying, 'failed'::character varying])::text[])));
 
 CREATE UNIQUE INDEX uq_newsletter_subscriptions_newsletter_email_lower ON public.newsletter_subscriptions USING btree (newsletter_id, lower((email)::text));
 

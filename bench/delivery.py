@@ -1,4 +1,4 @@
-"""Delivery throughput of the EventProcessor: one worker, then two.
+"""Delivery throughput of the worker (ActivityPub delivery, its loop): one worker, then two.
 
     .venv/bin/python bench/delivery.py [--followers 1000] [--hosts 50] [--posts 3]
 
@@ -188,7 +188,7 @@ def _start_workers(count: int, env: dict[str, str], logs: Path) -> list[subproce
         with log_path.open("wb") as log:
             out = Path(tempfile.gettempdir()) / f"rose-ash-bench-worker-{count}-{n}.prof"
             profile = ["-m", "cProfile", "-o", str(out)] if PROFILE else []
-            argv = [sys.executable, *profile, "-m", "shared.infrastructure.activitypub.processor"]
+            argv = [sys.executable, *profile, "-m", "shared.infrastructure.jobs", "run"]
             procs.append(spawn(argv, stdout=log, env=env, cwd=REPO_ROOT))
         deadline = time.monotonic() + 30
         while "started" not in log_path.read_text(errors="replace"):

@@ -252,7 +252,7 @@ class Platform:
     def _start_worker(self, env: dict[str, str]) -> None:
         """The EventProcessor: delivers what the apps publish, processes what they receive."""
         say("starting the worker (the ActivityPub EventProcessor) …")
-        argv = [sys.executable, "-m", "shared.infrastructure.activitypub.processor"]
+        argv = [sys.executable, "-m", "shared.infrastructure.jobs", "run"]
         self.worker = PrefixedProcess("worker", argv, env=env, cwd=REPO_ROOT, echo=echo)
 
     def _wait_until_ready(self) -> None:

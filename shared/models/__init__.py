@@ -1,6 +1,6 @@
 """Every domain model, imported together so relationships across domains resolve."""
 
-from shared.models import account, activitypub, blog, cart, events, identity, market
+from shared.models import account, activitypub, blog, cart, events, identity, jobs, market
 from shared.models.base import Base
 
-__all__ = ["Base", "account", "activitypub", "blog", "cart", "events", "identity", "market"]
+__all__ = ["Base", "account", "activitypub", "blog", "cart", "events", "identity", "jobs", "market"]

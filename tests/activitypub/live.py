@@ -20,7 +20,7 @@ from shared.infrastructure.config import APP_NAMES, Settings, load_settings
 from shared.models.activitypub import Actor
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PROCESSOR = "shared.infrastructure.activitypub.processor"
+WORKER = ["-m", "shared.infrastructure.jobs", "run"]
 
 
 def worker_env(base: dict[str, str], **overrides: str) -> dict[str, str]:
@@ -56,7 +56,7 @@ class Workers:
         for _ in range(count):
             log = (self.log_dir / f"worker-{len(self.running)}.log").open("ab")
             proc = spawn(
-                [sys.executable, "-m", PROCESSOR],
+                [sys.executable, *WORKER],
                 stdout=log,
                 env={**os.environ, **self.env},
                 cwd=REPO_ROOT,

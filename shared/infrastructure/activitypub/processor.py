@@ -1,12 +1,16 @@
-"""The EventProcessor: `python -m shared.infrastructure.activitypub.processor`.
+"""The EventProcessor: ActivityPub's loop in the worker (`python -m shared.infrastructure.jobs
+run`, which runs every job kind; this module's `main` is the old name for it).
 
-One process (run as many as you like) that loops over three jobs:
+In every worker process (run as many as you like) it loops over three jobs:
 fan outbound activities out into deliveries, send due deliveries (up to
 `worker_concurrency` at once, a few per host), and process inbound
 activities no app got to. Each claims its rows with `FOR UPDATE SKIP
 LOCKED`, so workers share the work without overlap. Writers NOTIFY on
-commit and workers LISTEN, so new work starts at once; polling every
-`worker_poll_seconds` is the fallback.
+commit and the worker LISTENs (on its one connection, for every loop and
+the jobs), so new work starts at once; polling every `worker_poll_seconds`
+is the fallback. Deliveries keep their own table and batched claiming
+rather than a job row each: thousands of rows a post, a few per host at
+once, their attempts recorded per delivery.
 
 SIGTERM (or SIGINT) stops claiming, lets the deliveries in flight finish
 (for up to STOP_GRACE seconds), records them, and gives back the claimed
@@ -19,16 +23,12 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import signal
-import socket
 import sys
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,8 +52,9 @@ from shared.infrastructure.activitypub.inbox import pending_inbound, process_inb
 from shared.infrastructure.activitypub.keys import platform_keypair
 from shared.infrastructure.activitypub.outbox import NOTIFY_CHANNEL
 from shared.infrastructure.activitypub.remote import RemoteActors
-from shared.infrastructure.bootstrap import bootstrap
-from shared.infrastructure.config import ConfigError, Settings, load_settings
+from shared.infrastructure.config import Settings
+from shared.infrastructure.jobs.context import JobContext
+from shared.infrastructure.jobs.registry import worker_loop
 from shared.models.activitypub import Activity, Actor
 
 log = logging.getLogger("rose_ash.processor")
@@ -65,17 +66,22 @@ INBOUND_HEAD_START = 10.0
 
 
 class Processor:
+    """ActivityPub's worker loop (see `shared.infrastructure.jobs.registry.WorkerLoop`)."""
+
+    channels: tuple[str, ...] = (NOTIFY_CHANNEL,)
+
     def __init__(
         self,
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         client: FederationClient,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.settings = settings
         self.ap = settings.activitypub
         self.sessions = sessions
         self.client = client
-        self.stopping = asyncio.Event()
+        self.stopping = stopping if stopping is not None else asyncio.Event()
         self.delivered = 0
         self._bodies: dict[int, bytes] = {}
         self._signers: dict[int, Signer] = {}
@@ -284,56 +290,27 @@ class Processor:
 
     # -- wake-ups -------------------------------------------------------------------------
 
-    async def listen(self) -> asyncpg.Connection | None:
-        """LISTEN for new work (outbox, inbox, deliveries), so nothing waits for a poll."""
-        try:
-            connection = await asyncpg.connect(self.settings.database.plain_url)
-            await connection.add_listener(NOTIFY_CHANNEL, self._notified)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("cannot LISTEN (%s): polling every %ss", exc, self.ap.worker_poll_seconds)
-            return None
-        return connection
-
-    def _notified(self, _connection: object, _pid: int, _channel: str, payload: object) -> None:
-        event = self._wake.get(str(payload))
-        if event is not None:
-            event.set()
+    def notified(self, channel: str, payload: str) -> None:
+        """A NOTIFY on our channel (the worker LISTENs for us); "*" after a reconnect."""
+        if payload == "*":
+            for event in self._wake.values():
+                event.set()
+        elif (woken := self._wake.get(payload)) is not None:
+            woken.set()
 
 
-async def serve(settings: Settings) -> int:
-    # The worker starts through the one bootstrap, like the apps: its pools, one order.
-    platform = bootstrap(
-        settings,
-        name="worker",
-        federation_connections=max(256, settings.activitypub.worker_concurrency * 4),
-    )
-    async with platform:
-        processor = Processor(settings, platform.db.sessionmaker, platform.federation_http)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, processor.stopping.set)
-        listener = await processor.listen()
-        log.info("EventProcessor %s:%d started", socket.gethostname(), os.getpid())
-        try:
-            await processor.run()
-        finally:
-            if listener is not None:
-                await listener.close()
-    log.info("EventProcessor stopped after %d deliveries", processor.delivered)
-    return 0
+@worker_loop("activitypub")
+def activitypub_loop(ctx: JobContext, stopping: asyncio.Event) -> Processor:
+    """ActivityPub in the worker: fan-out, deliveries and inbound, beside the jobs."""
+    platform_keypair(ctx.settings)  # a bad or (in prod) missing key stops start-up here
+    return Processor(ctx.settings, ctx.sessions, ctx.federation, stopping)
 
 
 def main() -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s worker %(name)s: %(message)s"
-    )
-    try:
-        settings = load_settings()
-        platform_keypair(settings)
-    except ConfigError as exc:
-        print(f"rose-ash worker: configuration error: {exc}", file=sys.stderr)
-        return 2
-    return asyncio.run(serve(settings))
+    """The old entry point: the worker now runs every job kind, this included."""
+    from shared.infrastructure.jobs.worker import main as run_worker
+
+    return run_worker()
 
 
 if __name__ == "__main__":

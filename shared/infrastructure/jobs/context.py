@@ -1,0 +1,46 @@
+"""What a job handler receives: the process's shared parts, and which job it is running.
+
+The platform bootstrap (`shared/infrastructure/bootstrap.py`, coming) will own
+these parts; until then the worker builds them itself. Anything with the
+attributes of `JobPlatform` (a future `Platform` included) adapts with
+`JobContext.of(platform, ...)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.infrastructure.activitypub.http import FederationClient
+from shared.infrastructure.config import Settings
+
+
+class JobPlatform(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def federation(self) -> FederationClient: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    federation: FederationClient
+    worker: str = ""
+    # Set for the job being run (0 outside a job, e.g. for a worker loop).
+    job_id: int = 0
+    attempt: int = 0
+
+    @classmethod
+    def of(cls, platform: JobPlatform, worker: str = "") -> JobContext:
+        return cls(platform.settings, platform.sessions, platform.federation, worker)
+
+    def for_job(self, job_id: int, attempt: int) -> JobContext:
+        return replace(self, job_id=job_id, attempt=attempt)
