@@ -104,7 +104,7 @@ async def test_our_member_follows_a_herd_user_and_records_the_accept(
     settings = settings_for(live.env())
     async with committed(settings) as session:
         await make_user(session, "wren")
-        await wire_services(settings).activitypub.follow(session, username="wren", target=user.id)
+        await wire_services(settings).social.follow(session, username="wren", target=user.id)
         wren = await member_actor(session, settings, "wren")
         assert wren is not None
     async with BovineClient(domain=server.url, actor_id=user.id, secret=user.secret) as client:

@@ -1,0 +1,39 @@
+"""Timelines: the local one (our members' public notes) for the social hub's front page."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.dtos import NoteSummary
+from shared.infrastructure.html import sanitize_html
+from shared.models.activitypub import Actor, ApObject
+
+
+async def list_local_timeline(session: AsyncSession, *, limit: int = 20) -> list[NoteSummary]:
+    notes = await session.scalars(
+        select(ApObject)
+        .where(
+            ApObject.is_local.is_(True),
+            ApObject.type == "Note",
+            # Market listings are Notes too, by the market's actor: members' only here.
+            ApObject.actor.has(Actor.kind == "member"),
+            ApObject.visibility == "public",
+            ApObject.deleted_at.is_(None),
+        )
+        .order_by(ApObject.published_at.desc(), ApObject.id.desc())
+        .limit(limit)
+    )
+    return [
+        NoteSummary(
+            ap_id=note.ap_id,
+            author_name=note.actor.display_name or note.actor.preferred_username,
+            author_handle=f"@{note.actor.preferred_username}@{note.actor.domain}",
+            author_icon=note.actor.icon_url,
+            # Stored content is sanitized on the way in; this is defence in depth.
+            content_html=sanitize_html(note.content_html),
+            url=note.url,
+            published_at=note.published_at,
+        )
+        for note in notes.unique()
+    ]
