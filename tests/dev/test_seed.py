@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.dev.seed import seed
-from shared.infrastructure.config import Settings
+from shared.infrastructure.config import APP_NAMES, Settings
+from shared.models.activitypub import Actor
 from shared.models.blog import Post
 from shared.models.identity import User
 from tests.conftest import ClientFactory
@@ -41,3 +42,14 @@ async def test_seeded_home_pages_show_demo_content(
         response = await client.get("/")
         assert response.status_code == 200, app
         assert text in await response.get_data(as_text=True), app
+
+
+async def test_seeded_members_and_apps_have_their_actors_with_keys(
+    db: AsyncSession, settings: Settings
+) -> None:
+    await seed(db, settings)
+    actors = list(await db.scalars(select(Actor)))
+    members = {a.preferred_username: a for a in actors if a.kind == "member"}
+    assert sorted(members) == ["ada", "ben", "cleo"]
+    assert all(a.public_key_pem and a.key_id for a in members.values())
+    assert {a.app_name for a in actors if a.kind == "app"} == {*APP_NAMES, "instance"}
