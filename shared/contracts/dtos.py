@@ -323,3 +323,17 @@ class SocialUsage:
 
     members: int
     local_posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    """Something that happened to a member: `kind` is "follow", "like", "boost", "reply"
+    or "mention"; `actor` is who did it (their id), `object_ap_id` what it was about."""
+
+    kind: str
+    actor: str
+    actor_name: str
+    actor_handle: str
+    object_ap_id: str | None
+    created_at: datetime
+    read: bool

@@ -29,6 +29,7 @@ from shared.contracts.dtos import (
     NewNavigationItem,
     NewsletterSummary,
     NoteSummary,
+    NotificationRecord,
     PostRecord,
     PostSummary,
     ProductSummary,
@@ -259,7 +260,7 @@ class EventsService(Protocol):
 class SocialService(Protocol):
     """The social domain: our actors, follows, objects, outbox and timelines.
 
-    Reads (`get_*`, `list_*`, `has_*`) never write: a GET served from them leaves the
+    Reads (`get_*`, `list_*`, `count_*`, `is_*`) never write: a GET served from them leaves the
     database as it was. Actors are made by `create_member_actor` (when a member is
     created) and `ensure_app_actors` (start-up, seed and deploy time).
     """
@@ -313,6 +314,27 @@ class SocialService(Protocol):
         self, session: AsyncSession, *, limit: int = 20
     ) -> list[NoteSummary]:
         """Public notes by our members, newest first, content sanitized."""
+        ...
+
+    async def list_home_timeline(
+        self, session: AsyncSession, member_id: int, *, limit: int = 20
+    ) -> list[NoteSummary]:
+        """What reached the member's home timeline (notes of those they follow, boosts),
+        newest first, content sanitized; empty for no member."""
+        ...
+
+    async def list_notifications(
+        self, session: AsyncSession, member_id: int, *, limit: int = 20
+    ) -> list[NotificationRecord]:
+        """The member's notifications, newest first, read or not; empty for no member."""
+        ...
+
+    async def count_unread_notifications(self, session: AsyncSession, member_id: int) -> int:
+        """How many of the member's notifications are unread (0 for no member)."""
+        ...
+
+    async def mark_notifications_read(self, session: AsyncSession, member_id: int) -> int:
+        """Mark every unread notification of the member read; how many were."""
         ...
 
     async def publish(

@@ -1,4 +1,5 @@
-"""The social domain behind `SocialService`: actors, follows, objects and timelines.
+"""The social domain behind `SocialService`: actors, follows, objects, timelines and
+notifications.
 
 ActivityPub's transport (signatures, HTTP, delivery) stays in
 `shared.infrastructure.activitypub`; its routes parse a request, ask this
@@ -22,11 +23,12 @@ from shared.contracts.dtos import (
     FollowRecord,
     LocalObjectRecord,
     NoteSummary,
+    NotificationRecord,
     SocialUsage,
 )
 from shared.contracts.errors import FederationError
 from shared.infrastructure.config import Settings
-from shared.services.social import actors, follows, objects, timelines
+from shared.services.social import actors, follows, notifications, objects, timelines
 
 COLLECTIONS = {
     "outbox": objects.outbox_query,
@@ -83,6 +85,26 @@ class SqlSocialService:
         self, session: AsyncSession, *, limit: int = 20
     ) -> list[NoteSummary]:
         return await timelines.list_local_timeline(session, limit=limit)
+
+    async def list_home_timeline(
+        self, session: AsyncSession, member_id: int, *, limit: int = 20
+    ) -> list[NoteSummary]:
+        return await timelines.list_home_timeline(session, member_id, limit=limit)
+
+    # -- notifications
+
+    async def list_notifications(
+        self, session: AsyncSession, member_id: int, *, limit: int = 20
+    ) -> list[NotificationRecord]:
+        return await notifications.list_notifications(session, member_id, limit=limit)
+
+    async def count_unread_notifications(self, session: AsyncSession, member_id: int) -> int:
+        return await notifications.count_unread_notifications(session, member_id)
+
+    async def mark_notifications_read(self, session: AsyncSession, member_id: int) -> int:
+        return await notifications.mark_notifications_read(session, member_id)
+
+    # -- publishing
 
     async def publish(
         self, session: AsyncSession, item: FederatedObject, verb: str

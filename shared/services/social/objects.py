@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from shared.contracts.dtos import ActivityRecord, FederatedObject, LocalObjectRecord, SocialUsage
-from shared.infrastructure.activitypub.actors import AS_CONTEXT, PUBLIC, app_actor
+from shared.infrastructure.activitypub.actors import AS_CONTEXT, PUBLIC, app_actor, app_actor_id
 from shared.infrastructure.activitypub.outbox import is_federated, publish_object
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Activity, Actor, ApObject
@@ -40,8 +40,7 @@ async def publish(
 
 
 async def is_published(session: AsyncSession, settings: Settings, app: str, key: str) -> bool:
-    actor = await app_actor(session, settings, app)
-    return await is_federated(session, actor, key)
+    return await is_federated(session, app_actor_id(settings, app), key)
 
 
 async def get_local_object(session: AsyncSession, ap_id: str) -> LocalObjectRecord | None:

@@ -1,4 +1,5 @@
-"""Timelines: the local one (our members' public notes) for the social hub's front page."""
+"""Timelines: the local one (our members' public notes, the social hub's front page) and a
+member's home timeline (what inbound handling fanned out to them)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NoteSummary
 from shared.infrastructure.html import sanitize_html
-from shared.models.activitypub import Actor, ApObject
+from shared.models.activitypub import Actor, ApObject, TimelineEntry
+
+
+def _summary(note: ApObject) -> NoteSummary:
+    return NoteSummary(
+        ap_id=note.ap_id,
+        author_name=note.actor.display_name or note.actor.preferred_username,
+        author_handle=f"@{note.actor.preferred_username}@{note.actor.domain}",
+        author_icon=note.actor.icon_url,
+        # Stored content is sanitized on the way in; this is defence in depth.
+        content_html=sanitize_html(note.content_html),
+        url=note.url,
+        published_at=note.published_at,
+    )
 
 
 async def list_local_timeline(session: AsyncSession, *, limit: int = 20) -> list[NoteSummary]:
@@ -24,16 +38,17 @@ async def list_local_timeline(session: AsyncSession, *, limit: int = 20) -> list
         .order_by(ApObject.published_at.desc(), ApObject.id.desc())
         .limit(limit)
     )
-    return [
-        NoteSummary(
-            ap_id=note.ap_id,
-            author_name=note.actor.display_name or note.actor.preferred_username,
-            author_handle=f"@{note.actor.preferred_username}@{note.actor.domain}",
-            author_icon=note.actor.icon_url,
-            # Stored content is sanitized on the way in; this is defence in depth.
-            content_html=sanitize_html(note.content_html),
-            url=note.url,
-            published_at=note.published_at,
-        )
-        for note in notes.unique()
-    ]
+    return [_summary(note) for note in notes.unique()]
+
+
+async def list_home_timeline(
+    session: AsyncSession, member_id: int, *, limit: int = 20
+) -> list[NoteSummary]:
+    notes = await session.scalars(
+        select(ApObject)
+        .join(TimelineEntry, TimelineEntry.object_id == ApObject.id)
+        .where(TimelineEntry.user_id == member_id, ApObject.deleted_at.is_(None))
+        .order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
+        .limit(limit)
+    )
+    return [_summary(note) for note in notes.unique()]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts.dtos import FederatedObject
 from shared.contracts.protocols import SocialService
 from shared.infrastructure.config import APP_NAMES, Settings
-from shared.models.activitypub import Activity, Actor, Follow
+from shared.models.activitypub import Activity, Actor, Follow, Notification, TimelineEntry
 from shared.services.social import SqlSocialService
 from tests.support.factories import make_note, make_user
 
@@ -144,6 +144,7 @@ async def test_an_actor_we_do_not_have_has_empty_collections(
 async def test_a_published_object_is_served_then_tombstoned(
     db: AsyncSession, social: SocialService
 ) -> None:
+    assert not await social.is_published(db, "market", "notes/1")
     created = await social.publish(db, note(), "Create")
     assert created.type == "Create" and created.status == "pending"
     assert await social.is_published(db, "market", "notes/1")
@@ -216,3 +217,45 @@ async def test_whom_a_member_follows_oldest_first_and_nothing_for_strangers(
     assert [(f.follower, f.following, f.status) for f in following] == [
         (made.ap_id, p.ap_id, "pending") for p in peers
     ]
+
+
+async def test_notifications_newest_first_counted_until_marked_read(
+    db: AsyncSession, social: SocialService
+) -> None:
+    user = await make_user(db, "sorrel")
+    made = await social.create_member_actor(db, user.id)
+    sorrel = await db.scalar(select(Actor).where(Actor.ap_id == made.ap_id))
+    assert sorrel is not None
+    liked = await make_note(db, sorrel, "<p>Kiln day</p>")
+    fan = await remote(db, "fan")
+    db.add(Notification(user_id=user.id, kind="follow", actor_id=fan.id))
+    await db.flush()
+    db.add(Notification(user_id=user.id, kind="like", actor_id=fan.id, object_id=liked.id))
+    await db.flush()
+    shown = await social.list_notifications(db, user.id)
+    assert [(n.kind, n.actor, n.object_ap_id, n.read) for n in shown] == [
+        ("like", fan.ap_id, liked.ap_id, False),
+        ("follow", fan.ap_id, None, False),
+    ]
+    assert shown[0].actor_handle == "@fan@peer.example"
+    assert await social.count_unread_notifications(db, user.id) == 2
+    assert await social.mark_notifications_read(db, user.id) == 2
+    assert await social.count_unread_notifications(db, user.id) == 0
+    assert all(n.read for n in await social.list_notifications(db, user.id))
+    assert await social.list_notifications(db, 2_000_000_000) == []
+
+
+async def test_the_home_timeline_shows_what_reached_the_member_newest_first(
+    db: AsyncSession, social: SocialService
+) -> None:
+    user = await make_user(db, "yarrow")
+    author = await remote(db, "author")
+    older = await make_note(db, author, "<p>First</p>", is_local=False)
+    newer = await make_note(db, author, "<p>Second</p>", is_local=False)
+    gone = await make_note(db, author, "<p>Gone</p>", is_local=False, deleted_at=datetime.now(UTC))
+    for stored in (older, newer, gone):
+        db.add(TimelineEntry(user_id=user.id, object_id=stored.id))
+        await db.flush()
+    home = await social.list_home_timeline(db, user.id)
+    assert [n.ap_id for n in home] == [newer.ap_id, older.ap_id]
+    assert await social.list_home_timeline(db, 2_000_000_000) == []
