@@ -11,9 +11,13 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from sqlalchemy import text
+
 from shared.infrastructure.config import ConfigError, load_settings
 from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.services.social.actors import make_missing_actors
+
+LOCK_KEY = 0x526F_5365_4163_7472 & 0x7FFF_FFFF_FFFF_FFFF  # "RoSeActr", a signed bigint
 
 
 async def _main() -> int:
@@ -25,6 +29,8 @@ async def _main() -> int:
     engine = make_engine(settings.database)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
+            # Replicas starting together take turns, as the migrations do.
+            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             touched = await make_missing_actors(session, settings)
     finally:
         await engine.dispose()
