@@ -19,6 +19,9 @@ python -m shared.infrastructure.dbwait --timeout "${DB_WAIT_TIMEOUT:-60}"
 if [ "${RUN_MIGRATIONS:-false}" = "true" ]; then
     echo "entrypoint: running migrations (alembic upgrade head)" >&2
     python -m alembic -c alembic.ini upgrade head
+    # App actors follow the settings; members from before actors-at-sign-up get theirs.
+    echo "entrypoint: making missing actors (python -m shared.services.social)" >&2
+    python -m shared.services.social
 fi
 
 exec hypercorn \

@@ -11,7 +11,7 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 async def get_home() -> str:
-    notes = await services.activitypub.list_local_timeline(
+    notes = await services.social.list_local_timeline(
         request_session(current_app), limit=LOCAL_TIMELINE_NOTES
     )
     return await render_template("federation/home/index.html", notes=notes)

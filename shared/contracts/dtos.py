@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 
 from shared.contracts.money import Money
 
@@ -242,3 +243,83 @@ class FollowRecord:
     following: str
     status: str
     follow_activity_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActorRecord:
+    """One of our actors (an app's, the instance's or a member's) as peers see it.
+
+    `kind` is "app" (apps and the instance actor) or "member"; `app_name` names the
+    app ("instance" for the instance actor), `username` the member. Never key material
+    beyond the public key.
+    """
+
+    ap_id: str
+    kind: str
+    type: str
+    preferred_username: str
+    domain: str
+    display_name: str
+    summary: str
+    url: str | None
+    icon_url: str | None
+    inbox_url: str | None
+    outbox_url: str | None
+    followers_url: str | None
+    following_url: str | None
+    shared_inbox_url: str | None
+    key_id: str | None
+    public_key_pem: str | None
+    app_name: str | None
+    published_at: datetime | None
+
+
+CollectionName = Literal["outbox", "followers", "following"]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSlice:
+    """Part of an actor's collection, newest first: actor ids (followers, following) or
+    activity documents (outbox), and how many the whole collection holds."""
+
+    total: int
+    items: tuple[str | dict[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalObjectRecord:
+    """An object we published (a note, article, event), as served at its id.
+
+    `document` is its stored ActivityStreams form; `deleted` means a Tombstone is due.
+    """
+
+    ap_id: str
+    type: str
+    attributed_to: str
+    visibility: str
+    content_html: str
+    url: str | None
+    deleted: bool
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SocialUsage:
+    """What NodeInfo reports: members with an actor and our live local posts."""
+
+    members: int
+    local_posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    """Something that happened to a member: `kind` is "follow", "like", "boost", "reply"
+    or "mention"; `actor` is who did it (their id), `object_ap_id` what it was about."""
+
+    kind: str
+    actor: str
+    actor_name: str
+    actor_handle: str
+    object_ap_id: str | None
+    created_at: datetime
+    read: bool

@@ -23,3 +23,7 @@ class NavigationError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class FederationError(Exception):
+    """A follow could not be made: unknown member, unreachable or invalid remote actor."""

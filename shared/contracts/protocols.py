@@ -7,17 +7,21 @@ shares one transaction; the caller (a route, a worker) commits.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import (
     ActivityRecord,
+    ActorRecord,
     CartItem,
     CartSummary,
+    CollectionName,
+    CollectionSlice,
     EventSummary,
     FederatedObject,
     FollowRecord,
+    LocalObjectRecord,
     MailedToken,
     NavigationItemRecord,
     NewCartLine,
@@ -25,9 +29,11 @@ from shared.contracts.dtos import (
     NewNavigationItem,
     NewsletterSummary,
     NoteSummary,
+    NotificationRecord,
     PostRecord,
     PostSummary,
     ProductSummary,
+    SocialUsage,
     StallSummary,
     TagRecord,
     UserRecord,
@@ -254,11 +260,84 @@ class EventsService(Protocol):
         ...
 
 
-class ActivityPubService(Protocol):
+class SocialService(Protocol):
+    """The social domain: our actors, follows, objects, outbox and timelines.
+
+    Reads (`get_*`, `list_*`, `count_*`, `is_*`) never write: a GET served from them leaves the
+    database as it was. Actors are made by `create_member_actor` (when a member is
+    created) and `ensure_app_actors` (start-up, seed and deploy time).
+    """
+
+    async def create_member_actor(self, session: AsyncSession, member_id: int) -> ActorRecord:
+        """The member's Person actor with a keypair of its own, made now if it is missing
+        (or keyless); calling again returns the same actor and key. Raises LookupError
+        when there is no member with this id."""
+        ...
+
+    async def ensure_app_actors(self, session: AsyncSession) -> list[ActorRecord]:
+        """Every app's actor and the instance actor, created or brought up to date with
+        the settings (URLs and the platform key); in app order, the instance last."""
+        ...
+
+    async def get_app_actor(self, session: AsyncSession, app: str) -> ActorRecord:
+        """The actor of `app` (an app name, or "instance") as the settings describe it,
+        whether or not its row was made yet. Raises ValueError for an unknown app."""
+        ...
+
+    async def get_member_actor(self, session: AsyncSession, username: str) -> ActorRecord | None:
+        """The actor of the member with this username (case-insensitive), with the
+        member's current name, bio and avatar; None when there is no such member or
+        the member has no actor yet."""
+        ...
+
+    async def get_collection(
+        self, session: AsyncSession, actor: str, name: CollectionName, *, limit: int, offset: int
+    ) -> CollectionSlice:
+        """`limit` items from `offset` of our actor `actor`'s (its id) outbox (public
+        activities), followers or following (accepted actor ids), newest first, and the
+        collection's total; empty for an actor we do not have."""
+        ...
+
+    async def get_local_object(self, session: AsyncSession, ap_id: str) -> LocalObjectRecord | None:
+        """Our public or unlisted object with this id (deleted ones too, to answer with a
+        Tombstone); None for anything else."""
+        ...
+
+    async def get_public_activity(self, session: AsyncSession, ap_id: str) -> dict[str, Any] | None:
+        """Our outbound activity's document when it may be served unsigned: addressed to
+        the public, or a Follow, Accept, Reject, Undo, Like or Announce its recipient
+        fetches; None otherwise."""
+        ...
+
+    async def get_usage(self, session: AsyncSession) -> SocialUsage:
+        """How many members have an actor, and how many live local posts there are."""
+        ...
+
     async def list_local_timeline(
         self, session: AsyncSession, *, limit: int = 20
     ) -> list[NoteSummary]:
         """Public notes by our members, newest first, content sanitized."""
+        ...
+
+    async def list_home_timeline(
+        self, session: AsyncSession, member_id: int, *, limit: int = 20
+    ) -> list[NoteSummary]:
+        """What reached the member's home timeline (notes of those they follow, boosts),
+        newest first, content sanitized; empty for no member."""
+        ...
+
+    async def list_notifications(
+        self, session: AsyncSession, member_id: int, *, limit: int = 20
+    ) -> list[NotificationRecord]:
+        """The member's notifications, newest first, read or not; empty for no member."""
+        ...
+
+    async def count_unread_notifications(self, session: AsyncSession, member_id: int) -> int:
+        """How many of the member's notifications are unread (0 for no member)."""
+        ...
+
+    async def mark_notifications_read(self, session: AsyncSession, member_id: int) -> int:
+        """Mark every unread notification of the member read; how many were."""
         ...
 
     async def publish(
@@ -277,8 +356,8 @@ class ActivityPubService(Protocol):
     async def follow(self, session: AsyncSession, *, username: str, target: str) -> FollowRecord:
         """The member follows the remote actor `target` (its id): a pending follow and a
         Follow in the outbox; the follow turns accepted when the Accept arrives. Fetches
-        the remote actor (signed GET). Raises FederationError when the member does not
-        exist or the actor cannot be fetched."""
+        the remote actor (signed GET). Raises FederationError when the member (or their
+        actor) does not exist or the remote actor cannot be fetched."""
         ...
 
     async def list_following(self, session: AsyncSession, username: str) -> list[FollowRecord]:
@@ -286,8 +365,13 @@ class ActivityPubService(Protocol):
         ...
 
     async def list_followers(self, session: AsyncSession, app: str) -> list[FollowRecord]:
-        """Who follows the app's actor, oldest first."""
+        """Who follows the app's actor, oldest first; empty before anyone has."""
         ...
+
+
+# The old name, kept while shared/services/publishing.py (the kernel engineer's) still
+# imports it; the lead drops it when the publishing mixins become event handlers.
+ActivityPubService = SocialService
 
 
 class AccountService(Protocol):

@@ -13,20 +13,21 @@ import asyncio
 import os
 import sys
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.bootstrap import bootstrap
-from shared.infrastructure.config import ConfigError, load_settings
+from shared.infrastructure.config import ConfigError, Settings, load_settings
 from shared.models.account import Newsletter, NewsletterSubscription
 from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, NavigationItem, Post, Tag
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
 from shared.models.market import Category, Product, Stall
+from shared.services.social import SqlSocialService
+from shared.services.social.actors import make_missing_actors
 
 DEMO_PASSWORD = "rose-ash-demo"
 
@@ -113,16 +114,12 @@ NOTES = [
 ]
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).netloc
-
-
 def _at(days: int, hour: int, minute: int = 0) -> datetime:
     base = datetime.now(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
     return base + timedelta(days=days)
 
 
-async def _seed_members(session: AsyncSession, federation_url: str) -> dict[str, User]:
+async def _seed_members(session: AsyncSession, social: SqlSocialService) -> dict[str, User]:
     hasher = PasswordHasher()
     password_hash = hasher.hash(DEMO_PASSWORD)
     users = {}
@@ -138,26 +135,9 @@ async def _seed_members(session: AsyncSession, federation_url: str) -> dict[str,
         session.add(user)
         users[username] = user
     await session.flush()
-    domain = _host(federation_url)
-    for username, user in users.items():
-        actor_id = f"{federation_url}/users/{username}"
-        session.add(
-            Actor(
-                ap_id=actor_id,
-                kind="member",
-                type="Person",
-                user_id=user.id,
-                preferred_username=username,
-                domain=domain,
-                display_name=user.display_name,
-                url=f"{federation_url}/@{username}",
-                inbox_url=f"{actor_id}/inbox",
-                outbox_url=f"{actor_id}/outbox",
-                followers_url=f"{actor_id}/followers",
-                following_url=f"{actor_id}/following",
-                shared_inbox_url=f"{federation_url}/inbox",
-            )
-        )
+    for user in users.values():
+        # Becomes the MemberCreated handler once the kernel's domain events land.
+        await social.create_member_actor(session, user.id)
     return users
 
 
@@ -337,11 +317,14 @@ async def _seed_account_and_social(
         )
 
 
-async def seed(session: AsyncSession, federation_url: str) -> bool:
+async def seed(session: AsyncSession, settings: Settings) -> bool:
     """Load the demo data into an empty database; False when it already holds members."""
     if await session.scalar(select(func.count(User.id))):
         return False
-    users = await _seed_members(session, federation_url)
+    social = SqlSocialService(settings)
+    await social.ensure_app_actors(session)
+    federation_url = settings.apps["federation"].base_url
+    users = await _seed_members(session, social)
     await _seed_blog(session, users)
     await _seed_market(session, users)
     await _seed_events(session, users)
@@ -356,12 +339,17 @@ async def _main() -> int:
         print(f"seed: configuration error: {exc}", file=sys.stderr)
         return 2
     async with bootstrap(settings, name="seed") as platform, platform.unit_of_work() as uow:
-        loaded = await seed(uow.session, settings.apps["federation"].base_url)
+        loaded = await seed(uow.session, settings)
+        # A dev database from before actors were made with members (or with other
+        # ports) gets its actors here, at seed time, never from a GET.
+        fixed = await make_missing_actors(uow.session, settings)
     if loaded:
         names = ", ".join(username for username, *_ in MEMBERS)
         print(f"seed: loaded demo data; members {names} sign in with {DEMO_PASSWORD!r}")
     else:
         print("seed: the database already has members; demo data left as it is")
+    if fixed:
+        print(f"seed: made or moved the actors of {fixed} members")
     return 0
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import FederatedObject
-from shared.contracts.protocols import ActivityPubService
+from shared.contracts.protocols import SocialService
 from shared.models.blog import Post
 from shared.models.events import Event
 from shared.models.market import Product
@@ -42,10 +42,10 @@ async def fresh(session: AsyncSession, model: type[M], pk: int) -> M | None:
     )
 
 
-def federation() -> ActivityPubService:
+def federation() -> SocialService:
     from shared.services.registry import services  # the registry imports the domains
 
-    return services.activitypub
+    return services.social
 
 
 async def federate(session: AsyncSession, item: FederatedObject) -> None:

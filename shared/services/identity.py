@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import MailedToken, NewMember, UserRecord
 from shared.contracts.errors import AccountError
+from shared.contracts.protocols import SocialService
 from shared.models.identity import AccountToken, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -56,6 +57,10 @@ def _check_password(password: str) -> None:
 
 
 class SqlIdentityService:
+    def __init__(self, social: SocialService | None = None) -> None:
+        # Without the social service members get no actor: only for tests of identity alone.
+        self._social = social
+
     async def get_user(self, session: AsyncSession, user_id: int) -> UserRecord | None:
         user = await session.get(User, user_id)
         return user_record(user) if user else None
@@ -96,6 +101,9 @@ class SqlIdentityService:
         )
         session.add(user)
         await session.flush()
+        if self._social is not None:
+            # Becomes the MemberCreated handler once the kernel's domain events land.
+            await self._social.create_member_actor(session, user.id)
         return user_record(user)
 
     async def authenticate(

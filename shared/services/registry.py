@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from shared.contracts.protocols import (
     AccountService,
-    ActivityPubService,
     BlogService,
     CartService,
     EventsService,
     IdentityService,
     MarketService,
+    SocialService,
 )
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class Services:
     market: MarketService
     cart: CartService
     events: EventsService
-    activitypub: ActivityPubService
+    social: SocialService
     account: AccountService
 
     def __getattr__(self, name: str) -> Any:
@@ -41,18 +41,19 @@ services = Services()
 
 
 def wire_services(settings: Settings | None = None) -> Services:
-    """Wire every domain; `settings` gives ActivityPub our URLs and keys (publishing needs it)."""
+    """Wire every domain; `settings` gives the social domain our URLs and keys (publishing
+    and making members' actors need it)."""
     from shared.services.account import SqlAccountService
-    from shared.services.activitypub import SqlActivityPubService
     from shared.services.blog import SqlBlogService
     from shared.services.cart import SqlCartService
     from shared.services.events import SqlEventsService
     from shared.services.identity import SqlIdentityService
     from shared.services.market import SqlMarketService
+    from shared.services.social import SqlSocialService
 
-    services.identity = SqlIdentityService()  # members, owned by federation
+    services.social = SqlSocialService(settings)  # actors, follows, objects, timelines, outbox
+    services.identity = SqlIdentityService(services.social)  # members (each gets an actor)
     services.cart = SqlCartService()  # carts, orders, payments
-    services.activitypub = SqlActivityPubService(settings)  # actors, notes, timelines, outbox
     # Domains that federate record events; their handlers write the outbox (handlers.py).
     services.blog = SqlBlogService()  # posts and pages
     services.market = SqlMarketService()  # stalls and products

@@ -2,19 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from quart import Quart
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from shared.contracts.dtos import NewMember
 from shared.infrastructure.activitypub.keys import KeyPair
 from shared.infrastructure.config import Settings
+from shared.models.activitypub import Actor
+from shared.models.identity import User
+from shared.services.registry import wire_services
 from tests.conftest import AppFactory
-from tests.support.factories import make_member_actor, make_user
+from tests.support.factories import make_user
 
 AS_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+
+async def sign_up(db: AsyncSession, settings: Settings, username: str, **profile: Any) -> User:
+    """A member made the way sign-up makes one: through identity, which makes the actor."""
+    identity = wire_services(settings).identity
+    member = NewMember(f"{username}@example.test", username, username.title(), "long enough pw")
+    record = await identity.create_member(db, member)
+    user = await db.get(User, record.id)
+    assert user is not None
+    for field, value in profile.items():
+        setattr(user, field, value)
+    await db.flush()
+    return user
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every SQL statement PostgreSQL is sent while the block runs, as sent."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -66,19 +102,50 @@ async def test_ld_json_with_the_profile_gets_the_document_and_a_browser_gets_htm
 async def test_a_member_is_a_person_with_a_key_of_their_own(
     start, db: AsyncSession, ap_settings: Settings, platform_key: KeyPair
 ) -> None:
-    user = await make_user(db, "rowan", display_name="Rowan Ash", bio="I <3 bees")
-    await make_member_actor(db, user)  # seeded without keys, like the demo data
+    await sign_up(db, ap_settings, "rowan", display_name="Rowan Ash", bio="I <3 bees")
     client = (await start("federation")).test_client()
     response = await client.get("/users/rowan", headers={"Accept": AS_JSON})
     actor = await response.get_json()
     base = ap_settings.apps["federation"].base_url
     assert actor["type"] == "Person"
     assert actor["id"] == f"{base}/users/rowan"
+    assert actor["name"] == "Rowan Ash"
     assert actor["publicKey"]["id"] == f"{base}/users/rowan#main-key"
     assert actor["publicKey"]["publicKeyPem"] not in ("", None, platform_key.public_pem)
     assert actor["summary"] == "<p>I &lt;3 bees</p>"
     again = await (await client.get("/users/rowan", headers={"Accept": AS_JSON})).get_json()
     assert again["publicKey"] == actor["publicKey"]  # made once, kept
+
+
+async def test_getting_actors_and_webfinger_writes_nothing(
+    start, db: AsyncSession, engine: AsyncEngine, ap_settings: Settings
+) -> None:
+    await sign_up(db, ap_settings, "rowan")
+    await make_user(db, "sasha")  # from an older database: no actor yet
+    client = (await start("federation")).test_client()
+    host = urlsplit(ap_settings.apps["federation"].base_url).netloc
+    actors_before = await db.scalar(select(func.count(Actor.id)))
+    found = [
+        "/users/rowan",
+        "/@rowan",
+        f"/.well-known/webfinger?resource=acct:rowan@{host}",
+        "/users/rowan/followers?page=1",
+        "/actor",
+        "/instance",
+        f"/.well-known/webfinger?resource=acct:federation@{host}",
+        "/nodeinfo/2.1",
+    ]
+    missing = ["/users/sasha", f"/.well-known/webfinger?resource=acct:sasha@{host}"]
+    with statements(engine) as sent:
+        for path in found:
+            for accept in (AS_JSON, "text/html"):
+                response = await client.get(path, headers={"Accept": accept})
+                assert response.status_code == 200, (path, accept)
+        for path in missing:
+            assert (await client.get(path, headers={"Accept": AS_JSON})).status_code == 404
+    writes = [s for s in sent if s.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert sent and writes == []
+    assert await db.scalar(select(func.count(Actor.id))) == actors_before
 
 
 async def test_an_unknown_member_is_404(start) -> None:
@@ -124,7 +191,7 @@ async def test_webfinger_self_link_is_exactly_the_actor_id(
 async def test_webfinger_finds_members_and_the_instance_on_federation(
     start, db: AsyncSession, ap_settings: Settings
 ) -> None:
-    await make_user(db, "sasha")
+    await sign_up(db, ap_settings, "sasha")
     client = (await start("federation")).test_client()
     base = ap_settings.apps["federation"].base_url
     host = base.split("://")[1]

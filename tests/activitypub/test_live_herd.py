@@ -103,8 +103,10 @@ async def test_our_member_follows_a_herd_user_and_records_the_accept(
     server, user = herd
     settings = settings_for(live.env())
     async with committed(settings) as session:
-        await make_user(session, "wren")
-        await wire_services(settings).activitypub.follow(session, username="wren", target=user.id)
+        social = wire_services(settings).social
+        # Sign-up makes a member's actor; this test makes the member directly, so it too.
+        await social.create_member_actor(session, (await make_user(session, "wren")).id)
+        await social.follow(session, username="wren", target=user.id)
         wren = await member_actor(session, settings, "wren")
         assert wren is not None
     async with BovineClient(domain=server.url, actor_id=user.id, secret=user.secret) as client:

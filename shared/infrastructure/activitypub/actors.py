@@ -3,7 +3,8 @@
 Every app's actor lives at `<app base>/actor` and projects the one platform
 keypair under its own key id (`<actor>#main-key`, owner = that actor), so it
 signs its own deliveries. Members are Person actors on federation at
-`/users/<username>` with keys of their own, made on first use. The instance
+`/users/<username>` with keys of their own, made with the member (the social
+service's `create_member_actor`); GETs only read them. The instance
 actor (`<federation>/instance`, an Application) signs our fetches; like every
 actor it is fetchable without a signature, so no peer deadlocks on it.
 
@@ -23,8 +24,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.dtos import ActorRecord
 from shared.infrastructure.activitypub.http import Signer
 from shared.infrastructure.activitypub.keys import (
+    KeyPair,
     decrypt_private_key,
     encrypt_private_key,
     generate_keypair,
@@ -108,7 +111,8 @@ def _endpoints(actor_id: str, shared_inbox: str) -> dict[str, str]:
     }
 
 
-def _app_row(settings: Settings, app: str) -> dict[str, Any]:
+def app_actor_fields(settings: Settings, app: str) -> dict[str, Any]:
+    """The columns of the app's (or the instance's) actor as the settings describe it."""
     base = base_url(settings, "federation" if app == INSTANCE else app)
     actor_id = instance_actor_id(settings) if app == INSTANCE else app_actor_id(settings, app)
     site = settings.site.name
@@ -130,7 +134,7 @@ def _app_row(settings: Settings, app: str) -> dict[str, Any]:
 
 async def ensure_app_actor(session: AsyncSession, settings: Settings, app: str) -> Actor:
     """The app's (or the instance's) actor row, created or brought up to date with settings."""
-    row = _app_row(settings, app)
+    row = app_actor_fields(settings, app)
     statement = insert(Actor).values(**row)
     changed = {key: statement.excluded[key] for key in row if key not in ("kind", "app_name")}
     upsert = statement.on_conflict_do_update(
@@ -145,7 +149,7 @@ async def ensure_app_actor(session: AsyncSession, settings: Settings, app: str) 
 async def app_actor(session: AsyncSession, settings: Settings, app: str) -> Actor:
     """The app's actor row as the settings describe it; written only when it is missing
     or out of date (the caller commits)."""
-    row = _app_row(settings, app)
+    row = app_actor_fields(settings, app)
     actor = await session.scalar(select(Actor).where(Actor.app_name == app))
     if actor is not None and all(
         getattr(actor, key) == row[key] for key in ("ap_id", "key_id", "public_key_pem", "type")
@@ -159,49 +163,71 @@ async def ensure_local_actors(session: AsyncSession, settings: Settings) -> None
         await ensure_app_actor(session, settings, app)
 
 
+def new_member_actor(settings: Settings, user: User) -> Actor:
+    """A keyless actor row for the member, at the URLs the settings give (not yet added)."""
+    actor_id = member_actor_id(settings, user.username)
+    federation = base_url(settings, "federation")
+    return Actor(
+        ap_id=actor_id,
+        kind="member",
+        type="Person",
+        user_id=user.id,
+        preferred_username=user.username,
+        domain=host_of_base(federation),
+        display_name=user.display_name,
+        url=f"{federation}/@{user.username}",
+        **_endpoints(actor_id, f"{federation}/inbox"),
+    )
+
+
+def rehome_member_actor(settings: Settings, actor: Actor, username: str) -> bool:
+    """Move the member's actor to the URLs the settings give (a dev port changed); whether
+    anything moved. The caller flushes."""
+    expected = member_actor_id(settings, username)
+    if actor.ap_id == expected:
+        return False
+    federation = base_url(settings, "federation")
+    for key, value in _endpoints(expected, f"{federation}/inbox").items():
+        setattr(actor, key, value if key != "key_id" or actor.key_id else None)
+    actor.ap_id, actor.domain = expected, host_of_base(federation)
+    actor.url = f"{federation}/@{username}"
+    return True
+
+
 async def member_actor(session: AsyncSession, settings: Settings, username: str) -> Actor | None:
-    """The member's actor (created when the member has none yet, keys made on first use),
-    or None when no member has this username."""
+    """The member's actor row for the write paths (inbox, delivery), made with keys when
+    the member has none yet; None when no member has this username. GETs read through
+    the social service instead and never write."""
     user = await session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
         return None
     actor = await session.scalar(select(Actor).where(Actor.user_id == user.id))
     if actor is None:
-        actor_id = member_actor_id(settings, user.username)
-        federation = base_url(settings, "federation")
-        actor = Actor(
-            ap_id=actor_id,
-            kind="member",
-            type="Person",
-            user_id=user.id,
-            preferred_username=user.username,
-            domain=host_of_base(federation),
-            display_name=user.display_name,
-            url=f"{federation}/@{user.username}",
-            **_endpoints(actor_id, f"{federation}/inbox"),
-        )
+        actor = new_member_actor(settings, user)
         session.add(actor)
         await session.flush()
-    expected = member_actor_id(settings, user.username)
-    if actor.ap_id != expected:  # the federation URL changed (a dev port): follow it
-        federation = base_url(settings, "federation")
-        for key, value in _endpoints(expected, f"{federation}/inbox").items():
-            setattr(actor, key, value if key != "key_id" or actor.key_id else None)
-        actor.ap_id, actor.domain = expected, host_of_base(federation)
-        actor.url = f"{federation}/@{user.username}"
+    if rehome_member_actor(settings, actor, user.username):
         await session.flush()
     await ensure_member_keys(session, settings, actor)
     actor.display_name = user.display_name
-    actor.summary = f"<p>{html.escape(user.bio)}</p>" if user.bio else ""
+    actor.summary = member_summary(user.bio)
     actor.icon_url = user.avatar_url
     return actor
 
 
-async def ensure_member_keys(session: AsyncSession, settings: Settings, actor: Actor) -> None:
-    """Give a member actor a keypair if it has none. Two racing requests agree on one."""
+def member_summary(bio: str | None) -> str:
+    """A member's bio as the actor's summary: their own text, escaped, in a paragraph."""
+    return f"<p>{html.escape(bio)}</p>" if bio else ""
+
+
+async def ensure_member_keys(
+    session: AsyncSession, settings: Settings, actor: Actor, pair: KeyPair | None = None
+) -> None:
+    """Give a member actor a keypair (`pair`, or a fresh one) if it has none. Two racing
+    callers agree on one."""
     if actor.public_key_pem and actor.private_key_pem and actor.key_id:
         return
-    pair = generate_keypair()
+    pair = pair or generate_keypair()
     await session.execute(
         update(Actor)
         .where(Actor.id == actor.id, Actor.public_key_pem.is_(None))
@@ -234,7 +260,7 @@ def instance_signer(settings: Settings) -> Signer:
     return Signer(f"{instance_actor_id(settings)}#main-key", platform_keypair(settings).private_key)
 
 
-def actor_document(settings: Settings, actor: Actor) -> dict[str, Any]:
+def actor_document(actor: ActorRecord) -> dict[str, Any]:
     """The actor as peers fetch it: every field Mastodon and the others require."""
     document: dict[str, Any] = {
         "@context": ACTOR_CONTEXT,
@@ -252,7 +278,7 @@ def actor_document(settings: Settings, actor: Actor) -> dict[str, Any]:
         "manuallyApprovesFollowers": actor.app_name == INSTANCE,
         "discoverable": actor.app_name != INSTANCE,
         "indexable": actor.app_name != INSTANCE,
-        "published": _iso(actor.created_at),
+        "published": _iso(actor.published_at),
         "publicKey": {
             "id": actor.key_id,
             "owner": actor.ap_id,

@@ -12,19 +12,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from quart import Blueprint, Response, current_app, request
-from sqlalchemy import func, select
 
-from shared.infrastructure.activitypub.actors import (
-    INSTANCE,
-    app_actor,
-    instance_username,
-    local_actor_by_id,
-    member_actor,
-)
+from shared.contracts.dtos import ActorRecord
+from shared.infrastructure.activitypub.actors import INSTANCE, instance_username
 from shared.infrastructure.activitypub.context import ap_runtime
 from shared.infrastructure.runtime import request_session
-from shared.models.activitypub import Actor, ApObject
-from shared.models.identity import User
+from shared.services.registry import services
 
 bp = Blueprint("activitypub_discovery", __name__)
 
@@ -39,19 +32,37 @@ def _json(document: dict[str, Any], content_type: str, status: int = 200) -> Res
     return response
 
 
-async def _actor_for_username(username: str) -> Actor | None:
+async def _actor_for_username(username: str) -> ActorRecord | None:
     rt = ap_runtime(current_app)
     session = request_session(current_app)
     if username.lower() == rt.app_name:
-        return await app_actor(session, rt.settings, rt.app_name)
+        return await services.social.get_app_actor(session, rt.app_name)
     if rt.app_name != "federation":
         return None
     if username.lower() == instance_username(rt.settings).lower():
-        return await app_actor(session, rt.settings, INSTANCE)
-    return await member_actor(session, rt.settings, username)
+        return await services.social.get_app_actor(session, INSTANCE)
+    return await services.social.get_member_actor(session, username)
 
 
-async def _resolve(resource: str) -> Actor | None:
+async def _actor_at_path(path: str) -> ActorRecord | None:
+    """The actor a URL path of ours names: `/actor` (the app's), and on federation
+    `/instance` and a member's `/users/<name>` or profile page `/@<name>`."""
+    rt = ap_runtime(current_app)
+    session = request_session(current_app)
+    if path == "/actor":
+        return await services.social.get_app_actor(session, rt.app_name)
+    if rt.app_name != "federation":
+        return None
+    if path == "/instance":
+        return await services.social.get_app_actor(session, INSTANCE)
+    for prefix in ("/users/", "/@"):
+        name = path.removeprefix(prefix)
+        if path.startswith(prefix) and name and "/" not in name:
+            return await services.social.get_member_actor(session, name)
+    return None
+
+
+async def _resolve(resource: str) -> ActorRecord | None:
     rt = ap_runtime(current_app)
     own = urlsplit(rt.base_url)
     if resource.startswith("acct:"):
@@ -60,15 +71,7 @@ async def _resolve(resource: str) -> Actor | None:
             return None
         return await _actor_for_username(username)
     if resource.startswith(("http://", "https://")) and urlsplit(resource).netloc == own.netloc:
-        session = request_session(current_app)
-        actor = await local_actor_by_id(session, resource)
-        if actor is None:  # a profile page URL (/@ben) names the member too
-            path = urlsplit(resource).path
-            if path.startswith("/@"):
-                return await _actor_for_username(path[2:])
-            if path == "/actor":
-                return await _actor_for_username(rt.app_name)
-        return actor
+        return await _actor_at_path(urlsplit(resource).path)
     return None
 
 
@@ -80,7 +83,6 @@ async def get_webfinger() -> Response:
     actor = await _resolve(resource)
     if actor is None:
         return _json({"error": f"no actor {resource} here"}, "application/json", 404)
-    await request_session(current_app).commit()  # keys or rows made on first use
     links: list[dict[str, str]] = [
         {"rel": "self", "type": "application/activity+json", "href": actor.ap_id},
     ]
@@ -131,16 +133,8 @@ async def get_nodeinfo(version: str) -> Response:
     if version not in ("2.0", "2.1"):
         return _json({"error": "NodeInfo 2.0 and 2.1 are served"}, "application/json", 404)
     rt = ap_runtime(current_app)
-    session = request_session(current_app)
-    users = int(await session.scalar(select(func.count(User.id))) or 0)
-    posts = int(
-        await session.scalar(
-            select(func.count(ApObject.id)).where(
-                ApObject.is_local.is_(True), ApObject.deleted_at.is_(None)
-            )
-        )
-        or 0
-    )
+    usage = await services.social.get_usage(request_session(current_app))
+    users, posts = usage.members, usage.local_posts
     software: dict[str, str] = dict(SOFTWARE)
     if version == "2.1":
         software["homepage"] = rt.settings.apps["federation"].base_url

@@ -5,7 +5,7 @@ AP_PRIVATE_KEY_FILE). Outside prod a missing key is generated once per
 process, with a warning: fine for unit tests, useless for federation, so the
 dev runner and the live tests always pass one.
 
-Members get their own RSA keys, made on first use. Their private keys are
+Members get their own RSA keys, made with the member (the social service). Their private keys are
 stored encrypted with Fernet under a key derived (HKDF) from SECRET_KEY:
 a database dump alone does not reveal them. Rotating SECRET_KEY therefore
 needs the member keys re-encrypted (or regenerated, which rotates them).

@@ -150,7 +150,10 @@ async def publish_object(
     )
 
 
-async def is_federated(session: AsyncSession, actor: Actor, key: str) -> bool:
-    """Whether this object was published and not deleted since."""
-    stored = await session.scalar(select(ApObject).where(ApObject.ap_id == object_id(actor, key)))
-    return stored is not None and stored.deleted_at is None
+async def is_federated(session: AsyncSession, actor_ap_id: str, key: str) -> bool:
+    """Whether our actor's object `key` was published and not deleted since (a read only:
+    the actor's row need not exist)."""
+    ap_id = f"{origin(actor_ap_id)}/objects/{key}"
+    found = await session.execute(select(ApObject.deleted_at).where(ApObject.ap_id == ap_id))
+    row = found.first()
+    return row is not None and row.deleted_at is None

@@ -18,17 +18,17 @@ import logging
 from typing import Any
 
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
-from sqlalchemy import select
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
+from shared.contracts.dtos import ActorRecord, CollectionName
 from shared.infrastructure.activitypub.actors import (
+    AS_CONTEXT,
     INSTANCE,
-    PUBLIC,
     actor_document,
     app_actor,
     member_actor,
 )
-from shared.infrastructure.activitypub.collections import collection_document, count_of
+from shared.infrastructure.activitypub.collections import collection_document, page_window
 from shared.infrastructure.activitypub.context import ap_runtime
 from shared.infrastructure.activitypub.inbox import (
     InboxError,
@@ -41,14 +41,14 @@ from shared.infrastructure.activitypub.signatures import IncomingRequest, Signat
 from shared.infrastructure.activitypub.verify import KeyGoneError, verify_request
 from shared.infrastructure.runtime import request_session, runtime
 from shared.infrastructure.security import csrf_exempt
-from shared.models.activitypub import Activity, Actor, ApObject
+from shared.models.activitypub import Actor
+from shared.services.registry import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("activitypub", __name__)
 
 AS_TYPES = ("application/activity+json", "application/ld+json")
 MAX_INBOX_BYTES = 1_048_576
-SERVED_TYPES = frozenset({"Follow", "Accept", "Reject", "Undo", "Like", "Announce"})
 
 
 def wants_activity_json() -> bool:
@@ -68,7 +68,26 @@ def as_json(document: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
+async def _actor_record(kind: str, username: str | None = None) -> ActorRecord:
+    """The actor a GET names, read from the social service (nothing is written); 404 when
+    this host has no such actor."""
+    rt = ap_runtime(current_app)
+    session = request_session(current_app)
+    actor: ActorRecord | None = None
+    if kind == "app":
+        actor = await services.social.get_app_actor(session, rt.app_name)
+    elif rt.app_name == "federation" and kind == "instance":
+        actor = await services.social.get_app_actor(session, INSTANCE)
+    elif rt.app_name == "federation":
+        actor = await services.social.get_member_actor(session, username or "")
+    if actor is None:
+        abort(404, description="No such actor here.")
+    return actor
+
+
 async def _actor(kind: str, username: str | None = None) -> Actor:
+    """The recipient row of an inbox POST (made when missing: a write path, unlike GETs).
+    Moves into the social service with inbound handling, in a later round."""
     rt = ap_runtime(current_app)
     session = request_session(current_app)
     actor: Actor | None
@@ -86,10 +105,13 @@ async def _actor(kind: str, username: str | None = None) -> Actor:
     return actor
 
 
-async def _actor_page(actor: Actor) -> Response | str:
+async def _actor_page(actor: ActorRecord) -> Response | str:
     if wants_activity_json():
-        return as_json(actor_document(ap_runtime(current_app).settings, actor))
+        return as_json(actor_document(actor))
     session = request_session(current_app)
+    social = services.social
+    followers = await social.get_collection(session, actor.ap_id, "followers", limit=0, offset=0)
+    following = await social.get_collection(session, actor.ap_id, "following", limit=0, offset=0)
     view = {
         "name": actor.display_name or actor.preferred_username,
         "handle": f"@{actor.preferred_username}@{actor.domain}",
@@ -99,21 +121,24 @@ async def _actor_page(actor: Actor) -> Response | str:
     page = await render_template(
         "activitypub/actor.html",
         actor=view,
-        followers=await count_of(session, actor, "followers"),
-        following=await count_of(session, actor, "following"),
+        followers=followers.total,
+        following=following.total,
     )
     response = Response(page, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"
     return response
 
 
-async def _collection(actor: Actor, name: str) -> Response:
+async def _collection(actor: ActorRecord, name: CollectionName) -> Response:
     page = request.args.get("page", type=int)
     if request.args.get("page") == "true":
         page = 1
-    url = f"{actor.ap_id}/{name}"
-    document = await collection_document(request_session(current_app), actor, name, url, page)
-    return as_json(document)
+    limit, offset = page_window(page)
+    session = request_session(current_app)
+    part = await services.social.get_collection(
+        session, actor.ap_id, name, limit=limit, offset=offset
+    )
+    return as_json(collection_document(f"{actor.ap_id}/{name}", page, part))
 
 
 def _headers() -> dict[str, str]:
@@ -183,12 +208,12 @@ async def _inbox(recipient: Actor | None) -> tuple[Response, int]:
 
 @bp.get("/actor")
 async def get_actor() -> Response | str:
-    return await _actor_page(await _actor("app"))
+    return await _actor_page(await _actor_record("app"))
 
 
 @bp.get("/actor/<any(outbox, followers, following):name>")
-async def get_actor_collection(name: str) -> Response:
-    return await _collection(await _actor("app"), name)
+async def get_actor_collection(name: CollectionName) -> Response:
+    return await _collection(await _actor_record("app"), name)
 
 
 @bp.post("/actor/inbox")
@@ -208,17 +233,17 @@ async def post_shared_inbox() -> tuple[Response, int]:
 
 @bp.get("/users/<username>")
 async def get_member(username: str) -> Response | str:
-    return await _actor_page(await _actor("member", username))
+    return await _actor_page(await _actor_record("member", username))
 
 
 @bp.get("/@<username>")
 async def get_member_profile(username: str) -> Response | str:
-    return await _actor_page(await _actor("member", username))
+    return await _actor_page(await _actor_record("member", username))
 
 
 @bp.get("/users/<username>/<any(outbox, followers, following):name>")
-async def get_member_collection(username: str, name: str) -> Response:
-    return await _collection(await _actor("member", username), name)
+async def get_member_collection(username: str, name: CollectionName) -> Response:
+    return await _collection(await _actor_record("member", username), name)
 
 
 @bp.post("/users/<username>/inbox")
@@ -229,12 +254,12 @@ async def post_member_inbox(username: str) -> tuple[Response, int]:
 
 @bp.get("/instance")
 async def get_instance_actor() -> Response | str:
-    return await _actor_page(await _actor("instance"))
+    return await _actor_page(await _actor_record("instance"))
 
 
 @bp.get("/instance/<any(outbox, followers, following):name>")
-async def get_instance_collection(name: str) -> Response:
-    return await _collection(await _actor("instance"), name)
+async def get_instance_collection(name: CollectionName) -> Response:
+    return await _collection(await _actor_record("instance"), name)
 
 
 @bp.post("/instance/inbox")
@@ -247,27 +272,15 @@ async def post_instance_inbox() -> tuple[Response, int]:
 
 
 async def _object_response(ap_id: str) -> Response | WerkzeugResponse:
-    session = request_session(current_app)
-    stored = await session.scalar(
-        select(ApObject).where(ApObject.ap_id == ap_id, ApObject.is_local.is_(True))
-    )
-    if stored is None or stored.visibility not in ("public", "unlisted"):
+    stored = await services.social.get_local_object(request_session(current_app), ap_id)
+    if stored is None:
         abort(404, description="No such object here.")
-    if stored.deleted_at is not None:
+    if stored.deleted:
         tombstone = {"id": ap_id, "type": "Tombstone", "formerType": stored.type}
-        return as_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone}, 410)
+        return as_json({"@context": AS_CONTEXT, **tombstone}, 410)
     if not wants_activity_json():
         return redirect(stored.url or "/")
-    payload = dict(stored.payload) or {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": stored.ap_id,
-        "type": stored.type,
-        "attributedTo": stored.actor.ap_id,
-        "content": stored.content_html,
-        "url": stored.url,
-        "to": [PUBLIC],
-    }
-    return as_json(payload)
+    return as_json(stored.document)
 
 
 @bp.get("/objects/<path:key>")
@@ -284,12 +297,7 @@ async def get_member_note(username: str, note: str) -> Response | WerkzeugRespon
 @bp.get("/activities/<activity>")
 async def get_activity(activity: str) -> Response:
     ap_id = f"{ap_runtime(current_app).base_url}/activities/{activity}"
-    row = await request_session(current_app).scalar(
-        select(Activity).where(Activity.ap_id == ap_id, Activity.direction == "outbound")
-    )
-    if row is None:
+    document = await services.social.get_public_activity(request_session(current_app), ap_id)
+    if document is None:
         abort(404, description="No such activity here.")
-    addressed = [*row.payload.get("to", []), *row.payload.get("cc", [])]
-    if row.type not in SERVED_TYPES and PUBLIC not in addressed:
-        abort(404, description="No such activity here.")
-    return as_json(row.payload)
+    return as_json(document)
