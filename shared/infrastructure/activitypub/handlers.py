@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.infrastructure.activitypub.actors import INSTANCE, PUBLIC, local_actor_by_id
 from shared.infrastructure.activitypub.outbox import enqueue_activity
@@ -31,14 +31,28 @@ OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Image
 
 @dataclass
 class Context:
+    """What a handler works with: one transaction, no network (see `Prefetch`)."""
+
     session: AsyncSession
     settings: Settings
-    remote: RemoteActors | None  # None when the caller cannot fetch (then nothing is fetched)
+    sender: Actor
+    activity: dict[str, Any]
+
+
+@dataclass
+class Prefetch:
+    """What a prefetcher works with: no transaction held while it asks other servers;
+    each database step it needs runs in a short transaction of its own."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+    remote: RemoteActors
     sender: Actor
     activity: dict[str, Any]
 
 
 Handler = Callable[[Context], Awaitable[None]]
+Prefetcher = Callable[[Prefetch], Awaitable[None]]
 
 
 def same_origin(a: str | None, b: str | None) -> bool:
@@ -64,6 +78,11 @@ async def handle_follow(ctx: Context) -> None:
         index_elements=[Follow.follower_id, Follow.following_id],
         set_={"status": "accepted", "follow_activity_id": follow_id},
     )
+    existing = await ctx.session.scalar(
+        select(Follow.status).where(
+            Follow.follower_id == ctx.sender.id, Follow.following_id == target.id
+        )
+    )
     await ctx.session.execute(statement)
     # The Accept embeds the Follow exactly as it came, id included: Mastodon and
     # bovine match on it, and reject a rebuilt one.
@@ -73,8 +92,19 @@ async def handle_follow(ctx: Context) -> None:
         target,
         {"type": "Accept", "object": original, "to": [ctx.sender.ap_id]},
     )
-    if target.user_id is not None:
-        await _notify(ctx.session, target.user_id, "follow", ctx.sender.id, None)
+    # A repeated Follow (a retry, a new id, or an unfollow and back while the first is
+    # unread) is one notification, not one per request.
+    if target.user_id is not None and existing != "accepted":
+        unread = await ctx.session.scalar(
+            select(Notification.id).where(
+                Notification.user_id == target.user_id,
+                Notification.kind == "follow",
+                Notification.actor_id == ctx.sender.id,
+                Notification.read_at.is_(None),
+            )
+        )
+        if unread is None:
+            await _notify(ctx.session, target.user_id, "follow", ctx.sender.id, None)
 
 
 async def _find_follow(session: AsyncSession, follow: Any, follower: Actor | None) -> Follow | None:
@@ -210,9 +240,57 @@ async def _local_author(session: AsyncSession, object_ap_id: str | None) -> ApOb
     )
 
 
+async def _has_local_followers(session: AsyncSession, actor: Actor) -> bool:
+    return bool(
+        await session.scalar(
+            select(Follow.id)
+            .join(Actor, Actor.id == Follow.follower_id)
+            .where(
+                Follow.following_id == actor.id,
+                Follow.status == "accepted",
+                Actor.kind != "remote",
+            )
+            .limit(1)
+        )
+    )
+
+
+def _addressees(document: dict[str, Any], activity: dict[str, Any]) -> set[str]:
+    """Who the object is for: to, cc, bto, bcc and audience (of either), and mentions."""
+    found: set[str] = set()
+    for source in (document, activity):
+        for name in ("to", "cc", "bto", "bcc", "audience"):
+            value = source.get(name)
+            for item in (value if isinstance(value, list) else [value])[:100]:
+                if (ref := first_id(item)) is not None:
+                    found.add(ref[:2048])
+    tags = document.get("tag")
+    for tag in (tags if isinstance(tags, list) else [])[:100]:
+        ref = first_id(tag.get("href")) if isinstance(tag, dict) else None
+        if ref is not None and tag.get("type") == "Mention":
+            found.add(ref[:2048])
+    return found
+
+
+async def _concerns_us(ctx: Context, document: dict[str, Any]) -> bool:
+    """Someone here follows the author, is addressed or mentioned, or is replied to:
+    otherwise a signed stranger could fill our database with posts nobody reads."""
+    if await _has_local_followers(ctx.session, ctx.sender):
+        return True
+    addressed = _addressees(document, ctx.activity)
+    if addressed and await ctx.session.scalar(
+        select(Actor.id).where(Actor.ap_id.in_(addressed), Actor.kind != "remote").limit(1)
+    ):
+        return True
+    return await _local_author(ctx.session, first_id(document.get("inReplyTo"))) is not None
+
+
 async def handle_create(ctx: Context) -> None:
     document = _embedded(ctx.activity.get("object"))
     if document is None or document.get("type") not in OBJECT_TYPES:
+        return
+    if not await _concerns_us(ctx, document):
+        log.info("ignoring %s: nobody here follows or is addressed", first_id(document))
         return
     is_new = not await ctx.session.scalar(
         select(ApObject.id).where(ApObject.ap_id == first_id(document))
@@ -237,9 +315,7 @@ async def handle_update(ctx: Context) -> None:
     if document is None:
         return
     if first_id(document) == ctx.sender.ap_id:
-        if ctx.remote is not None:
-            await ctx.remote.actor(ctx.sender.ap_id, refresh=True)
-        return
+        return  # the actor's own document was refetched by `prefetch_update`
     if document.get("type") in OBJECT_TYPES:
         exists = await ctx.session.scalar(
             select(ApObject.id).where(ApObject.ap_id == first_id(document))
@@ -290,25 +366,43 @@ async def handle_announce(ctx: Context) -> None:
             await _notify(ctx.session, local.actor.user_id, "boost", ctx.sender.id, local.id)
         return
     stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == object_id))
-    if stored is None and ctx.remote is not None and object_id:
-        stored = await _fetch_announced(ctx, object_id)
     if stored is not None and stored.deleted_at is None and stored.visibility == "public":
         await _timeline(
             ctx.session, await _follower_users(ctx.session, ctx.sender), stored, ctx.sender.id
         )
 
 
-async def _fetch_announced(ctx: Context, object_id: str) -> ApObject | None:
-    assert ctx.remote is not None
+# -- prefetchers: the network part of a handler, run before its transaction -----------------
+
+
+async def prefetch_update(pre: Prefetch) -> None:
+    """An actor's Update of itself: fetch its document again (it is the source of truth)."""
+    document = _embedded(pre.activity.get("object"))
+    if document is not None and first_id(document) == pre.sender.ap_id:
+        await pre.remote.actor(pre.sender.ap_id, refresh=True)
+
+
+async def prefetch_announce(pre: Prefetch) -> None:
+    """A boost of a remote object we do not have: fetch and store it, when anyone here
+    follows the booster (nobody would see it otherwise)."""
+    object_id = first_id(pre.activity.get("object"))
+    if not object_id:
+        return
+    async with pre.sessions() as session:
+        if await session.scalar(select(ApObject.id).where(ApObject.ap_id == object_id)):
+            return
+        if not await _has_local_followers(session, pre.sender):
+            return
     try:
-        document = await ctx.remote.client.get_json(object_id, None)
-        author = await ctx.remote.actor(first_id(document.get("attributedTo")) or "")
+        document = await pre.remote.client.get_json(object_id, None)
+        author = await pre.remote.actor(first_id(document.get("attributedTo")) or "")
     except Exception as exc:  # a boost of something unreachable is simply not shown
         log.info("cannot fetch announced %s: %s", object_id, exc)
-        return None
+        return
     if document.get("type") not in OBJECT_TYPES or first_id(document) != object_id:
-        return None
-    return await _store_object(Context(ctx.session, ctx.settings, ctx.remote, author, {}), document)
+        return
+    async with pre.sessions() as session, session.begin():
+        await _store_object(Context(session, pre.settings, author, {}), document)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -323,4 +417,9 @@ HANDLERS: dict[str, Handler] = {
     "Announce": handle_announce,
 }
 
-__all__ = ["HANDLERS", "Context", "RemoteActorError"]
+PREFETCHERS: dict[str, Prefetcher] = {
+    "Update": prefetch_update,
+    "Announce": prefetch_announce,
+}
+
+__all__ = ["HANDLERS", "PREFETCHERS", "Context", "Prefetch", "RemoteActorError"]
