@@ -213,3 +213,14 @@ async def test_inputs_fixed_outside_this_branch_are_not_a_500(
     client = (await start(app_name)).test_client()
     response = await client.get(target, headers={"Accept": AS_JSON})
     assert response.status_code < 500
+
+
+async def test_a_form_body_past_what_any_form_needs_is_413(start: Any) -> None:
+    # Every app's limit (it was 16 MB, buffered in memory before any check).
+    client = (await start("federation")).test_client()
+    response = await client.post(
+        "/signin",
+        data=b"email=" + b"a" * 600_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
