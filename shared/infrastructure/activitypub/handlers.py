@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.activitypub.actors import INSTANCE, PUBLIC, local_actor_by_id
 from shared.infrastructure.activitypub.outbox import enqueue_activity
-from shared.infrastructure.activitypub.remote import RemoteActorError, RemoteActors, first_id
+from shared.infrastructure.activitypub.remote import RemoteActorError, first_id
 from shared.infrastructure.config import Settings
 from shared.infrastructure.html import sanitize_html
 from shared.models.activitypub import Actor, ApObject, Follow, Notification, TimelineEntry
@@ -31,7 +31,7 @@ OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Image
 
 @dataclass
 class Context:
-    """What a handler works with: one transaction, no network (see `Prefetch`)."""
+    """What a handler works with: one transaction, no network (see `prefetch.py`)."""
 
     session: AsyncSession
     settings: Settings
@@ -39,27 +39,14 @@ class Context:
     activity: dict[str, Any]
 
 
-@dataclass
-class Prefetch:
-    """What a prefetcher works with: no transaction held while it asks other servers;
-    each database step it needs runs in a short transaction of its own."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    settings: Settings
-    remote: RemoteActors
-    sender: Actor
-    activity: dict[str, Any]
-
-
 Handler = Callable[[Context], Awaitable[None]]
-Prefetcher = Callable[[Prefetch], Awaitable[None]]
 
 
 def same_origin(a: str | None, b: str | None) -> bool:
     return bool(a and b) and urlsplit(a).netloc == urlsplit(b).netloc  # type: ignore[arg-type]
 
 
-def _embedded(value: Any) -> dict[str, Any] | None:
+def as_object(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
@@ -110,7 +97,7 @@ async def handle_follow(ctx: Context) -> None:
 async def _find_follow(session: AsyncSession, follow: Any, follower: Actor | None) -> Follow | None:
     follow_id = first_id(follow)
     clauses = [Follow.follow_activity_id == follow_id] if follow_id else []
-    embedded = _embedded(follow)
+    embedded = as_object(follow)
     if embedded and follower is None:
         local = await local_actor_by_id(session, first_id(embedded.get("actor")) or "")
         target_id = first_id(embedded.get("object"))
@@ -128,7 +115,7 @@ async def _find_follow(session: AsyncSession, follow: Any, follower: Actor | Non
 
 async def handle_undo(ctx: Context) -> None:
     undone = ctx.activity.get("object")
-    kind = _embedded(undone) and undone.get("type")  # type: ignore[union-attr]
+    kind = as_object(undone) and undone.get("type")  # type: ignore[union-attr]
     if kind in (None, "Follow"):
         follow = await _find_follow(ctx.session, undone, ctx.sender)
         if follow is not None and follow.follower_id == ctx.sender.id:
@@ -170,7 +157,7 @@ def _visibility(document: dict[str, Any], sender: Actor) -> str:
     return "followers" if sender.followers_url in to else "direct"
 
 
-async def _store_object(ctx: Context, document: dict[str, Any]) -> ApObject | None:
+async def store_object(ctx: Context, document: dict[str, Any]) -> ApObject | None:
     object_id = first_id(document)
     if not object_id or not same_origin(object_id, ctx.sender.ap_id):
         log.info("ignoring %s from %s: another origin", object_id, ctx.sender.ap_id)
@@ -240,7 +227,7 @@ async def _local_author(session: AsyncSession, object_ap_id: str | None) -> ApOb
     )
 
 
-async def _has_local_followers(session: AsyncSession, actor: Actor) -> bool:
+async def has_local_followers(session: AsyncSession, actor: Actor) -> bool:
     return bool(
         await session.scalar(
             select(Follow.id)
@@ -275,7 +262,7 @@ def _addressees(document: dict[str, Any], activity: dict[str, Any]) -> set[str]:
 async def _concerns_us(ctx: Context, document: dict[str, Any]) -> bool:
     """Someone here follows the author, is addressed or mentioned, or is replied to:
     otherwise a signed stranger could fill our database with posts nobody reads."""
-    if await _has_local_followers(ctx.session, ctx.sender):
+    if await has_local_followers(ctx.session, ctx.sender):
         return True
     addressed = _addressees(document, ctx.activity)
     if addressed and await ctx.session.scalar(
@@ -286,7 +273,7 @@ async def _concerns_us(ctx: Context, document: dict[str, Any]) -> bool:
 
 
 async def handle_create(ctx: Context) -> None:
-    document = _embedded(ctx.activity.get("object"))
+    document = as_object(ctx.activity.get("object"))
     if document is None or document.get("type") not in OBJECT_TYPES:
         return
     if not await _concerns_us(ctx, document):
@@ -295,7 +282,7 @@ async def handle_create(ctx: Context) -> None:
     is_new = not await ctx.session.scalar(
         select(ApObject.id).where(ApObject.ap_id == first_id(document))
     )
-    stored = await _store_object(ctx, document)
+    stored = await store_object(ctx, document)
     if stored is None or not is_new:
         return
     if stored.visibility in ("public", "unlisted", "followers"):
@@ -311,7 +298,7 @@ async def handle_create(ctx: Context) -> None:
 
 
 async def handle_update(ctx: Context) -> None:
-    document = _embedded(ctx.activity.get("object"))
+    document = as_object(ctx.activity.get("object"))
     if document is None:
         return
     if first_id(document) == ctx.sender.ap_id:
@@ -321,7 +308,7 @@ async def handle_update(ctx: Context) -> None:
             select(ApObject.id).where(ApObject.ap_id == first_id(document))
         )
         if exists:
-            await _store_object(ctx, document)
+            await store_object(ctx, document)
 
 
 async def handle_delete(ctx: Context) -> None:
@@ -372,39 +359,6 @@ async def handle_announce(ctx: Context) -> None:
         )
 
 
-# -- prefetchers: the network part of a handler, run before its transaction -----------------
-
-
-async def prefetch_update(pre: Prefetch) -> None:
-    """An actor's Update of itself: fetch its document again (it is the source of truth)."""
-    document = _embedded(pre.activity.get("object"))
-    if document is not None and first_id(document) == pre.sender.ap_id:
-        await pre.remote.actor(pre.sender.ap_id, refresh=True)
-
-
-async def prefetch_announce(pre: Prefetch) -> None:
-    """A boost of a remote object we do not have: fetch and store it, when anyone here
-    follows the booster (nobody would see it otherwise)."""
-    object_id = first_id(pre.activity.get("object"))
-    if not object_id:
-        return
-    async with pre.sessions() as session:
-        if await session.scalar(select(ApObject.id).where(ApObject.ap_id == object_id)):
-            return
-        if not await _has_local_followers(session, pre.sender):
-            return
-    try:
-        document = await pre.remote.client.get_json(object_id, None)
-        author = await pre.remote.actor(first_id(document.get("attributedTo")) or "")
-    except Exception as exc:  # a boost of something unreachable is simply not shown
-        log.info("cannot fetch announced %s: %s", object_id, exc)
-        return
-    if document.get("type") not in OBJECT_TYPES or first_id(document) != object_id:
-        return
-    async with pre.sessions() as session, session.begin():
-        await _store_object(Context(session, pre.settings, author, {}), document)
-
-
 HANDLERS: dict[str, Handler] = {
     "Follow": handle_follow,
     "Undo": handle_undo,
@@ -417,9 +371,4 @@ HANDLERS: dict[str, Handler] = {
     "Announce": handle_announce,
 }
 
-PREFETCHERS: dict[str, Prefetcher] = {
-    "Update": prefetch_update,
-    "Announce": prefetch_announce,
-}
-
-__all__ = ["HANDLERS", "PREFETCHERS", "Context", "Prefetch", "RemoteActorError"]
+__all__ = ["HANDLERS", "Context", "RemoteActorError"]

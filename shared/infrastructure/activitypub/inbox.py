@@ -20,9 +20,10 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.infrastructure.activitypub.handlers import HANDLERS, PREFETCHERS, Context, Prefetch
+from shared.infrastructure.activitypub.handlers import HANDLERS, Context
 from shared.infrastructure.activitypub.http import FederationClient
 from shared.infrastructure.activitypub.outbox import notify
+from shared.infrastructure.activitypub.prefetch import PREFETCHERS, Prefetch
 from shared.infrastructure.activitypub.remote import RemoteActors, first_id
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Activity, Actor
