@@ -4,6 +4,11 @@ The route verifies and stores synchronously, answers 202, then processes in
 a background task of the app; the EventProcessor picks up whatever an app
 did not get to (it crashed, or `inbox_background` is off). Claiming is an
 atomic status change, so a row is processed by one of them only.
+
+A row is unique per (activity id, direction, recipient, actor), and an
+activity's id must be on its actor's host: nobody can pre-empt another
+server's ids. Processing never holds a transaction while another server is
+asked (`prefetch.py` does the asking first).
 """
 
 from __future__ import annotations
