@@ -171,7 +171,12 @@ async def test_no_bad_inbox_request_is_a_500(start: Any, app_name: str, path: st
         answers[name] = response.status_code
         if response.status_code != 404:  # (an unknown recipient is the app's 404 page)
             # Refusals say why, in JSON, so a peer's operator can act on them.
-            assert "error" in json.loads(await response.get_data()), (name, response.status_code)
+            text = await response.get_data(as_text=True)
+            assert text.startswith("{") and "error" in json.loads(text), (
+                name,
+                response.status_code,
+                text[:200],
+            )
     assert all(400 <= status < 500 for status in answers.values()), answers
     if "nobody" not in path:  # (no such recipient: 404 before the body is read)
         assert answers["2 MB"] == answers["600 KB"] == 413, answers

@@ -23,6 +23,7 @@ from typing import Any
 
 from quart import Response, current_app, request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.infrastructure.activitypub.context import ap_runtime
 from shared.infrastructure.activitypub.http import FederationClient
@@ -72,11 +73,14 @@ async def _read_body(limit: int) -> bytes | None:
     if request.content_length is not None and request.content_length > limit:
         return None
     chunks, size = [], 0
-    async for chunk in request.body:
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    try:
+        async for chunk in request.body:
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except RequestEntityTooLarge:  # past the app-wide limit before we counted it
+        return None
     return b"".join(chunks)
 
 
