@@ -1390,7 +1390,7 @@ CREATE INDEX ix_tickets_order_line_id ON public.tickets USING btree (order_line_
 
 CREATE INDEX ix_tickets_ticket_type_id ON public.tickets USING btree (ticket_type_id);
 
-CREATE UNIQUE INDEX uq_ap_activities_ap_id_direction_recipient ON public.ap_activities USING btree (ap_id, direction, COALESCE(recipient_id, 0));
+CREATE UNIQUE INDEX uq_ap_activities_ap_id_direction_recipient ON public.ap_activities USING btree (ap_id, direction, COALESCE(recipient_id, 0), actor_id);
 
 CREATE UNIQUE INDEX uq_cart_lines_cart_product ON public.cart_lines USING btree (cart_id, product_id) WHERE (product_id IS NOT NULL);
 

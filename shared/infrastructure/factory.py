@@ -70,7 +70,9 @@ def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
     )
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # Our largest form is a few KB and nothing uploads files; an inbox takes
+        # 256 KB (activitypub/receiving.py). Quart buffers a body up to this.
+        MAX_CONTENT_LENGTH=512 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(hours=1),
     )
 

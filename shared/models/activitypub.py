@@ -117,12 +117,14 @@ class Activity(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-# An inbound activity is stored once per recipient (idempotent redelivery).
+# An inbound activity is stored once per recipient and actor (idempotent redelivery;
+# another actor claiming the same id cannot pre-empt it).
 Index(
     "uq_ap_activities_ap_id_direction_recipient",
     Activity.ap_id,
     Activity.direction,
     func.coalesce(Activity.recipient_id, 0),
+    Activity.actor_id,
     unique=True,
 )
 

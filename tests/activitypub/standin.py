@@ -105,6 +105,8 @@ class StandInServer:
     require_signed_get: bool = False
     signed_gets: list[str] = field(default_factory=list)
     actors: dict[str, StandInActor] = field(default_factory=dict)
+    # Any other JSON to serve, by path (a forged actor, a bare key, ...).
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     scripts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     port: int = 0
@@ -132,6 +134,8 @@ class StandInServer:
         app.router.add_get("/users/{name}", self._get_actor)
         app.router.add_post("/users/{name}/inbox", self._post_inbox)
         app.router.add_post("/inbox", self._post_inbox)
+        app.router.add_get("/redirect", self._redirect)
+        app.router.add_get("/documents/{name}", self._get_document)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -160,6 +164,16 @@ class StandInServer:
             return web.json_response({"error": "not found"}, status=404)
         body = json.dumps(actor.document(self.shared_inbox))
         return web.Response(text=body, content_type=AS_JSON)
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        """An open redirect, as many servers have one: /redirect?to=<anywhere>."""
+        raise web.HTTPFound(request.query["to"])
+
+    async def _get_document(self, request: web.Request) -> web.Response:
+        document = self.documents.get(request.path)
+        if document is None:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.Response(text=json.dumps(document), content_type=AS_JSON)
 
     async def _public_key(self, key_id: str) -> str:
         if key_id not in self._keys:

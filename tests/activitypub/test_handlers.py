@@ -34,6 +34,16 @@ async def deliver(
     return status
 
 
+async def follow_from_here(db: AsyncSession, settings: Settings, peer: RemotePeer) -> Actor:
+    """A member here who follows the peer, so its posts concern us."""
+    await make_user(db, f"fan{peer.actor.id}")
+    fan = await member_actor(db, settings, f"fan{peer.actor.id}")
+    assert fan is not None
+    db.add(Follow(follower_id=fan.id, following_id=peer.actor.id, status="accepted"))
+    await db.flush()
+    return fan
+
+
 async def test_a_follow_of_an_app_is_accepted_with_the_follow_embedded_verbatim(
     db: AsyncSession,
     sessions: async_sessionmaker[AsyncSession],
@@ -178,6 +188,7 @@ async def test_update_edits_and_delete_tombstones_a_note_even_when_delete_comes_
     make_peer: MakePeer,
 ) -> None:
     peer = await make_peer()
+    await follow_from_here(db, ap_settings, peer)
     note = {
         "id": f"{peer.actor.ap_id}/notes/9",
         "type": "Note",
@@ -257,3 +268,63 @@ async def test_activities_we_do_not_handle_are_stored_and_marked_done(
         await deliver(sessions, db, ap_settings, peer, peer.activity(kind, "https://x.example/y"))
         == "done"
     )
+
+
+async def test_a_post_nobody_here_follows_or_is_addressed_by_is_not_stored(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    ap_settings: Settings,
+    make_peer: MakePeer,
+) -> None:
+    stranger = await make_peer()
+    note = {"id": f"{stranger.actor.ap_id}/notes/1", "type": "Note", "to": [PUBLIC]}
+    assert await deliver(sessions, db, ap_settings, stranger, stranger.activity("Create", note))
+    assert await db.scalar(select(ApObject).where(ApObject.ap_id == note["id"])) is None
+    # Addressed to a member here (no follow): kept, and the member can see it.
+    await make_user(db, "lee")
+    lee = await member_actor(db, ap_settings, "lee")
+    assert lee is not None
+    direct = {"id": f"{stranger.actor.ap_id}/notes/2", "type": "Note", "to": [lee.ap_id]}
+    await deliver(sessions, db, ap_settings, stranger, stranger.activity("Create", direct))
+    kept = await db.scalar(select(ApObject).where(ApObject.ap_id == direct["id"]))
+    assert kept is not None and kept.visibility == "direct"
+
+
+async def test_repeated_follows_make_one_notification(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    ap_settings: Settings,
+    make_peer: MakePeer,
+) -> None:
+    user = await make_user(db, "ola")
+    ola = await member_actor(db, ap_settings, "ola")
+    assert ola is not None
+    peer = await make_peer()
+    for _ in range(3):  # three Follows, each with a new id, as a flood would send them
+        await deliver(sessions, db, ap_settings, peer, peer.activity("Follow", ola.ap_id), ola)
+    undo = peer.activity("Undo", {"type": "Follow", "actor": peer.actor.ap_id, "object": ola.ap_id})
+    await deliver(sessions, db, ap_settings, peer, undo, ola)
+    await deliver(sessions, db, ap_settings, peer, peer.activity("Follow", ola.ap_id), ola)
+    kinds = list(await db.scalars(select(Notification.kind).where(Notification.user_id == user.id)))
+    assert kinds == ["follow"]
+
+
+async def test_the_same_activity_id_from_two_actors_is_kept_for_each(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    ap_settings: Settings,
+    make_peer: MakePeer,
+) -> None:
+    # Two accounts of one host (the id check lets both claim ids there): the first to
+    # use an id must not make the other's activity a "redelivery".
+    mallory, victim = await make_peer(), await make_peer()
+    await follow_from_here(db, ap_settings, victim)
+    note = {"id": f"{victim.actor.ap_id}/notes/1", "type": "Note", "to": [PUBLIC]}
+    await deliver(sessions, db, ap_settings, victim, victim.activity("Create", note))
+    delete_id = f"{note['id']}#delete"
+    pre_empted = {**mallory.activity("Delete", note["id"]), "id": delete_id}
+    assert await store_inbound(db, mallory.actor, None, pre_empted) is not None
+    real = {**victim.activity("Delete", note["id"]), "id": delete_id}
+    assert await deliver(sessions, db, ap_settings, victim, real) == "done"
+    stored = await db.scalar(select(ApObject).where(ApObject.ap_id == note["id"]))
+    assert stored is not None and stored.deleted_at is not None

@@ -85,7 +85,7 @@ async def tricky() -> AsyncIterator[str]:
     async def doc(request: web.Request) -> web.Response:
         signed = "signature" in {name.lower() for name in request.headers}
         return web.json_response(
-            {"id": "x", "signed": signed}, content_type="application/activity+json"
+            {"id": str(request.url), "signed": signed}, content_type="application/activity+json"
         )
 
     async def private(_request: web.Request) -> web.Response:
@@ -192,3 +192,49 @@ async def test_a_gone_actor_deleting_itself_is_accepted_and_nothing_else_is(
         assert await db.scalar(select(func.count(Activity.id))) == 0
     finally:
         await server.stop()
+
+
+async def test_an_actor_forged_through_an_open_redirect_on_its_host_is_refused(
+    make_app: AppFactory, ap_settings: Settings, db: AsyncSession
+) -> None:
+    # The victim's host has an open redirect; the attacker's host answers with an actor
+    # whose id (and key id) is the victim's redirecting URL. Checked against the URL we
+    # asked, it looked like the victim's own actor (Mastodon's CVE-2024-23832).
+    victim = await StandInServer("127.0.0.21", verify=False).start()
+    attacker = await StandInServer("127.0.0.22", verify=False).start()
+    try:
+        key = generate_keypair()
+        forged_path = "/documents/forged"
+        actor_id = f"{victim.base_url}/redirect?to={attacker.base_url}{forged_path}"
+        attacker.documents[forged_path] = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": actor_id,
+            "type": "Person",
+            "preferredUsername": "forged",
+            "inbox": f"{attacker.base_url}/inbox",
+            "publicKey": {
+                "id": f"{actor_id}#main-key",
+                "owner": actor_id,
+                "publicKeyPem": key.public_pem,
+            },
+        }
+        app = await make_app("blog", app_settings=ap_settings)
+        url = f"{ap_settings.apps['blog'].base_url}/inbox"
+        activity = {
+            "id": f"{victim.base_url}/likes/1",
+            "type": "Like",
+            "actor": actor_id,
+            "object": f"{url}/x",
+        }
+        body = json.dumps(activity).encode()
+        headers = sign_request(
+            "POST", url, key_id=f"{actor_id}#main-key", private_key=key.private_key, body=body
+        )
+        response = await app.test_client().post("/inbox", data=body, headers=headers)
+        assert response.status_code == 401, await response.get_data(as_text=True)
+        assert "claiming the id" in (await response.get_json())["error"]
+        assert await db.scalar(select(func.count(Actor.id)).where(Actor.ap_id == actor_id)) == 0
+        assert await db.scalar(select(func.count(Activity.id))) == 0
+    finally:
+        await attacker.stop()
+        await victim.stop()

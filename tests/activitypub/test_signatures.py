@@ -132,6 +132,26 @@ def test_the_date_window_is_mastodons(key: KeyPair, age: int, ok: bool) -> None:
             parse_signature(request)
 
 
+@pytest.mark.parametrize("param", ["created", "expires"])
+def test_an_unsigned_created_or_expires_parameter_cannot_freshen_a_replayed_date(
+    key: KeyPair, param: str
+) -> None:
+    # A request captured three hours ago, replayed with a parameter the signature does
+    # not cover: `created=now` (or a far `expires`) must not make its Date look fresh.
+    headers = sign_request(
+        "POST",
+        URL,
+        key_id=KEY_ID,
+        private_key=key.private_key,
+        body=BODY,
+        now=time.time() - 3 * 3600,
+    )
+    value = int(time.time()) if param == "created" else int(time.time()) + 6 * 3600
+    headers["Signature"] += f",{param}={value}"
+    with pytest.raises(SignatureError, match="expired"):
+        parse_signature(incoming("POST", URL, headers, BODY))
+
+
 @pytest.mark.parametrize(
     "digest",
     [

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.activitypub.actors import INSTANCE, PUBLIC, local_actor_by_id
 from shared.infrastructure.activitypub.outbox import enqueue_activity
-from shared.infrastructure.activitypub.remote import RemoteActorError, RemoteActors, first_id
+from shared.infrastructure.activitypub.remote import RemoteActorError, first_id
 from shared.infrastructure.config import Settings
 from shared.infrastructure.html import sanitize_html
 from shared.models.activitypub import Actor, ApObject, Follow, Notification, TimelineEntry
@@ -31,9 +31,10 @@ OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Image
 
 @dataclass
 class Context:
+    """What a handler works with: one transaction, no network (see `prefetch.py`)."""
+
     session: AsyncSession
     settings: Settings
-    remote: RemoteActors | None  # None when the caller cannot fetch (then nothing is fetched)
     sender: Actor
     activity: dict[str, Any]
 
@@ -45,7 +46,7 @@ def same_origin(a: str | None, b: str | None) -> bool:
     return bool(a and b) and urlsplit(a).netloc == urlsplit(b).netloc  # type: ignore[arg-type]
 
 
-def _embedded(value: Any) -> dict[str, Any] | None:
+def as_object(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
@@ -64,6 +65,11 @@ async def handle_follow(ctx: Context) -> None:
         index_elements=[Follow.follower_id, Follow.following_id],
         set_={"status": "accepted", "follow_activity_id": follow_id},
     )
+    existing = await ctx.session.scalar(
+        select(Follow.status).where(
+            Follow.follower_id == ctx.sender.id, Follow.following_id == target.id
+        )
+    )
     await ctx.session.execute(statement)
     # The Accept embeds the Follow exactly as it came, id included: Mastodon and
     # bovine match on it, and reject a rebuilt one.
@@ -73,14 +79,25 @@ async def handle_follow(ctx: Context) -> None:
         target,
         {"type": "Accept", "object": original, "to": [ctx.sender.ap_id]},
     )
-    if target.user_id is not None:
-        await _notify(ctx.session, target.user_id, "follow", ctx.sender.id, None)
+    # A repeated Follow (a retry, a new id, or an unfollow and back while the first is
+    # unread) is one notification, not one per request.
+    if target.user_id is not None and existing != "accepted":
+        unread = await ctx.session.scalar(
+            select(Notification.id).where(
+                Notification.user_id == target.user_id,
+                Notification.kind == "follow",
+                Notification.actor_id == ctx.sender.id,
+                Notification.read_at.is_(None),
+            )
+        )
+        if unread is None:
+            await _notify(ctx.session, target.user_id, "follow", ctx.sender.id, None)
 
 
 async def _find_follow(session: AsyncSession, follow: Any, follower: Actor | None) -> Follow | None:
     follow_id = first_id(follow)
     clauses = [Follow.follow_activity_id == follow_id] if follow_id else []
-    embedded = _embedded(follow)
+    embedded = as_object(follow)
     if embedded and follower is None:
         local = await local_actor_by_id(session, first_id(embedded.get("actor")) or "")
         target_id = first_id(embedded.get("object"))
@@ -98,7 +115,7 @@ async def _find_follow(session: AsyncSession, follow: Any, follower: Actor | Non
 
 async def handle_undo(ctx: Context) -> None:
     undone = ctx.activity.get("object")
-    kind = _embedded(undone) and undone.get("type")  # type: ignore[union-attr]
+    kind = as_object(undone) and undone.get("type")  # type: ignore[union-attr]
     if kind in (None, "Follow"):
         follow = await _find_follow(ctx.session, undone, ctx.sender)
         if follow is not None and follow.follower_id == ctx.sender.id:
@@ -140,7 +157,7 @@ def _visibility(document: dict[str, Any], sender: Actor) -> str:
     return "followers" if sender.followers_url in to else "direct"
 
 
-async def _store_object(ctx: Context, document: dict[str, Any]) -> ApObject | None:
+async def store_object(ctx: Context, document: dict[str, Any]) -> ApObject | None:
     object_id = first_id(document)
     if not object_id or not same_origin(object_id, ctx.sender.ap_id):
         log.info("ignoring %s from %s: another origin", object_id, ctx.sender.ap_id)
@@ -210,14 +227,62 @@ async def _local_author(session: AsyncSession, object_ap_id: str | None) -> ApOb
     )
 
 
+async def has_local_followers(session: AsyncSession, actor: Actor) -> bool:
+    return bool(
+        await session.scalar(
+            select(Follow.id)
+            .join(Actor, Actor.id == Follow.follower_id)
+            .where(
+                Follow.following_id == actor.id,
+                Follow.status == "accepted",
+                Actor.kind != "remote",
+            )
+            .limit(1)
+        )
+    )
+
+
+def _addressees(document: dict[str, Any], activity: dict[str, Any]) -> set[str]:
+    """Who the object is for: to, cc, bto, bcc and audience (of either), and mentions."""
+    found: set[str] = set()
+    for source in (document, activity):
+        for name in ("to", "cc", "bto", "bcc", "audience"):
+            value = source.get(name)
+            for item in (value if isinstance(value, list) else [value])[:100]:
+                if (ref := first_id(item)) is not None:
+                    found.add(ref[:2048])
+    tags = document.get("tag")
+    for tag in (tags if isinstance(tags, list) else [])[:100]:
+        ref = first_id(tag.get("href")) if isinstance(tag, dict) else None
+        if ref is not None and tag.get("type") == "Mention":
+            found.add(ref[:2048])
+    return found
+
+
+async def _concerns_us(ctx: Context, document: dict[str, Any]) -> bool:
+    """Someone here follows the author, is addressed or mentioned, or is replied to:
+    otherwise a signed stranger could fill our database with posts nobody reads."""
+    if await has_local_followers(ctx.session, ctx.sender):
+        return True
+    addressed = _addressees(document, ctx.activity)
+    if addressed and await ctx.session.scalar(
+        select(Actor.id).where(Actor.ap_id.in_(addressed), Actor.kind != "remote").limit(1)
+    ):
+        return True
+    return await _local_author(ctx.session, first_id(document.get("inReplyTo"))) is not None
+
+
 async def handle_create(ctx: Context) -> None:
-    document = _embedded(ctx.activity.get("object"))
+    document = as_object(ctx.activity.get("object"))
     if document is None or document.get("type") not in OBJECT_TYPES:
+        return
+    if not await _concerns_us(ctx, document):
+        log.info("ignoring %s: nobody here follows or is addressed", first_id(document))
         return
     is_new = not await ctx.session.scalar(
         select(ApObject.id).where(ApObject.ap_id == first_id(document))
     )
-    stored = await _store_object(ctx, document)
+    stored = await store_object(ctx, document)
     if stored is None or not is_new:
         return
     if stored.visibility in ("public", "unlisted", "followers"):
@@ -233,19 +298,17 @@ async def handle_create(ctx: Context) -> None:
 
 
 async def handle_update(ctx: Context) -> None:
-    document = _embedded(ctx.activity.get("object"))
+    document = as_object(ctx.activity.get("object"))
     if document is None:
         return
     if first_id(document) == ctx.sender.ap_id:
-        if ctx.remote is not None:
-            await ctx.remote.actor(ctx.sender.ap_id, refresh=True)
-        return
+        return  # the actor's own document was refetched by `prefetch_update`
     if document.get("type") in OBJECT_TYPES:
         exists = await ctx.session.scalar(
             select(ApObject.id).where(ApObject.ap_id == first_id(document))
         )
         if exists:
-            await _store_object(ctx, document)
+            await store_object(ctx, document)
 
 
 async def handle_delete(ctx: Context) -> None:
@@ -290,25 +353,10 @@ async def handle_announce(ctx: Context) -> None:
             await _notify(ctx.session, local.actor.user_id, "boost", ctx.sender.id, local.id)
         return
     stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == object_id))
-    if stored is None and ctx.remote is not None and object_id:
-        stored = await _fetch_announced(ctx, object_id)
     if stored is not None and stored.deleted_at is None and stored.visibility == "public":
         await _timeline(
             ctx.session, await _follower_users(ctx.session, ctx.sender), stored, ctx.sender.id
         )
-
-
-async def _fetch_announced(ctx: Context, object_id: str) -> ApObject | None:
-    assert ctx.remote is not None
-    try:
-        document = await ctx.remote.client.get_json(object_id, None)
-        author = await ctx.remote.actor(first_id(document.get("attributedTo")) or "")
-    except Exception as exc:  # a boost of something unreachable is simply not shown
-        log.info("cannot fetch announced %s: %s", object_id, exc)
-        return None
-    if document.get("type") not in OBJECT_TYPES or first_id(document) != object_id:
-        return None
-    return await _store_object(Context(ctx.session, ctx.settings, ctx.remote, author, {}), document)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -3,11 +3,12 @@
 * timeouts on connect, read and write;
 * a body limit (1 MB by default) enforced while streaming, not after;
 * redirects followed by hand, at most N, each hop checked again and re-signed;
+* a JSON document's `id` must be on the origin that finally served it;
 * no request to a private, loopback, link-local or otherwise internal address
   unless the `fetch_allow_networks` setting lists it (tests and dev do).
 
-The address check resolves the host name first (results cached for a minute
-so a delivery burst does not hammer the resolver), and the connection itself
+The address check resolves the host name first (results cached for a minute,
+at most 1024 names, so a delivery burst does not hammer the resolver), and the connection itself
 resolves through `GuardedResolver`, which checks again the very addresses it
 connects to: a name that answers a public address to the check and an
 internal one to the connection (DNS rebinding) is still refused.
@@ -19,7 +20,6 @@ import asyncio
 import ipaddress
 import json
 import socket
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 import aiohttp.abc
 
+from shared.infrastructure.activitypub.limits import BoundedTtlCache, InboundLimits
 from shared.infrastructure.activitypub.signatures import sign_request, sign_request_rfc9421
 from shared.infrastructure.config import ActivityPubSettings
 
@@ -35,6 +36,7 @@ USER_AGENT = "RoseAsh/0.1 (+https://rose-ash.com)"
 AP_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 _JSON_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 _RESOLVE_TTL = 60.0
+_RESOLVE_ENTRIES = 1024
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -71,6 +73,16 @@ class Response:
         return json.loads(self.body)
 
 
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a URL (the port as written; None when absent or bad)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
 def parse_networks(value: str) -> tuple[IPNetwork, ...]:
     return tuple(
         ipaddress.ip_network(part.strip(), strict=False)
@@ -90,7 +102,11 @@ class AddressGuard:
 
     def __init__(self, allowed: Iterable[IPNetwork]) -> None:
         self.allowed = tuple(allowed)
-        self._cache: dict[str, tuple[float, list[IPAddress]]] = {}
+        # Bounded: every host name a peer makes us resolve stays at most a minute,
+        # and at most _RESOLVE_ENTRIES of them at once.
+        self._cache: BoundedTtlCache[list[IPAddress]] = BoundedTtlCache(
+            _RESOLVE_TTL, _RESOLVE_ENTRIES
+        )
 
     async def check(self, url: str) -> None:
         parts = urlsplit(url)
@@ -109,15 +125,15 @@ class AddressGuard:
         except ValueError:
             pass
         cached = self._cache.get(host)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        if cached is not None:
+            return cached
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise FetchError(f"cannot resolve {host}: {exc}") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-        self._cache[host] = (time.monotonic() + _RESOLVE_TTL, addresses)
+        self._cache.set(host, addresses)
         return addresses
 
 
@@ -148,6 +164,8 @@ class FederationClient:
         self.max_redirects = settings.fetch_max_redirects
         self.guard = AddressGuard(parse_networks(settings.fetch_allow_networks))
         self._rfc9421_hosts: set[str] = set()
+        # What this process allows other servers to make it do (key fetches, inboxes).
+        self.limits = InboundLimits()
         timeout = settings.fetch_timeout_seconds
         # aiohttp, not httpx: a delivery worker keeps dozens of requests in flight, and
         # httpx's connection pool slows down sharply under that (about 10x here).
@@ -159,7 +177,9 @@ class FederationClient:
             connector=aiohttp.TCPConnector(
                 limit=max_connections,
                 limit_per_host=8,
-                ttl_dns_cache=60,
+                # aiohttp's own DNS cache never forgets a host it is not asked about
+                # again: off, the guard's bounded cache serves the checks instead.
+                use_dns_cache=False,
                 keepalive_timeout=15,
                 resolver=GuardedResolver(self.guard),
             ),
@@ -228,6 +248,14 @@ class FederationClient:
             raise FetchError(f"GET {url} answered invalid JSON") from None
         if not isinstance(document, dict):
             raise FetchError(f"GET {url} answered JSON that is not an object")
+        # The document speaks for the origin that served it, not for the one we asked:
+        # after a redirect to another host (an open redirect on the victim's server),
+        # an id on the first host would be a forgery (Mastodon's CVE-2024-23832).
+        claimed = document.get("id")
+        if claimed is not None and (
+            not isinstance(claimed, str) or origin_of(claimed) != origin_of(response.url)
+        ):
+            raise FetchError(f"{response.url} served a document claiming the id {claimed!r}")
         return document
 
     async def post(self, url: str, body: bytes, signer: Signer) -> Response:

@@ -9,13 +9,15 @@ whose own document lists the same key id (Mastodon's `confirmed_owner?`).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.infrastructure.activitypub.actors import instance_signer
 from shared.infrastructure.activitypub.http import FederationClient, FetchError
@@ -127,24 +129,50 @@ def _check_actor(document: dict[str, Any], expected_id: str) -> None:
 
 
 class RemoteActors:
-    """Fetches and caches remote actors for one request or one worker task."""
+    """Fetches and caches remote actors for one request or one worker task.
 
-    def __init__(self, session: AsyncSession, settings: Settings, client: FederationClient):
-        self.session = session
+    Given a sessionmaker, each database step runs in a short transaction of its
+    own and no connection is held while a remote server is asked: a slow or
+    silent server then costs a socket, never a slot of the pool. Given a
+    session (callers already inside a transaction), it works in that session.
+    """
+
+    def __init__(
+        self,
+        db: AsyncSession | async_sessionmaker[AsyncSession],
+        settings: Settings,
+        client: FederationClient,
+    ):
+        self._db = db
         self.settings = settings
         self.client = client
+
+    @asynccontextmanager
+    async def _step(self) -> AsyncIterator[AsyncSession]:
+        if isinstance(self._db, AsyncSession):
+            yield self._db
+            return
+        async with self._db() as session, session.begin():
+            yield session
 
     async def _get(self, url: str) -> dict[str, Any]:
         signer = instance_signer(self.settings)
         try:
-            return await self.client.get_json(url, signer)
+            document = await self.client.get_json(url, signer)
         except FetchError as exc:
             raise RemoteActorError(str(exc), exc.status) from None
+        return document
+
+    async def store_key_owner(self, document: dict[str, Any], key: dict[str, Any]) -> Actor:
+        """Cache a fetched, checked owner document with its key; the stored actor."""
+        async with self._step() as session:
+            return await _store(session, document, key)
 
     async def actor(self, ap_id: str, *, refresh: bool = False) -> Actor:
         """The actor with this id: ours, cached, or fetched (when missing, stale or asked)."""
         ap_id = urldefrag(ap_id).url
-        cached = await self.session.scalar(select(Actor).where(Actor.ap_id == ap_id))
+        async with self._step() as session:
+            cached = await session.scalar(select(Actor).where(Actor.ap_id == ap_id))
         if cached is not None and cached.kind != "remote":
             return cached
         fresh = (
@@ -159,17 +187,26 @@ class RemoteActors:
         keys = _public_keys(document)
         if not keys:
             raise RemoteActorError(f"{ap_id} publishes no public key")
-        return await _store(self.session, document, keys[0])
+        return await self.store_key_owner(document, keys[0])
+
+    async def known_key_owner(self, key_id: str) -> Actor | None:
+        """The cached owner of this key id, without asking anyone."""
+        async with self._step() as session:
+            return await session.scalar(
+                select(Actor).where(Actor.key_id == key_id, Actor.deleted_at.is_(None))
+            )
 
     async def key_owner(self, key_id: str, *, refresh: bool = False) -> Actor:
         """The actor owning this key id, with the key's PEM; RemoteActorError when it
         cannot be fetched or the owner does not confirm the key."""
         if not refresh:
-            known = await self.session.scalar(
-                select(Actor).where(Actor.key_id == key_id, Actor.deleted_at.is_(None))
-            )
+            known = await self.known_key_owner(key_id)
             if known is not None:
                 return known
+        return await self.store_key_owner(*await self.fetch_key_owner(key_id))
+
+    async def fetch_key_owner(self, key_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The owner's checked document and the key in it, fetched (no database)."""
         url = urldefrag(key_id).url
         document = await self._get(url)
         if document.get("type") in ACTOR_TYPES:
@@ -185,5 +222,5 @@ class RemoteActors:
             if key.get("id") == key_id:
                 if first_id(key.get("owner")) not in (None, owner_document["id"]):
                     raise RemoteActorError(f"{key_id} names another owner")
-                return await _store(self.session, owner_document, key)
+                return owner_document, key
         raise RemoteActorError(f"{owner_document['id']} does not list the key {key_id}")

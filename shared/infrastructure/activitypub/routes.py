@@ -30,16 +30,8 @@ from shared.infrastructure.activitypub.actors import (
 )
 from shared.infrastructure.activitypub.collections import collection_document, page_window
 from shared.infrastructure.activitypub.context import ap_runtime
-from shared.infrastructure.activitypub.inbox import (
-    InboxError,
-    check_activity,
-    process_inbound,
-    store_inbound,
-)
-from shared.infrastructure.activitypub.remote import first_id
-from shared.infrastructure.activitypub.signatures import IncomingRequest, SignatureError
-from shared.infrastructure.activitypub.verify import KeyGoneError, verify_request
-from shared.infrastructure.runtime import request_session, runtime
+from shared.infrastructure.activitypub.receiving import receive
+from shared.infrastructure.runtime import request_session
 from shared.infrastructure.security import csrf_exempt
 from shared.models.activitypub import Actor
 from shared.services.registry import services
@@ -48,7 +40,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("activitypub", __name__)
 
 AS_TYPES = ("application/activity+json", "application/ld+json")
-MAX_INBOX_BYTES = 1_048_576
 
 
 def wants_activity_json() -> bool:
@@ -141,66 +132,9 @@ async def _collection(actor: ActorRecord, name: CollectionName) -> Response:
     return as_json(collection_document(f"{actor.ap_id}/{name}", page, part))
 
 
-def _headers() -> dict[str, str]:
-    """The request's headers, names lower case, repeated ones joined as HTTP allows."""
-    joined: dict[str, list[str]] = {}
-    for name, value in request.headers.items():
-        joined.setdefault(name.lower(), []).append(value)
-    return {name: ", ".join(values) for name, values in joined.items()}
-
-
-def _is_self_delete(body: bytes) -> bool:
-    try:
-        activity = json.loads(body)
-    except ValueError:
-        return False
-    if not isinstance(activity, dict) or activity.get("type") != "Delete":
-        return False
-    actor = first_id(activity.get("actor"))
-    return actor is not None and actor == first_id(activity.get("object"))
-
-
 async def _inbox(recipient: Actor | None) -> tuple[Response, int]:
-    rt = ap_runtime(current_app)
-    body = await request.get_data(cache=False, as_text=False)
-    assert isinstance(body, bytes)
-    if len(body) > MAX_INBOX_BYTES:
-        return as_json({"error": "the activity is larger than 1 MB"}), 413
-    raw_path = request.scope.get("raw_path") or request.path.encode()
-    incoming = IncomingRequest(
-        method=request.method,
-        scheme=rt.scheme,
-        path=raw_path.decode("latin-1"),
-        query=request.query_string.decode("latin-1"),
-        headers=_headers(),
-        body=body,
-    )
-    session = request_session(current_app)
-    try:
-        signer = await verify_request(session, rt.settings, rt.client, incoming)
-        activity = check_activity(json.loads(body), signer)
-    except KeyGoneError as exc:
-        if _is_self_delete(body):
-            # A deleted account announcing its own deletion: nothing of it to verify
-            # or keep. 202 so its server stops retrying, as Mastodon answers.
-            log.info("inbox %s: 202 for the Delete of a gone actor (%s)", request.path, exc)
-            return as_json({"status": "accepted"}), 202
-        log.info("inbox %s: 401 %s", request.path, exc)
-        return as_json({"error": str(exc)}), 401
-    except SignatureError as exc:
-        log.info("inbox %s: 401 %s", request.path, exc)
-        return as_json({"error": str(exc)}), 401
-    except InboxError as exc:
-        return as_json({"error": str(exc)}), exc.status
-    except ValueError:
-        return as_json({"error": "the body is not JSON"}), 400
-    row_id = await store_inbound(session, signer, recipient, activity)
-    await session.commit()
-    if row_id is not None and rt.settings.activitypub.inbox_background:
-        sessions = runtime(current_app).db.sessions
-        assert sessions is not None
-        current_app.add_background_task(process_inbound, sessions, rt.settings, rt.client, row_id)
-    return as_json({"status": "accepted"}), 202
+    response = await receive(recipient)  # limits, verification and storing: receiving.py
+    return response, response.status_code
 
 
 # -- the app's actor and the host's shared inbox -------------------------------------------

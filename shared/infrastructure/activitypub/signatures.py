@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -283,8 +284,8 @@ def _parse_cavage(request: IncomingRequest) -> ParsedSignature:
         raise SignatureError("a signed GET must cover host")
     if method == "post" and "digest" not in names and "content-digest" not in names:
         raise SignatureError("a signed POST must cover digest")
-    created = _created(params, request.headers)
-    expires = float(params["expires"]) if params.get("expires") else None
+    created = _created(params, request.headers, names)
+    expires = _expires(params, names)
     _check_window(created, expires)
     targets = [request.target_with_query]
     if request.query:
@@ -309,19 +310,39 @@ def _parse_cavage(request: IncomingRequest) -> ParsedSignature:
     return ParsedSignature(key_id, "rsa-sha256", tuple(strings), signature, created, expires)
 
 
-def _created(params: Mapping[str, str | None], headers: Mapping[str, str]) -> float:
-    if params.get("created"):
-        try:
-            return float(params["created"] or "")
-        except ValueError:
-            raise SignatureError("(created) is not a number") from None
+def _created(
+    params: Mapping[str, str | None], headers: Mapping[str, str], names: list[str]
+) -> float:
+    """When the signature was made: `(created)` if it is signed, else the signed Date.
+
+    A `created=` parameter outside the signed set is ignored: anyone replaying a
+    captured request could set it to now and make an old Date look fresh."""
+    if "(created)" in names:
+        return _number(params.get("created"), "(created)")
     date = headers.get("date")
     if not date:
         raise SignatureError("the request has no Date header")
     try:
         return parsedate_to_datetime(date).timestamp()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise SignatureError("the Date header is not an HTTP date") from None
+
+
+def _expires(params: Mapping[str, str | None], names: list[str]) -> float | None:
+    """The signed `(expires)`, or None; an unsigned one cannot extend the window."""
+    if "(expires)" not in names:
+        return None
+    return _number(params.get("expires"), "(expires)")
+
+
+def _number(value: str | None, name: str) -> float:
+    try:
+        number = float(value or "")
+    except ValueError:
+        raise SignatureError(f"{name} is not a number") from None
+    if not math.isfinite(number):
+        raise SignatureError(f"{name} is not a finite number")
+    return number
 
 
 def _parse_rfc9421(request: IncomingRequest) -> ParsedSignature:
