@@ -68,13 +68,17 @@ def database_url(database_server: DatabaseServer) -> str:
 
 
 @pytest.fixture(scope="session")
-def platform_env(database_url: str, redis_url: str) -> dict[str, str]:
+def platform_env(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """The environment the apps read; set for the whole run so app modules import."""
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": TEST_SECRET_KEY,
         "ROSE_ASH_ENV": "test",
+        # Stored images go to the run's own folder, never the checkout's .state/media.
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
     }
     os.environ.update(env)
     return env
