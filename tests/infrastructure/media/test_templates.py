@@ -54,3 +54,20 @@ async def test_a_post_card_shows_its_stored_feature_image_responsively(
 
     assert f'<img srcset="{stored.srcset()}"' in html
     assert 'width="1280" height="800"' in html
+
+
+async def test_a_post_page_shows_its_stored_feature_image_responsively(
+    db: AsyncSession, client_for: ClientFactory, settings: Settings
+) -> None:
+    stored = await store_image(
+        make_media_storage(settings.media), image_bytes(800, 500), settings.media
+    )
+    await make_post(db, "A beginner's guide", slug="guide", feature_image=stored.src)
+    await make_post(db, "Elsewhere", slug="elsewhere", feature_image="https://img.example/a.jpg")
+
+    client = await client_for("blog")
+    page = await (await client.get("/guide/")).get_data(as_text=True)
+    other = await (await client.get("/elsewhere/")).get_data(as_text=True)
+
+    assert f'<img srcset="{stored.srcset()}"' in page and 'loading="eager"' in page
+    assert '<img src="https://img.example/a.jpg"' in other
