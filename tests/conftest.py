@@ -69,7 +69,9 @@ def database_url(database_server: DatabaseServer) -> str:
 
 
 @pytest.fixture(scope="session")
-def platform_env(database_url: str, redis_url: str) -> dict[str, str]:
+def platform_env(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """The environment the apps read. Importing an app module needs none of it (the apps
     are built by `create_app(settings)`); it is set for the whole run because the helpers
     that spawn real processes (tests/support/live.py, tests/activitypub/live.py) pass
@@ -79,6 +81,8 @@ def platform_env(database_url: str, redis_url: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "SECRET_KEY": TEST_SECRET_KEY,
         "ROSE_ASH_ENV": "test",
+        # Stored images go to the run's own folder, never the checkout's .state/media.
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
     }
     os.environ.update(env)
     return env

@@ -13,19 +13,22 @@ import asyncio
 import os
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.bootstrap import bootstrap
-from shared.infrastructure.config import ConfigError, Settings, load_settings
+from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
+from shared.infrastructure.media import make_media_storage, store_image
 from shared.models.account import Newsletter, NewsletterSubscription
 from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, NavigationItem, Post, Tag
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
-from shared.models.market import Category, Product, Stall
+from shared.models.market import Category, Product, ProductImage, Stall
 from shared.services.social import SqlSocialService
 from shared.services.social.actors import make_missing_actors
 
@@ -112,6 +115,31 @@ NOTES = [
     ("ben", "<p>New glaze test: a deep ash grey with rose speckles. Thoughts?</p>"),
     ("cleo", "<p>Bees are clustered for the winter. The last jars of autumn honey are up.</p>"),
 ]
+
+
+# Photos shipped in the repository (sources and licences: demo_media/CREDITS.md).
+DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
+PRODUCT_PHOTOS = {
+    "breakfast-bowl": ("cup-and-saucer.jpg", "A glazed cup on its saucer, on a wooden table"),
+    "stoneware-mug": ("espresso-cup.jpg", "A brown stoneware cup of coffee"),
+    "serving-platter": ("weathered-wood.jpg", "Pale, weathered wood grain"),
+    "wildflower-honey-340g": ("dahlia.jpg", "An orange dahlia in bloom"),
+    "beeswax-candle-pair": ("yellow-flower.jpg", "Yellow petals, close up"),
+    "country-sourdough": ("young-grass.jpg", "A field of young green shoots"),
+    "seeded-rye": ("seed-heads.jpg", "Two seed heads against orange flowers"),
+    "cinnamon-buns-four": ("marigold.jpg", "A red and gold marigold"),
+}
+POST_PHOTOS = {
+    "welcome-to-rose-ash": "dune-grass.jpg",
+    "the-winter-market-returns": "chelsea-the-cat.jpg",
+    "notes-from-the-allotment": "ladybird.jpg",
+    "how-we-share-the-surplus": "raindrops-on-leaves.jpg",
+    "a-beginners-guide-to-sourdough": "orange-flower.jpg",
+}
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
 
 
 def _at(days: int, hour: int, minute: int = 0) -> datetime:
@@ -317,8 +345,32 @@ async def _seed_account_and_social(
         )
 
 
-async def seed(session: AsyncSession, settings: Settings) -> bool:
-    """Load the demo data into an empty database; False when it already holds members."""
+async def _seed_images(session: AsyncSession, media: MediaSettings) -> None:
+    """Product photos and post feature images, stored through `store_image` the
+    way an upload is (checked, cleaned, resized, content-addressed)."""
+    storage = make_media_storage(media)
+
+    async def stored(filename: str) -> str:
+        data = await asyncio.to_thread((DEMO_MEDIA / filename).read_bytes)
+        return (await store_image(storage, data, media)).src
+
+    products = {p.slug: p for p in await session.scalars(select(Product))}
+    for slug, (filename, alt) in PRODUCT_PHOTOS.items():
+        if slug in products:
+            image = ProductImage(product_id=products[slug].id, url=await stored(filename), alt=alt)
+            session.add(image)
+    posts = await session.scalars(select(Post).where(Post.slug.in_(POST_PHOTOS)))
+    for post in posts:
+        post.feature_image = await stored(POST_PHOTOS[post.slug])
+
+
+async def seed(
+    session: AsyncSession, settings: Settings, media: MediaSettings | None = None
+) -> bool:
+    """Load the demo data into an empty database; False when it already holds members.
+
+    With `media`, the demo photos are stored there and shown on products and posts.
+    """
     if await session.scalar(select(func.count(User.id))):
         return False
     social = SqlSocialService(settings)
@@ -329,6 +381,8 @@ async def seed(session: AsyncSession, settings: Settings) -> bool:
     await _seed_market(session, users)
     await _seed_events(session, users)
     await _seed_account_and_social(session, users, federation_url)
+    if media is not None:
+        await _seed_images(session, media)
     return True
 
 
@@ -339,7 +393,7 @@ async def _main() -> int:
         print(f"seed: configuration error: {exc}", file=sys.stderr)
         return 2
     async with bootstrap(settings, name="seed") as platform, platform.unit_of_work() as uow:
-        loaded = await seed(uow.session, settings)
+        loaded = await seed(uow.session, settings, settings.media)
         # A dev database from before actors were made with members (or with other
         # ports) gets its actors here, at seed time, never from a GET.
         fixed = await make_missing_actors(uow.session, settings)

@@ -47,6 +47,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "AP_DELIVERY_BACKOFF_SCALE": "activitypub.delivery_backoff_scale",
     "AP_WORKER_CONCURRENCY": "activitypub.worker_concurrency",
     "AP_WORKER_POLL_SECONDS": "activitypub.worker_poll_seconds",
+    "MEDIA_ROOT": "media.root",
+    "MEDIA_BASE_URL": "media.base_url",
 }
 for _app in APP_NAMES:
     ENV_OVERRIDES[f"APP_BASE_URL_{_app.upper()}"] = f"apps.{_app}.base_url"
@@ -223,6 +225,26 @@ class ActivityPubSettings(_Strict):
         return value
 
 
+class MediaSettings(_Strict):
+    """Uploaded images (shared/infrastructure/media): where they are kept, the
+    URL prefix they are served under, and the limits an upload must meet."""
+
+    # .state/media in dev; the stack mounts a named volume and sets MEDIA_ROOT.
+    root: str = str(REPO_ROOT / ".state" / "media")
+    # Every app serves /media/<name>, so the default is relative (same origin).
+    base_url: str = "/media"
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_pixels: int = Field(40_000_000, ge=10_000, le=200_000_000)
+    max_dimension: int = Field(10_000, ge=100, le=50_000)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url_prefix(cls, value: str) -> str:
+        if not value.startswith(("/", "http://", "https://")):
+            raise ValueError("must be a path like /media or an http(s):// URL")
+        return value.rstrip("/")
+
+
 class Settings(_Strict):
     environment: Literal["dev", "test", "prod"] = "dev"
     secret_key: str = Field(min_length=32)
@@ -237,6 +259,7 @@ class Settings(_Strict):
     sessions: SessionSettings = SessionSettings()
     mail: MailSettings = MailSettings()
     activitypub: ActivityPubSettings = ActivityPubSettings()
+    media: MediaSettings = MediaSettings()
 
     @field_validator("apps")
     @classmethod

@@ -23,6 +23,7 @@ from shared.infrastructure.errors import install_error_handlers
 from shared.infrastructure.fragments import install_fragments
 from shared.infrastructure.health import bp as health_bp
 from shared.infrastructure.jinja import configure_jinja
+from shared.infrastructure.media import install_media
 from shared.infrastructure.oauth import install_sso
 from shared.infrastructure.runtime import EXTENSION_KEY, close_request_session, runtime
 from shared.infrastructure.security import configure_logging, csrf_token, install_security
@@ -89,6 +90,7 @@ def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
     install_sso(app, settings)
     install_fragments(app, settings)
     install_activitypub(app, settings)
+    install_media(app, settings)
     app.register_blueprint(health_bp)
     install_error_handlers(app)
     if settings.trusted_proxy_hops:

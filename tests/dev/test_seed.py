@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.media import StoredImage
 from shared.dev.seed import seed
 from shared.infrastructure.config import APP_NAMES, Settings
 from shared.models.activitypub import Actor
 from shared.models.blog import Post
 from shared.models.identity import User
+from shared.models.market import Product
 from tests.conftest import ClientFactory
 
 
@@ -53,3 +55,32 @@ async def test_seeded_members_and_apps_have_their_actors_with_keys(
     assert sorted(members) == ["ada", "ben", "cleo"]
     assert all(a.public_key_pem and a.key_id for a in members.values())
     assert {a.app_name for a in actors if a.kind == "app"} == {*APP_NAMES, "instance"}
+
+
+async def test_seeded_products_and_posts_show_stored_photos_with_srcset(
+    db: AsyncSession, client_for: ClientFactory, settings: Settings
+) -> None:
+    await seed(db, settings, settings.media)
+    await db.flush()
+
+    products = (await db.scalars(select(Product))).all()
+    assert products and all(product.images for product in products)
+    for product in products:
+        image = StoredImage.from_url(product.images[0].url)
+        assert image is not None, product.slug
+        assert product.images[0].alt
+    posts = (await db.scalars(select(Post).where(Post.status == "published"))).all()
+    assert any(StoredImage.from_url(post.feature_image) for post in posts)
+
+    for app in ("market", "blog"):
+        client = await client_for(app)
+        html = await (await client.get("/")).get_data(as_text=True)
+        assert "<img srcset=" in html, app
+        assert 'type="image/webp"' in html, app
+        # Every image the page names is served by the page's own app.
+        src = next(
+            part.split('"', 1)[0] for part in html.split('src="')[1:] if part.startswith("/media/")
+        )
+        response = await client.get(src)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] in ("image/jpeg", "image/png")
