@@ -101,7 +101,7 @@ async def post_line() -> Response:
             token,
             max_age=ANON_CART_MAX_AGE,
             domain=site_cookie_domain(settings),
-            secure=settings.environment == "prod",
+            secure=settings.secure_cookies,
             httponly=True,
             samesite="Lax",
         )

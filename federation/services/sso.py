@@ -40,7 +40,7 @@ class ProviderState:
         self.http: httpx.AsyncClient | None = None
         https = settings.app("federation").base_url.startswith("https://")
         self.cookie = ("__Host-" if https else "") + "ra_sso"
-        self.secure_cookie = not settings.is_dev
+        self.secure_cookie = settings.secure_cookies
         self.lifetime = settings.sessions.lifetime_days * 86400
 
     def sso_sessions(self, app: Quart) -> SsoSessions:

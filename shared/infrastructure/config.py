@@ -54,6 +54,8 @@ for _app in APP_NAMES:
 
 # Friendly descriptions for the settings an operator must provide.
 REQUIRED_HINTS: dict[str, str] = {
+    "environment": "ROSE_ASH_ENV is not set: say which environment this is, "
+    "dev, test or prod (make dev sets dev; the stack's .env sets prod)",
     "database.url": "DATABASE_URL is not set: give the PostgreSQL URL, "
     "e.g. postgresql://rose:secret@127.0.0.1:5432/rose_ash",
     "redis.url": "REDIS_URL is not set: give the Redis URL, e.g. redis://127.0.0.1:6379/0",
@@ -224,7 +226,9 @@ class ActivityPubSettings(_Strict):
 
 
 class Settings(_Strict):
-    environment: Literal["dev", "test", "prod"] = "dev"
+    # No default: an unset ROSE_ASH_ENV must not quietly mean dev (cookies
+    # without Secure, the console mailer) on a production host.
+    environment: Literal["dev", "test", "prod"]
     secret_key: str = Field(min_length=32)
     # Reverse proxies in front of the apps whose X-Forwarded-* headers we believe.
     trusted_proxy_hops: int = Field(0, ge=0, le=5)
@@ -252,6 +256,11 @@ class Settings(_Strict):
     @property
     def is_dev(self) -> bool:
         return self.environment == "dev"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """The one cookie policy: every cookie we set is `Secure` outside dev."""
+        return not self.is_dev
 
     def app(self, name: str) -> AppUrls:
         return self.apps[name]

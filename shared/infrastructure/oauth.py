@@ -65,7 +65,7 @@ class SsoState:
         self.rp = RelyingParty(settings, app_name)
         self.lifetime = settings.sessions.lifetime_days * 86400
         https = settings.app(app_name).base_url.startswith("https://")
-        self.cookies = CookieNames(secure=not settings.is_dev, https=https)
+        self.cookies = CookieNames(secure=settings.secure_cookies, https=https)
         self.quiet_prefixes: tuple[str, ...] = QUIET_PREFIXES
 
     def sessions(self, app: Quart) -> AppSessions:

@@ -1,9 +1,12 @@
 """Security headers, CSRF protection for forms, and request ids.
 
 CSRF uses signed double-submit: a random per-browser value in a host-only
-cookie, and a form token that is the HMAC of that value under SECRET_KEY. A
-cross-site form can make the browser send the cookie but cannot read it to
-forge the token. Machine endpoints (internal fragments, ActivityPub inboxes,
+cookie, and a form token that is the HMAC of that value under a key derived
+for CSRF alone (`shared.infrastructure.keys`). A cross-site form can make the
+browser send the cookie but cannot read it to forge the token. The cookie is
+accepted only in the shape the server mints (43 URL-safe characters):
+anything else is replaced by a fresh value, and since the CSRF key derives
+nothing else, no chosen cookie can make the form reveal another secret. Machine endpoints (internal fragments, ActivityPub inboxes,
 OAuth token calls) opt out with `@csrf_exempt`: they authenticate otherwise.
 """
 
@@ -22,12 +25,16 @@ from typing import Any, TypeVar
 from quart import Quart, Response, abort, current_app, g, request
 
 from shared.infrastructure.config import Settings
+from shared.infrastructure.keys import Purpose, derive_key
 
 CSRF_COOKIE = "ra_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+CSRF_VALUE_BYTES = 32
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+_CSRF_VALUE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -40,13 +47,20 @@ def csrf_exempt(view: F) -> F:
 
 
 def _sign(secret_key: str, value: str) -> str:
-    return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()
+    key = derive_key(secret_key, Purpose.CSRF)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _minted_cookie() -> str | None:
+    """This browser's CSRF cookie, if it has the shape we mint; None otherwise."""
+    value = request.cookies.get(CSRF_COOKIE, "")
+    return value if _CSRF_VALUE_RE.fullmatch(value) else None
 
 
 def csrf_token() -> str:
     """The token for this browser's forms; creates the cookie value on first use."""
     if "csrf_value" not in g:
-        g.csrf_value = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        g.csrf_value = _minted_cookie() or secrets.token_urlsafe(CSRF_VALUE_BYTES)
     return _sign(current_app.config["SECRET_KEY"], g.csrf_value)
 
 
@@ -56,11 +70,12 @@ async def _check_csrf() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "_csrf_exempt", False):
         return
-    cookie = request.cookies.get(CSRF_COOKIE)
+    cookie = _minted_cookie()
     form = await request.form
     sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
     expected = _sign(current_app.config["SECRET_KEY"], cookie) if cookie else None
-    if expected is None or not hmac.compare_digest(sent, expected):
+    # Bytes: compare_digest refuses a str with non-ASCII characters (a 500).
+    if expected is None or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="The form expired or came from another site. Reload and retry.")
 
 
@@ -104,7 +119,8 @@ def configure_logging(app_name: str) -> None:
 
 def install_security(app: Quart, settings: Settings) -> None:
     csp = _content_security_policy(settings)
-    secure_cookies = settings.environment == "prod"
+    secure_cookies = settings.secure_cookies
+    hsts = settings.environment == "prod"
 
     @app.before_request
     async def assign_request_id() -> None:
@@ -122,7 +138,7 @@ def install_security(app: Quart, settings: Settings) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Content-Security-Policy", csp)
-        if secure_cookies:
+        if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id

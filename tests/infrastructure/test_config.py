@@ -15,6 +15,7 @@ GOOD_ENV = {
     "DATABASE_URL": "postgresql://rose@127.0.0.1:5432/rose_ash",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SECRET_KEY": "x" * 40,
+    "ROSE_ASH_ENV": "dev",
 }
 
 
@@ -36,7 +37,12 @@ def test_environment_overrides_an_app_url() -> None:
 
 @pytest.mark.parametrize(
     ("missing", "named"),
-    [("DATABASE_URL", "DATABASE_URL"), ("REDIS_URL", "REDIS_URL"), ("SECRET_KEY", "SECRET_KEY")],
+    [
+        ("DATABASE_URL", "DATABASE_URL"),
+        ("REDIS_URL", "REDIS_URL"),
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("ROSE_ASH_ENV", "ROSE_ASH_ENV"),
+    ],
 )
 def test_a_missing_required_setting_is_named(missing: str, named: str) -> None:
     with pytest.raises(ConfigError, match=f"^{named} is not set"):
