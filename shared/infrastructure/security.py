@@ -6,8 +6,9 @@ for CSRF alone (`shared.infrastructure.keys`). A cross-site form can make the
 browser send the cookie but cannot read it to forge the token. The cookie is
 accepted only in the shape the server mints (43 URL-safe characters):
 anything else is replaced by a fresh value, and since the CSRF key derives
-nothing else, no chosen cookie can make the form reveal another secret. Machine endpoints (internal fragments, ActivityPub inboxes,
-OAuth token calls) opt out with `@csrf_exempt`: they authenticate otherwise.
+nothing else, no chosen cookie can make the form reveal another secret.
+Machine endpoints (internal fragments, ActivityPub inboxes, OAuth token
+calls) opt out with `@csrf_exempt`: they authenticate otherwise.
 """
 
 from __future__ import annotations
