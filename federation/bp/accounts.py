@@ -25,7 +25,7 @@ from federation.services.mails import send_reset_link, send_verification_link
 from federation.services.sso import provider_state
 from shared.contracts.dtos import NewMember, UserRecord
 from shared.contracts.errors import AccountError
-from shared.infrastructure.rate_limit import Limit
+from shared.infrastructure.rate_limit import Limit, address_bucket
 from shared.infrastructure.redirects import safe_next
 from shared.infrastructure.runtime import request_session
 from shared.services.registry import services
@@ -33,7 +33,7 @@ from shared.services.registry import services
 bp = Blueprint("accounts", __name__)
 
 SIGNIN_PER_IP = Limit("signin-ip", *SIGNIN_LIMIT_PER_IP)
-SIGNIN_PER_ACCOUNT = Limit("signin-account", *SIGNIN_LIMIT_PER_ACCOUNT)
+SIGNIN_PER_PAIR = Limit("signin-account-address", *SIGNIN_LIMIT_PER_ACCOUNT)
 SIGNUP_PER_IP = Limit("signup-ip", *SIGNUP_LIMIT_PER_IP)
 RESET_PER_IP = Limit("reset-ip", *RESET_LIMIT_PER_IP)
 RESET_PER_ACCOUNT = Limit("reset-account", *RESET_LIMIT_PER_ACCOUNT)
@@ -42,8 +42,12 @@ WRONG_CREDENTIALS = "That email or username and password don't match. Check them
 DEFAULT_NEXT = "/auth/login"
 
 
+MAX_LOGIN_LENGTH = 320
+
+
 def _client_ip() -> str:
-    return request.remote_addr or "unknown"
+    """The unit per-address limits count: the address, or its /64 for IPv6."""
+    return address_bucket(request.remote_addr)
 
 
 async def _too_many(retry_after: int) -> Response:
@@ -86,19 +90,25 @@ async def post_signin() -> Response | tuple[str, int]:
     login, password = form.get("login", "").strip(), form.get("password", "")
     next_path = safe_next(form.get("next"), DEFAULT_NEXT)
     limiter = provider_state(current_app).limiter(current_app)
-    for limit, key in ((SIGNIN_PER_IP, _client_ip()), (SIGNIN_PER_ACCOUNT, login)):
-        verdict = await limiter.check(limit, key)
-        if not verdict.allowed:
-            return await _too_many(verdict.retry_after)
-    await limiter.hit(SIGNIN_PER_IP, _client_ip())
+    pair = f"{login.lower()}|{_client_ip()}"
+    # Counted before trying: a parallel burst is counted attempt by attempt.
+    verdicts = [
+        await limiter.hit(SIGNIN_PER_IP, _client_ip()),
+        await limiter.hit(SIGNIN_PER_PAIR, pair),
+    ]
+    refused = [v for v in verdicts if not v.allowed]
+    if refused:
+        return await _too_many(max(v.retry_after for v in refused))
     session = request_session(current_app)
-    user = await services.identity.authenticate(session, login, password) if login else None
+    user = None
+    if login and len(login) <= MAX_LOGIN_LENGTH:
+        user = await services.identity.authenticate(session, login, password)
     if user is None:
-        await limiter.hit(SIGNIN_PER_ACCOUNT, login)
         html = await render_template(
             "federation/auth/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
         )
         return html, 401
+    await limiter.forget(SIGNIN_PER_PAIR, pair)
     await session.commit()  # a password rehash, if argon2's parameters changed
     return await _start_sso_session(user, next_path)
 

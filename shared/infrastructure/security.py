@@ -33,6 +33,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CSRF_VALUE_BYTES = 32
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 _CSRF_VALUE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -78,6 +79,23 @@ async def _check_csrf() -> None:
     # Bytes: compare_digest refuses a str with non-ASCII characters (a 500).
     if expected is None or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="The form expired or came from another site. Reload and retry.")
+
+
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
+async def _refuse_nul_bytes() -> None:
+    """A NUL anywhere in the path, query or form is a 400 here, not a 500 at PostgreSQL.
+
+    No text column can hold U+0000 and no legitimate form sends one, so one
+    guard in front of every route is simpler and surer than a check per field.
+    """
+    if "\x00" in request.path or _has_nul(request.args):
+        abort(400, description="The address contains a character we cannot accept (NUL).")
+    is_form = request.method in UNSAFE_METHODS and request.mimetype in _FORM_TYPES
+    if is_form and _has_nul(await request.form):
+        abort(400, description="The form contains a character we cannot accept (NUL).")
 
 
 def _content_security_policy(settings: Settings) -> str:
@@ -129,6 +147,7 @@ def install_security(app: Quart, settings: Settings) -> None:
         g.request_id = sent if _REQUEST_ID_RE.match(sent) else uuid.uuid4().hex
         request_id_var.set(g.request_id)
 
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_check_csrf)
 
     @app.after_request

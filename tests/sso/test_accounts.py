@@ -3,17 +3,23 @@ field was wrong, sign-in is rate-limited, and a password is reset by a mailed li
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 
 import pytest
 from quart.typing import TestClientProtocol as Client
 from redis.asyncio import Redis
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.bp.accounts import SIGNIN_PER_PAIR
 from shared.contracts.dtos import NewMember
 from shared.infrastructure.config import Settings
 from shared.infrastructure.oidc.sessions import SsoSessions
+from shared.infrastructure.rate_limit import RateLimiter, address_bucket
+from shared.infrastructure.runtime import runtime
+from shared.models.identity import User
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
 from tests.fakes.smtp import SmtpStandIn
@@ -135,3 +141,73 @@ async def test_a_password_reset_signs_the_member_out_everywhere(
     # The laptop's provider cookie no longer opens a session.
     (cookie,) = [c.value for c in laptop.cookie_jar if c.name == "ra_sso"]  # type: ignore[union-attr]
     assert await sessions.get(cookie) is None
+
+
+async def test_fifty_parallel_wrong_passwords_count_as_fifty(
+    make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn, redis: Redis
+) -> None:
+    # Its own connections (not the test's one), so the 50 really run side by side.
+    mail = settings.mail.model_copy(update={"backend": "smtp", "smtp_port": smtp_inproc.port})
+    app = await make_app(
+        "federation", app_settings=settings.model_copy(update={"mail": mail}), bind=False
+    )
+    db = runtime(app).db
+    async with db.session() as session:
+        await member(session, "ulla_parallel")
+        await session.commit()
+    try:
+        client = app.test_client()
+        token = await csrf(client, "/signin")
+        form = {"csrf_token": token, "login": "ulla_parallel", "password": "not the password"}
+
+        here = {"client": ("198.51.100.20", 4000)}
+        responses = await asyncio.gather(
+            *(client.post("/signin", form=form, scope_base=here) for _ in range(50))
+        )
+
+        statuses = [r.status_code for r in responses]
+        assert statuses.count(401) == SIGNIN_PER_PAIR.hits  # only the allowance reached argon2
+        assert statuses.count(429) == 50 - SIGNIN_PER_PAIR.hits
+        count = await RateLimiter(redis).count(SIGNIN_PER_PAIR, "ulla_parallel|198.51.100.20")
+        assert count == 50
+    finally:
+        async with db.session() as session:
+            await session.execute(delete(User).where(User.username == "ulla_parallel"))
+            await session.commit()
+
+
+async def test_a_stranger_cannot_lock_a_known_username_out(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await member(db, "vera")
+    client = await federation(make_app, settings, smtp_inproc)
+    token = await csrf(client, "/signin")
+    stranger = {"client": ("2001:db8:1:2::7", 4000)}
+    for _ in range(SIGNIN_PER_PAIR.hits + 3):
+        await client.post(
+            "/signin",
+            form={"csrf_token": token, "login": "vera", "password": "guess"},
+            scope_base=stranger,
+        )
+    # Another address of the stranger's /64 is the same stranger ...
+    same_net = await client.post(
+        "/signin",
+        form={"csrf_token": token, "login": "vera", "password": PASSWORD},
+        scope_base={"client": ("2001:db8:1:2:ffff::1", 4000)},
+    )
+    assert same_net.status_code == 429
+    # ... while the member, elsewhere, signs in.
+    assert (await sign_in(client, "vera", PASSWORD))[0] == 302
+
+
+@pytest.mark.parametrize(
+    ("address", "bucket"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        (None, "unknown"),
+    ],
+)
+def test_addresses_are_limited_per_host_or_ipv6_64(address: str | None, bucket: str) -> None:
+    assert address_bucket(address) == bucket

@@ -39,6 +39,7 @@ from shared.infrastructure.activitypub.inbox import (
 from shared.infrastructure.activitypub.remote import first_id
 from shared.infrastructure.activitypub.signatures import IncomingRequest, SignatureError
 from shared.infrastructure.activitypub.verify import KeyGoneError, verify_request
+from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, runtime
 from shared.infrastructure.security import csrf_exempt
 from shared.models.activitypub import Activity, Actor, ApObject
@@ -108,9 +109,8 @@ async def _actor_page(actor: Actor) -> Response | str:
 
 
 async def _collection(actor: Actor, name: str) -> Response:
-    page = request.args.get("page", type=int)
-    if request.args.get("page") == "true":
-        page = 1
+    sent = request.args.get("page")
+    page = 1 if sent == "true" else whole_number(sent, "page")
     url = f"{actor.ap_id}/{name}"
     document = await collection_document(request_session(current_app), actor, name, url, page)
     return as_json(document)
