@@ -150,7 +150,7 @@ async def post_signup() -> Response | tuple[str, int]:
         session, user.id, "email_verification", valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS)
     )
     await session.commit()
-    send_verification_link(current_app, token)
+    await send_verification_link(current_app, token)
     return await _start_sso_session(user, next_path)
 
 
@@ -174,7 +174,7 @@ async def post_password_forgot() -> Response | str:
             session, user.id, "password_reset", valid_for=timedelta(hours=PASSWORD_RESET_HOURS)
         )
         await session.commit()
-        send_reset_link(current_app, token)  # in the background: same timing either way
+        await send_reset_link(current_app, token)  # in the background: same timing either way
     return await render_template(
         "federation/auth/message.html",
         title="Check your email",
@@ -185,26 +185,40 @@ async def post_password_forgot() -> Response | str:
     )
 
 
-@bp.get("/password/reset/<token>")
-async def get_password_reset(token: str) -> str:
-    return await render_template("federation/auth/reset.html", token=token, error=None)
+# Mailed tokens travel in the query string (`?token=`), never in the path: the
+# access log records paths only, and the reset form posts the token back in
+# its body. The pages holding one send no Referer and are not cached.
+_TOKEN_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-@bp.post("/password/reset/<token>")
-async def post_password_reset(token: str) -> str | tuple[str, int]:
-    password = (await request.form).get("password", "")
+@bp.get("/password/reset")
+async def get_password_reset() -> tuple[str, int, dict[str, str]]:
+    token = request.args.get("token", "")
+    session = request_session(current_app)
+    if not await services.identity.mailed_token_is_live(session, token, "password_reset"):
+        html = await _expired_link("password/forgot", "Ask for a new link")
+        return html, 400, _TOKEN_PAGE_HEADERS
+    html = await render_template("federation/auth/reset.html", token=token, error=None)
+    return html, 200, _TOKEN_PAGE_HEADERS
+
+
+@bp.post("/password/reset")
+async def post_password_reset() -> tuple[str, int, dict[str, str]]:
+    form = await request.form
+    token, password = form.get("token", ""), form.get("password", "")
     session = request_session(current_app)
     try:
         user = await services.identity.reset_password(session, token, password)
     except AccountError as error:
         html = await render_template("federation/auth/reset.html", token=token, error=error.message)
-        return html, 400
+        return html, 400, _TOKEN_PAGE_HEADERS
     if user is None:
-        return await _expired_link("password/forgot", "Ask for a new link"), 400
+        html = await _expired_link("password/forgot", "Ask for a new link")
+        return html, 400, _TOKEN_PAGE_HEADERS
     await session.commit()
     # Whoever knew the old password may be signed in somewhere: not any more.
     await provider_state(current_app).openid(current_app).sign_out_member(session, user.id)
-    return await render_template(
+    html = await render_template(
         "federation/auth/message.html",
         title="Password changed",
         text="Your new password is set, and every device that was signed in with the old "
@@ -212,22 +226,24 @@ async def post_password_reset(token: str) -> str | tuple[str, int]:
         action_url="/signin",
         action_label="Sign in",
     )
+    return html, 200, _TOKEN_PAGE_HEADERS
 
 
-@bp.get("/email/verify/<token>")
-async def get_email_verify(token: str) -> str | tuple[str, int]:
+@bp.get("/email/verify")
+async def get_email_verify() -> tuple[str, int, dict[str, str]]:
     session = request_session(current_app)
-    user = await services.identity.verify_email(session, token)
+    user = await services.identity.verify_email(session, request.args.get("token", ""))
     if user is None:
-        return await _expired_link("", "Back to the home page"), 400
+        return await _expired_link("", "Back to the home page"), 400, _TOKEN_PAGE_HEADERS
     await session.commit()
-    return await render_template(
+    html = await render_template(
         "federation/auth/message.html",
         title="Email address confirmed",
         text=f"Thank you, {user.display_name}: {user.email} is confirmed.",
         action_url="/",
         action_label="Continue",
     )
+    return html, 200, _TOKEN_PAGE_HEADERS
 
 
 async def _expired_link(path: str, label: str) -> str:

@@ -69,6 +69,10 @@ class IdentityService(Protocol):
         member's current address; earlier unused tokens of that purpose stop working."""
         ...
 
+    async def mailed_token_is_live(self, session: AsyncSession, token: str, purpose: str) -> bool:
+        """Whether `token` is well-formed, unused and unexpired for `purpose` (uses nothing)."""
+        ...
+
     async def reset_password(
         self, session: AsyncSession, token: str, password: str
     ) -> UserRecord | None:

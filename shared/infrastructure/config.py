@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -253,6 +260,16 @@ class Settings(_Strict):
             raise ValueError(f"unknown apps {', '.join(unknown)}")
         return value
 
+    @model_validator(mode="after")
+    def _no_console_mail_in_prod(self) -> Settings:
+        # The console mailer writes every reset and verification link to the log.
+        if self.environment == "prod" and self.mail.backend == "console":
+            raise ValueError(
+                "MAIL_BACKEND=console is refused when ROSE_ASH_ENV=prod: it writes "
+                "password-reset links to the log; set MAIL_BACKEND=smtp and SMTP_HOST"
+            )
+        return self
+
     @property
     def is_dev(self) -> bool:
         return self.environment == "dev"
@@ -305,6 +322,8 @@ def _describe(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return f"{dotted} is not a known setting"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if not dotted:  # a rule across settings: its message names them
+        return message
     return f"{label} is invalid: {message}"
 
 

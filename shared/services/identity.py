@@ -31,6 +31,8 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 PURPOSES = ("password_reset", "email_verification")
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+# secrets.token_urlsafe(32): what create_mailed_token mints, and all it accepts.
+MAILED_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
@@ -156,6 +158,12 @@ class SqlIdentityService:
             user_id=user_id, email=user.email, display_name=user.display_name, token=token
         )
 
+    async def mailed_token_is_live(self, session: AsyncSession, token: str, purpose: str) -> bool:
+        """Whether `token` is a live (unused, unexpired) mailed token for `purpose`."""
+        if not MAILED_TOKEN_RE.fullmatch(token):
+            return False
+        return await self._use_token(session, token, purpose, check_only=True) is not None
+
     async def reset_password(
         self, session: AsyncSession, token: str, password: str
     ) -> UserRecord | None:
@@ -182,6 +190,8 @@ class SqlIdentityService:
         self, session: AsyncSession, token: str, purpose: str, *, check_only: bool = False
     ) -> tuple[AccountToken, User] | None:
         """The live token row and its member, locked; marked used unless `check_only`."""
+        if not MAILED_TOKEN_RE.fullmatch(token):
+            return None
         row = await session.scalar(
             select(AccountToken)
             .where(AccountToken.token_hash == _digest(token), AccountToken.purpose == purpose)
