@@ -20,6 +20,7 @@ class Runtime:
     settings: Settings
     db: Database
     _redis: Redis | None = field(default=None, repr=False)
+    _cache_redis: Redis | None = field(default=None, repr=False)
 
     @property
     def redis(self) -> Redis:
@@ -27,21 +28,32 @@ class Runtime:
             raise RuntimeError("Redis is not open: serve the app through its lifespan")
         return self._redis
 
+    @property
+    def cache_redis(self) -> Redis:
+        """The fragment cache's Redis: its own (evicting) instance in the stack."""
+        if self._cache_redis is None:
+            raise RuntimeError("Redis is not open: serve the app through its lifespan")
+        return self._cache_redis
+
     async def open(self) -> None:
         self.db.open()
-        # Short timeouts: a stuck Redis must degrade a page, not hang it.
-        self._redis = Redis.from_url(
-            self.settings.redis.url,
-            socket_connect_timeout=2,
-            socket_timeout=2,
-            health_check_interval=30,
-        )
+        self._redis = _connect(self.settings.redis.url)
+        cache = self.settings.redis.cache
+        self._cache_redis = self._redis if cache == self.settings.redis.url else _connect(cache)
 
     async def close(self) -> None:
         await self.db.close()
+        if self._cache_redis is not None and self._cache_redis is not self._redis:
+            await self._cache_redis.aclose()
+        self._cache_redis = None
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+
+
+def _connect(url: str) -> Redis:
+    # Short timeouts: a stuck Redis must degrade a page, not hang it.
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30)
 
 
 def runtime(app: Quart) -> Runtime:
