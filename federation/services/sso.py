@@ -86,7 +86,11 @@ def install_provider(app: Quart, settings: Settings) -> None:
     async def open_provider() -> None:
         state.http = httpx.AsyncClient(timeout=5.0, trust_env=False)
         async with runtime(app).db.session() as session:
-            changed = await register_first_party_clients(session, first_party_clients(settings))
+            changed = await register_first_party_clients(
+                session,
+                first_party_clients(settings),
+                replace_urls=settings.oidc.replace_client_urls,
+            )
         if changed:
             log.info("registered %d first-party OAuth clients", changed)
 

@@ -39,6 +39,12 @@ class IdentityService(Protocol):
         """The member with this id, or None when there is none."""
         ...
 
+    async def get_session_user(
+        self, session: AsyncSession, user_id: int, signed_in_at: float
+    ) -> UserRecord | None:
+        """The member of a session begun at `signed_in_at`, or None when it no longer counts."""
+        ...
+
     async def get_user_by_username(self, session: AsyncSession, username: str) -> UserRecord | None:
         """The member with this username (case-insensitive), or None."""
         ...

@@ -37,9 +37,11 @@ ENV_OVERRIDES: dict[str, str] = {
     "DB_MAX_OVERFLOW": "database.max_overflow",
     "DB_CONNECT_TIMEOUT": "database.connect_timeout",
     "REDIS_URL": "redis.url",
+    "REDIS_CACHE_URL": "redis.cache_url",
     "SECRET_KEY": "secret_key",
     "OIDC_PRIVATE_KEY": "oidc.private_key",
     "OIDC_PRIVATE_KEY_FILE": "oidc.private_key_file",
+    "OIDC_REPLACE_CLIENT_URLS": "oidc.replace_client_urls",
     "SESSION_LIFETIME_DAYS": "sessions.lifetime_days",
     "MAIL_BACKEND": "mail.backend",
     "MAIL_FROM": "mail.from_address",
@@ -118,14 +120,23 @@ class DatabaseSettings(_Strict):
 
 
 class RedisSettings(_Strict):
-    url: str
+    """`url` holds what must not be evicted (sessions, pending sign-ins, rate
+    limits); `cache_url` the fragment cache, which may be (allkeys-lru). The
+    cache defaults to `url`, as in dev and tests; the stack gives it its own."""
 
-    @field_validator("url")
+    url: str
+    cache_url: str | None = None
+
+    @field_validator("url", "cache_url")
     @classmethod
-    def _redis_url(cls, value: str) -> str:
-        if not value.startswith(("redis://", "rediss://", "unix://")):
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis:// URL")
         return value
+
+    @property
+    def cache(self) -> str:
+        return self.cache_url or self.url
 
 
 class SiteSettings(_Strict):
@@ -172,6 +183,9 @@ class OidcSettings(_Strict):
     refresh_token_days: int = Field(30, ge=1, le=365)
     code_seconds: int = Field(60, ge=10, le=600)
     id_token_seconds: int = Field(600, ge=60, le=86400)
+    # Replace first-party client registrations made for other base URLs
+    # (normally refused: another platform may share the database).
+    replace_client_urls: bool = False
 
 
 class SessionSettings(_Strict):

@@ -71,6 +71,16 @@ class SqlIdentityService:
         user = await session.get(User, user_id)
         return user_record(user) if user else None
 
+    async def get_session_user(
+        self, session: AsyncSession, user_id: int, signed_in_at: float
+    ) -> UserRecord | None:
+        """The member of a session that began at `signed_in_at` (Unix time), or None when
+        the member is gone or ended every session since (a password reset)."""
+        user = await session.get(User, user_id)
+        if user is None or not session_is_current(user, signed_in_at):
+            return None
+        return user_record(user)
+
     async def get_user_by_username(self, session: AsyncSession, username: str) -> UserRecord | None:
         user = await session.scalar(
             select(User).where(func.lower(User.username) == username.lower())
@@ -174,6 +184,9 @@ class SqlIdentityService:
         row, user = found
         row.used_at = datetime.now(UTC)
         user.password_hash = await _hash(password)
+        # In the same transaction as the new password: once it commits, no
+        # session that began before it counts anywhere, delivered logout or not.
+        user.sessions_valid_after = row.used_at
         await session.flush()
         return user_record(user)
 
@@ -206,6 +219,12 @@ class SqlIdentityService:
         if not check_only:
             row.used_at = now
         return row, user
+
+
+def session_is_current(user: User, signed_in_at: float) -> bool:
+    """Whether a session of `user` that began at `signed_in_at` still counts."""
+    epoch = user.sessions_valid_after
+    return epoch is None or signed_in_at > epoch.timestamp()
 
 
 def _verify_now(password_hash: str, password: str) -> bool:
