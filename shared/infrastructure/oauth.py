@@ -55,8 +55,10 @@ SESSIONLESS_PREFIXES = ("/static/", "/healthz", "/readyz", "/internal/")
 # No silent sign-in check: the sign-in machinery itself and machine endpoints.
 QUIET_PREFIXES = ("/auth/", "/oauth/", "/.well-known/")
 
-# Each address may start this many sign-ins (silent checks included) a minute.
-PENDING_LOGINS_PER_ADDRESS = Limit("pending-login", 30, 60)
+# Each address (IPv6: /64) may start this many sign-ins (silent checks included)
+# a minute: at most about 1 MB of pending sign-ins per address (each under 1 KB
+# for at most 10 minutes), while an office behind one NAT address still signs in.
+PENDING_LOGINS_PER_ADDRESS = Limit("pending-login", 120, 60)
 # The silent check first asks federation's /healthz, for at most this long;
 # "up" is kept for PROBE_TTL_SECONDS, "down" for PROBE_DOWN_TTL_SECONDS (so
 # sign-in comes back soon after federation does).
