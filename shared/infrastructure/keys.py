@@ -29,6 +29,8 @@ class Purpose(StrEnum):
     INTERNAL_VIEWER = "rose-ash/v2/internal-viewer"
     CLIENT_SECRET = "rose-ash/v2/oauth-client-secret"
     COOKIES = "rose-ash/v2/cookie-signing"
+    # Kept as first released: members' stored ActivityPub keys are encrypted under it.
+    AP_MEMBER_KEYS = "rose-ash activitypub member keys"
 
 
 @lru_cache(maxsize=64)

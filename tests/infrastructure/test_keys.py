@@ -44,6 +44,17 @@ def add_form(app: Quart) -> None:
         return csrf_token()
 
 
+def test_member_keys_stay_readable_across_the_move(settings: Settings) -> None:
+    """The ActivityPub member-key encryption kept its label: stored keys still open."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    released = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"rose-ash activitypub member keys"
+    ).derive(settings.secret_key.encode())
+    assert derive_key(settings.secret_key, Purpose.AP_MEMBER_KEYS) == released
+
+
 def test_each_purpose_has_its_own_key(settings: Settings) -> None:
     keys = {derive_key(settings.secret_key, p) for p in Purpose}
     assert len(keys) == len(Purpose)
