@@ -947,6 +947,7 @@ CREATE TABLE public.users (
     avatar_url character varying(2048),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sessions_valid_after timestamp with time zone,
     CONSTRAINT ck_users_username_format CHECK (((username)::text ~ '^[A-Za-z0-9_]{1,30}$'::text))
 );
 

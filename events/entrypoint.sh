@@ -19,5 +19,6 @@ exec hypercorn \
     --bind "${HOST:-0.0.0.0}:${PORT:-8000}" \
     --workers "${WEB_WORKERS:-2}" \
     --graceful-timeout "${GRACEFUL_TIMEOUT:-20}" \
+    --config file:shared/infrastructure/serving.py \
     --access-logfile - \
     "events.app:create_app()"

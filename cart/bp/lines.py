@@ -27,6 +27,7 @@ from shared.infrastructure.cross_app import (
     same_site_url,
     site_cookie_domain,
 )
+from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.services.registry import services
@@ -39,12 +40,9 @@ _LINE_FIELDS = ("product_id", "ticket_type_id", "quantity", "next")
 
 def _new_line(form: MultiDict[str, str]) -> NewCartLine:
     """The line the form asks for; 400 when it names no item or a bad number."""
-    try:
-        quantity = int(form.get("quantity") or 1)
-        product_id = int(form["product_id"]) if form.get("product_id") else None
-        ticket_type_id = int(form["ticket_type_id"]) if form.get("ticket_type_id") else None
-    except ValueError:
-        abort(400, description="The quantity and item must be whole numbers.")
+    quantity = whole_number(form.get("quantity"), "The quantity", default=1) or 0
+    product_id = whole_number(form.get("product_id"), "The product")
+    ticket_type_id = whole_number(form.get("ticket_type_id"), "The kind of ticket")
     if (product_id is None) == (ticket_type_id is None):
         abort(400, description="Choose one product or one kind of ticket.")
     if not 1 <= quantity <= 99:
@@ -99,7 +97,7 @@ async def post_line() -> Response:
             token,
             max_age=ANON_CART_MAX_AGE,
             domain=site_cookie_domain(settings),
-            secure=settings.environment == "prod",
+            secure=settings.secure_cookies,
             httponly=True,
             samesite="Lax",
         )

@@ -25,7 +25,7 @@ from federation.services.mails import send_reset_link, send_verification_link
 from federation.services.sso import provider_state
 from shared.contracts.dtos import NewMember, UserRecord
 from shared.contracts.errors import AccountError
-from shared.infrastructure.rate_limit import Limit
+from shared.infrastructure.rate_limit import Limit, address_bucket
 from shared.infrastructure.redirects import safe_next
 from shared.infrastructure.runtime import request_session
 from shared.services.registry import services
@@ -33,7 +33,7 @@ from shared.services.registry import services
 bp = Blueprint("accounts", __name__)
 
 SIGNIN_PER_IP = Limit("signin-ip", *SIGNIN_LIMIT_PER_IP)
-SIGNIN_PER_ACCOUNT = Limit("signin-account", *SIGNIN_LIMIT_PER_ACCOUNT)
+SIGNIN_PER_PAIR = Limit("signin-account-address", *SIGNIN_LIMIT_PER_ACCOUNT)
 SIGNUP_PER_IP = Limit("signup-ip", *SIGNUP_LIMIT_PER_IP)
 RESET_PER_IP = Limit("reset-ip", *RESET_LIMIT_PER_IP)
 RESET_PER_ACCOUNT = Limit("reset-account", *RESET_LIMIT_PER_ACCOUNT)
@@ -42,8 +42,12 @@ WRONG_CREDENTIALS = "That email or username and password don't match. Check them
 DEFAULT_NEXT = "/auth/login"
 
 
+MAX_LOGIN_LENGTH = 320
+
+
 def _client_ip() -> str:
-    return request.remote_addr or "unknown"
+    """The unit per-address limits count: the address, or its /64 for IPv6."""
+    return address_bucket(request.remote_addr)
 
 
 async def _too_many(retry_after: int) -> Response:
@@ -86,19 +90,25 @@ async def post_signin() -> Response | tuple[str, int]:
     login, password = form.get("login", "").strip(), form.get("password", "")
     next_path = safe_next(form.get("next"), DEFAULT_NEXT)
     limiter = provider_state(current_app).limiter(current_app)
-    for limit, key in ((SIGNIN_PER_IP, _client_ip()), (SIGNIN_PER_ACCOUNT, login)):
-        verdict = await limiter.check(limit, key)
-        if not verdict.allowed:
-            return await _too_many(verdict.retry_after)
-    await limiter.hit(SIGNIN_PER_IP, _client_ip())
+    pair = f"{login.lower()}|{_client_ip()}"
+    # Counted before trying: a parallel burst is counted attempt by attempt.
+    verdicts = [
+        await limiter.hit(SIGNIN_PER_IP, _client_ip()),
+        await limiter.hit(SIGNIN_PER_PAIR, pair),
+    ]
+    refused = [v for v in verdicts if not v.allowed]
+    if refused:
+        return await _too_many(max(v.retry_after for v in refused))
     session = request_session(current_app)
-    user = await services.identity.authenticate(session, login, password) if login else None
+    user = None
+    if login and len(login) <= MAX_LOGIN_LENGTH:
+        user = await services.identity.authenticate(session, login, password)
     if user is None:
-        await limiter.hit(SIGNIN_PER_ACCOUNT, login)
         html = await render_template(
             "federation/auth/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
         )
         return html, 401
+    await limiter.forget(SIGNIN_PER_PAIR, pair)
     await session.commit()  # a password rehash, if argon2's parameters changed
     return await _start_sso_session(user, next_path)
 
@@ -140,7 +150,7 @@ async def post_signup() -> Response | tuple[str, int]:
         session, user.id, "email_verification", valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS)
     )
     await session.commit()
-    send_verification_link(current_app, token)
+    await send_verification_link(current_app, token)
     return await _start_sso_session(user, next_path)
 
 
@@ -164,7 +174,7 @@ async def post_password_forgot() -> Response | str:
             session, user.id, "password_reset", valid_for=timedelta(hours=PASSWORD_RESET_HOURS)
         )
         await session.commit()
-        send_reset_link(current_app, token)  # in the background: same timing either way
+        await send_reset_link(current_app, token)  # in the background: same timing either way
     return await render_template(
         "federation/auth/message.html",
         title="Check your email",
@@ -175,26 +185,40 @@ async def post_password_forgot() -> Response | str:
     )
 
 
-@bp.get("/password/reset/<token>")
-async def get_password_reset(token: str) -> str:
-    return await render_template("federation/auth/reset.html", token=token, error=None)
+# Mailed tokens travel in the query string (`?token=`), never in the path: the
+# access log records paths only, and the reset form posts the token back in
+# its body. The pages holding one send no Referer and are not cached.
+_TOKEN_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-@bp.post("/password/reset/<token>")
-async def post_password_reset(token: str) -> str | tuple[str, int]:
-    password = (await request.form).get("password", "")
+@bp.get("/password/reset")
+async def get_password_reset() -> tuple[str, int, dict[str, str]]:
+    token = request.args.get("token", "")
+    session = request_session(current_app)
+    if not await services.identity.mailed_token_is_live(session, token, "password_reset"):
+        html = await _expired_link("password/forgot", "Ask for a new link")
+        return html, 400, _TOKEN_PAGE_HEADERS
+    html = await render_template("federation/auth/reset.html", token=token, error=None)
+    return html, 200, _TOKEN_PAGE_HEADERS
+
+
+@bp.post("/password/reset")
+async def post_password_reset() -> tuple[str, int, dict[str, str]]:
+    form = await request.form
+    token, password = form.get("token", ""), form.get("password", "")
     session = request_session(current_app)
     try:
         user = await services.identity.reset_password(session, token, password)
     except AccountError as error:
         html = await render_template("federation/auth/reset.html", token=token, error=error.message)
-        return html, 400
+        return html, 400, _TOKEN_PAGE_HEADERS
     if user is None:
-        return await _expired_link("password/forgot", "Ask for a new link"), 400
+        html = await _expired_link("password/forgot", "Ask for a new link")
+        return html, 400, _TOKEN_PAGE_HEADERS
     await session.commit()
     # Whoever knew the old password may be signed in somewhere: not any more.
     await provider_state(current_app).openid(current_app).sign_out_member(session, user.id)
-    return await render_template(
+    html = await render_template(
         "federation/auth/message.html",
         title="Password changed",
         text="Your new password is set, and every device that was signed in with the old "
@@ -202,22 +226,24 @@ async def post_password_reset(token: str) -> str | tuple[str, int]:
         action_url="/signin",
         action_label="Sign in",
     )
+    return html, 200, _TOKEN_PAGE_HEADERS
 
 
-@bp.get("/email/verify/<token>")
-async def get_email_verify(token: str) -> str | tuple[str, int]:
+@bp.get("/email/verify")
+async def get_email_verify() -> tuple[str, int, dict[str, str]]:
     session = request_session(current_app)
-    user = await services.identity.verify_email(session, token)
+    user = await services.identity.verify_email(session, request.args.get("token", ""))
     if user is None:
-        return await _expired_link("", "Back to the home page"), 400
+        return await _expired_link("", "Back to the home page"), 400, _TOKEN_PAGE_HEADERS
     await session.commit()
-    return await render_template(
+    html = await render_template(
         "federation/auth/message.html",
         title="Email address confirmed",
         text=f"Thank you, {user.display_name}: {user.email} is confirmed.",
         action_url="/",
         action_label="Continue",
     )
+    return html, 200, _TOKEN_PAGE_HEADERS
 
 
 async def _expired_link(path: str, label: str) -> str:

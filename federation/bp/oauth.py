@@ -23,6 +23,7 @@ from shared.infrastructure.oidc.server import QuartOAuth2Request, RawResponse
 from shared.infrastructure.oidc.sessions import SsoSession
 from shared.infrastructure.runtime import request_session
 from shared.infrastructure.security import csrf_exempt
+from shared.services.registry import services
 
 bp = Blueprint("oauth", __name__)
 
@@ -49,8 +50,15 @@ def _response(raw: RawResponse) -> Response:
 
 
 async def _sso() -> SsoSession | None:
+    """This browser's SSO session, unless the member ended every session since it began."""
     state = provider_state(current_app)
-    return await state.sso_sessions(current_app).get(request.cookies.get(state.cookie))
+    sso = await state.sso_sessions(current_app).get(request.cookies.get(state.cookie))
+    if sso is None:
+        return None
+    user = await services.identity.get_session_user(
+        request_session(current_app), sso.user_id, sso.started_at
+    )
+    return sso if user is not None else None
 
 
 def _cors(response: Response) -> Response:

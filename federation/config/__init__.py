@@ -2,8 +2,10 @@
 
 LOCAL_TIMELINE_NOTES = 20
 
-# Sign-in is limited per address and per account (failures only, so members
-# are not locked out by their own successful sign-ins); windows in seconds.
+# Sign-in is limited per address (IPv6: per /64) and per account and
+# address pair, so a stranger guessing a known username cannot lock its
+# member out; every attempt is counted before it is tried, and a success
+# clears its pair. Windows in seconds.
 SIGNIN_LIMIT_PER_IP = (30, 15 * 60)
 SIGNIN_LIMIT_PER_ACCOUNT = (5, 15 * 60)
 SIGNUP_LIMIT_PER_IP = (10, 60 * 60)

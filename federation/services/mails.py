@@ -8,8 +8,9 @@ account) and keeps a slow mail server from holding the page.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
-from quart import Quart
+from quart import Quart, render_template
 
 from federation.config import PASSWORD_RESET_HOURS
 from federation.services.sso import provider_state
@@ -35,22 +36,24 @@ def _base_url(app: Quart) -> str:
     return provider_state(app).provider.issuer
 
 
-def send_verification_link(app: Quart, token: MailedToken) -> None:
-    link = f"{_base_url(app)}/email/verify/{token.token}"
-    text = (
-        f"Hello {token.display_name},\n\n"
-        f"Welcome to Rose Ash. Please confirm your email address by opening this link:\n\n"
-        f"{link}\n\nIf you did not create an account, ignore this mail.\n"
-    )
-    _send_later(app, Mail(to=token.email, subject="Confirm your email address", text=text))
+async def _render_mail(template: str, **context: object) -> tuple[str, str]:
+    """The text and HTML bodies of `federation/mail/<name>.txt` and `.html`."""
+    text = await render_template(f"federation/mail/{template}.txt", **context)
+    html = await render_template(f"federation/mail/{template}.html", **context)
+    return text, html
 
 
-def send_reset_link(app: Quart, token: MailedToken) -> None:
-    link = f"{_base_url(app)}/password/reset/{token.token}"
-    text = (
-        f"Hello {token.display_name},\n\n"
-        f"Someone (we hope you) asked to reset your Rose Ash password. Choose a new one here "
-        f"within {PASSWORD_RESET_HOURS} hour:\n\n{link}\n\n"
-        f"If it was not you, ignore this mail: your password stays as it is.\n"
+async def send_verification_link(app: Quart, token: MailedToken) -> None:
+    # The token in the query string: access logs record paths only.
+    link = f"{_base_url(app)}/email/verify?{urlencode({'token': token.token})}"
+    text, html = await _render_mail("email_verification", name=token.display_name, link=link)
+    mail = Mail(to=token.email, subject="Confirm your email address", text=text, html=html)
+    _send_later(app, mail)
+
+
+async def send_reset_link(app: Quart, token: MailedToken) -> None:
+    link = f"{_base_url(app)}/password/reset?{urlencode({'token': token.token})}"
+    text, html = await _render_mail(
+        "password_reset", name=token.display_name, link=link, hours=PASSWORD_RESET_HOURS
     )
-    _send_later(app, Mail(to=token.email, subject="Reset your password", text=text))
+    _send_later(app, Mail(to=token.email, subject="Reset your password", text=text, html=html))

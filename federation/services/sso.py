@@ -40,7 +40,7 @@ class ProviderState:
         self.http: httpx.AsyncClient | None = None
         https = settings.app("federation").base_url.startswith("https://")
         self.cookie = ("__Host-" if https else "") + "ra_sso"
-        self.secure_cookie = not settings.is_dev
+        self.secure_cookie = settings.secure_cookies
         self.lifetime = settings.sessions.lifetime_days * 86400
 
     def sso_sessions(self, app: Quart) -> SsoSessions:
@@ -86,7 +86,11 @@ def install_provider(app: Quart, settings: Settings) -> None:
     async def open_provider() -> None:
         state.http = httpx.AsyncClient(timeout=5.0, trust_env=False)
         async with runtime(app).db.session() as session:
-            changed = await register_first_party_clients(session, first_party_clients(settings))
+            changed = await register_first_party_clients(
+                session,
+                first_party_clients(settings),
+                replace_urls=settings.oidc.replace_client_urls,
+            )
         if changed:
             log.info("registered %d first-party OAuth clients", changed)
 

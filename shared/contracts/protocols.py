@@ -45,6 +45,12 @@ class IdentityService(Protocol):
         """The member with this id, or None when there is none."""
         ...
 
+    async def get_session_user(
+        self, session: AsyncSession, user_id: int, signed_in_at: float
+    ) -> UserRecord | None:
+        """The member of a session begun at `signed_in_at`, or None when it no longer counts."""
+        ...
+
     async def get_user_by_username(self, session: AsyncSession, username: str) -> UserRecord | None:
         """The member with this username (case-insensitive), or None."""
         ...
@@ -73,6 +79,10 @@ class IdentityService(Protocol):
     ) -> MailedToken:
         """A fresh single-use token ("password_reset" or "email_verification") for the
         member's current address; earlier unused tokens of that purpose stop working."""
+        ...
+
+    async def mailed_token_is_live(self, session: AsyncSession, token: str, purpose: str) -> bool:
+        """Whether `token` is well-formed, unused and unexpired for `purpose` (uses nothing)."""
         ...
 
     async def reset_password(

@@ -39,6 +39,7 @@ from shared.dev.embedded import (
 )
 from shared.dev.processes import PrefixedProcess, stop_all
 from shared.infrastructure.config import APP_NAMES
+from shared.infrastructure.serving import HYPERCORN_ARGS
 from tests.fakes.smtp import ReceivedMail, SmtpStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -242,7 +243,7 @@ class Platform:
         hypercorn = Path(sys.executable).with_name("hypercorn")
         say(f"starting the apps on ports {self.apps[0].port} to {self.apps[-1].port} …")
         for app in self.apps:
-            argv = [str(hypercorn), "--bind", f"127.0.0.1:{app.port}", "--access-logfile", "-"]
+            argv = [str(hypercorn), "--bind", f"127.0.0.1:{app.port}", *HYPERCORN_ARGS]
             # One process per app (no worker process): starts faster, stops cleanly.
             argv += ["--workers", "0", f"{app.name}.app:create_app()"]
             self.processes.append(

@@ -41,6 +41,11 @@ from shared.services.registry import wire_services_once
 APP_FEDERATION_CONNECTIONS = 100
 
 
+def _connect_redis(url: str) -> Redis:
+    # Short timeouts: a stuck Redis must degrade a page, not hang it.
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30)
+
+
 def _not_open(what: str) -> RuntimeError:
     return RuntimeError(f"{what} is not open: open the platform first")
 
@@ -48,8 +53,10 @@ def _not_open(what: str) -> RuntimeError:
 class Platform:
     """Everything one process holds open, one attribute per purpose.
 
-    `redis` caches (fragments, rate limits); `session_redis` keeps sign-in
-    sessions: the same server today, two URLs later without touching callers.
+    `redis` keeps what must not be evicted (sign-in sessions, pending logins,
+    rate limits); `cache_redis` holds the fragment cache, which may be evicted
+    (its own `allkeys-lru` instance in the stack, `REDIS_CACHE_URL`; the same
+    client when both URLs are equal, as in dev and tests).
     `media` is the upload storage, wired by its own package when it lands.
     """
 
@@ -69,6 +76,7 @@ class Platform:
         self.media: Any | None = None  # shared.infrastructure.media's storage, when wired
         self._federation_connections = federation_connections
         self._redis: Redis | None = None
+        self._cache_redis: Redis | None = None
         self._internal_http: httpx.AsyncClient | None = None
         self._federation_http: FederationClient | None = None
         self._fragment_cache: FragmentCache | None = None
@@ -82,6 +90,12 @@ class Platform:
     @property
     def session_redis(self) -> Redis:
         return self.redis
+
+    @property
+    def cache_redis(self) -> Redis:
+        if self._cache_redis is None:
+            raise _not_open("the cache's Redis")
+        return self._cache_redis
 
     @property
     def internal_http(self) -> httpx.AsyncClient:
@@ -109,13 +123,9 @@ class Platform:
 
     async def open(self) -> None:
         self.db.open()
-        # Short timeouts: a stuck Redis must degrade a page, not hang it.
-        self._redis = Redis.from_url(
-            self.settings.redis.url,
-            socket_connect_timeout=2,
-            socket_timeout=2,
-            health_check_interval=30,
-        )
+        self._redis = _connect_redis(self.settings.redis.url)
+        cache_url = self.settings.redis.cache
+        self._cache_redis = self._redis if cache_url == self.settings.redis.url else _connect_redis(cache_url)
         # The relying party's settings: internal URLs never go through a proxy.
         self._internal_http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS, trust_env=False)
         self._federation_http = FederationClient(
@@ -123,7 +133,7 @@ class Platform:
         )
         fragments = self.settings.fragments
         self._fragment_cache = FragmentCache(
-            self._redis,
+            self._cache_redis,
             keep_stale=fragments.keep_stale,
             timeout=fragments.cache_timeout,
             cooldown=fragments.cooldown,
@@ -137,6 +147,9 @@ class Platform:
         if self._internal_http is not None:
             await self._internal_http.aclose()
             self._internal_http = None
+        if self._cache_redis is not None and self._cache_redis is not self._redis:
+            await self._cache_redis.aclose()
+        self._cache_redis = None
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None

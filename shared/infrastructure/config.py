@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +37,11 @@ ENV_OVERRIDES: dict[str, str] = {
     "DB_MAX_OVERFLOW": "database.max_overflow",
     "DB_CONNECT_TIMEOUT": "database.connect_timeout",
     "REDIS_URL": "redis.url",
+    "REDIS_CACHE_URL": "redis.cache_url",
     "SECRET_KEY": "secret_key",
     "OIDC_PRIVATE_KEY": "oidc.private_key",
     "OIDC_PRIVATE_KEY_FILE": "oidc.private_key_file",
+    "OIDC_REPLACE_CLIENT_URLS": "oidc.replace_client_urls",
     "SESSION_LIFETIME_DAYS": "sessions.lifetime_days",
     "MAIL_BACKEND": "mail.backend",
     "MAIL_FROM": "mail.from_address",
@@ -56,6 +65,8 @@ for _app in APP_NAMES:
 
 # Friendly descriptions for the settings an operator must provide.
 REQUIRED_HINTS: dict[str, str] = {
+    "environment": "ROSE_ASH_ENV is not set: say which environment this is, "
+    "dev, test or prod (make dev sets dev; the stack's .env sets prod)",
     "database.url": "DATABASE_URL is not set: give the PostgreSQL URL, "
     "e.g. postgresql://rose:secret@127.0.0.1:5432/rose_ash",
     "redis.url": "REDIS_URL is not set: give the Redis URL, e.g. redis://127.0.0.1:6379/0",
@@ -111,14 +122,23 @@ class DatabaseSettings(_Strict):
 
 
 class RedisSettings(_Strict):
-    url: str
+    """`url` holds what must not be evicted (sessions, pending sign-ins, rate
+    limits); `cache_url` the fragment cache, which may be (allkeys-lru). The
+    cache defaults to `url`, as in dev and tests; the stack gives it its own."""
 
-    @field_validator("url")
+    url: str
+    cache_url: str | None = None
+
+    @field_validator("url", "cache_url")
     @classmethod
-    def _redis_url(cls, value: str) -> str:
-        if not value.startswith(("redis://", "rediss://", "unix://")):
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis:// URL")
         return value
+
+    @property
+    def cache(self) -> str:
+        return self.cache_url or self.url
 
 
 class SiteSettings(_Strict):
@@ -165,6 +185,9 @@ class OidcSettings(_Strict):
     refresh_token_days: int = Field(30, ge=1, le=365)
     code_seconds: int = Field(60, ge=10, le=600)
     id_token_seconds: int = Field(600, ge=60, le=86400)
+    # Replace first-party client registrations made for other base URLs
+    # (normally refused: another platform may share the database).
+    replace_client_urls: bool = False
 
 
 class SessionSettings(_Strict):
@@ -246,7 +269,9 @@ class MediaSettings(_Strict):
 
 
 class Settings(_Strict):
-    environment: Literal["dev", "test", "prod"] = "dev"
+    # No default: an unset ROSE_ASH_ENV must not quietly mean dev (cookies
+    # without Secure, the console mailer) on a production host.
+    environment: Literal["dev", "test", "prod"]
     secret_key: str = Field(min_length=32)
     # Reverse proxies in front of the apps whose X-Forwarded-* headers we believe.
     trusted_proxy_hops: int = Field(0, ge=0, le=5)
@@ -272,9 +297,24 @@ class Settings(_Strict):
             raise ValueError(f"unknown apps {', '.join(unknown)}")
         return value
 
+    @model_validator(mode="after")
+    def _no_console_mail_in_prod(self) -> Settings:
+        # The console mailer writes every reset and verification link to the log.
+        if self.environment == "prod" and self.mail.backend == "console":
+            raise ValueError(
+                "MAIL_BACKEND=console is refused when ROSE_ASH_ENV=prod: it writes "
+                "password-reset links to the log; set MAIL_BACKEND=smtp and SMTP_HOST"
+            )
+        return self
+
     @property
     def is_dev(self) -> bool:
         return self.environment == "dev"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """The one cookie policy: every cookie we set is `Secure` outside dev."""
+        return not self.is_dev
 
     def app(self, name: str) -> AppUrls:
         return self.apps[name]
@@ -319,6 +359,8 @@ def _describe(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return f"{dotted} is not a known setting"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if not dotted:  # a rule across settings: its message names them
+        return message
     return f"{label} is invalid: {message}"
 
 

@@ -141,7 +141,11 @@ class FragmentClient:
         if len(response.content) > MAX_FRAGMENT_BYTES:
             raise ProviderError(f"{app} sent {len(response.content)} bytes, over the limit")
         html = response.text
-        await self.cache.store(key, html, generation)
+        # A provider says no-store for an answer that is nobody's own (an
+        # anonymous cart that does not exist): caching it per random cookie
+        # would let anyone fill Redis.
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            await self.cache.store(key, html, generation)
         return html
 
     def fall_back(self, request: FragmentRequest, lookup: Lookup, reason: str) -> Markup:
@@ -333,7 +337,7 @@ def install_fragments(app: Quart, settings: Settings) -> None:
             internal_urls={name: urls.internal_url for name, urls in settings.apps.items()},
             auth=auth,
             cache=FragmentCache(
-                runtime(app).redis,
+                runtime(app).cache_redis,
                 keep_stale=config.keep_stale,
                 timeout=config.cache_timeout,
                 cooldown=config.cooldown,

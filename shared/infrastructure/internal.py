@@ -1,9 +1,10 @@
 """`/internal/*`: endpoints only our own apps may call, and who they call them for.
 
-Two headers, both derived from SECRET_KEY (which every app of the stack
-shares, and which the operator already rotates):
+Two headers, both from keys derived from SECRET_KEY (which every app of the
+stack shares, and which the operator already rotates) in
+`shared.infrastructure.keys`, each under its own HKDF label:
 
-- `X-Internal-Token`: HMAC-SHA256(SECRET_KEY, "rose-ash/internal-token/v1").
+- `X-Internal-Token`: the internal-token key itself, in hex.
   A request to `/internal/*` without it is refused with 403. Deriving it
   keeps SECRET_KEY itself off the wire and out of every log, and gives the
   operator one secret less to distribute.
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from quart import Quart, abort, g, request
 
 from shared.contracts.widgets import ANONYMOUS, FragmentViewer
+from shared.infrastructure.keys import Purpose, derive_key
 
 TOKEN_HEADER = "X-Internal-Token"
 VIEWER_HEADER = "X-Internal-Viewer"
@@ -41,10 +43,6 @@ _PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Forwarded-Host")
 
 class InvalidViewer(Exception):
     """The viewer header is malformed, forged or too old."""
-
-
-def _derive(secret_key: str, purpose: str) -> bytes:
-    return hmac.new(secret_key.encode(), f"rose-ash/{purpose}".encode(), hashlib.sha256).digest()
 
 
 def _b64(data: bytes) -> str:
@@ -65,8 +63,8 @@ class InternalAuth:
     @classmethod
     def from_secret(cls, secret_key: str) -> InternalAuth:
         return cls(
-            token=_derive(secret_key, "internal-token/v1").hex(),
-            viewer_key=_derive(secret_key, "internal-viewer/v1"),
+            token=derive_key(secret_key, Purpose.INTERNAL_TOKEN).hex(),
+            viewer_key=derive_key(secret_key, Purpose.INTERNAL_VIEWER),
         )
 
     def token_is_valid(self, sent: str | None) -> bool:

@@ -1,5 +1,6 @@
 """Sending mail: `SmtpMailer` speaks SMTP to a real server (or the dev/test
-stand-in); `ConsoleMailer` only logs. The setting `mail.backend` chooses."""
+stand-in); `ConsoleMailer` only logs, and the configuration refuses it when
+ROSE_ASH_ENV=prod (it would log reset links). The setting `mail.backend` chooses."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Mail:
     to: str
     subject: str
     text: str
+    html: str | None = None  # an HTML alternative to `text`
 
 
 class Mailer(Protocol):
@@ -35,6 +37,8 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
     return message
 
 

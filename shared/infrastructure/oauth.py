@@ -6,11 +6,21 @@ session: a host-only cookie (HttpOnly, SameSite=Lax, Secure outside dev)
 holding an opaque id of a session in Redis. A visitor without one is checked
 once per browser session with a top-level `prompt=none` redirect, so a member
 signed in anywhere is signed in here without a click.
+
+Neither Redis nor federation is allowed to take an app down with it: when
+Redis fails, the visitor is served as anonymous (no silent check, which
+would need Redis to remember the pending sign-in); when federation does not
+answer a short probe (remembered for a few seconds, in process), the silent
+check is skipped and tried again on a later page. Pending sign-ins are
+bounded: `next` is at most MAX_NEXT_LENGTH, and each address may start
+PENDING_LOGINS_PER_ADDRESS of them a minute.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -18,7 +28,9 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import httpx
 from quart import Blueprint, Quart, Response, abort, current_app, g, redirect, request
+from redis.exceptions import RedisError
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from shared.contracts.dtos import UserRecord
@@ -26,6 +38,7 @@ from shared.contracts.events import MemberSignedIn
 from shared.contracts.widgets import ANON_CART_COOKIE
 from shared.infrastructure.config import Settings
 from shared.infrastructure.cross_app import site_cookie_domain
+from shared.infrastructure.rate_limit import Limit, RateLimiter, address_bucket
 from shared.infrastructure.redirects import safe_next
 from shared.infrastructure.relying_party import RelyingParty, SignInError
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
@@ -40,6 +53,18 @@ SSO_KEY = "rose_ash_sso"
 SESSIONLESS_PREFIXES = ("/static/", "/healthz", "/readyz", "/internal/")
 # No silent sign-in check: the sign-in machinery itself and machine endpoints.
 QUIET_PREFIXES = ("/auth/", "/oauth/", "/.well-known/")
+
+# Each address (IPv6: /64) may start this many sign-ins (silent checks included)
+# a minute: at most about 1 MB of pending sign-ins per address (each under 1 KB
+# for at most 10 minutes), while an office behind one NAT address still signs in.
+PENDING_LOGINS_PER_ADDRESS = Limit("pending-login", 120, 60)
+# The silent check first asks federation's /healthz, for at most this long;
+# "up" is kept for PROBE_TTL_SECONDS, "down" for PROBE_DOWN_TTL_SECONDS (so
+# sign-in comes back soon after federation does).
+PROBE_TIMEOUT_SECONDS = 0.5
+PROBE_TTL_SECONDS = 10.0
+PROBE_DOWN_TTL_SECONDS = 2.0
+log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 # quart.redirect() makes a werkzeug Response; Quart serves either kind.
@@ -57,14 +82,40 @@ class CookieNames:
         self.secure = secure
 
 
+class FederationProbe:
+    """Whether federation answers now: a short /healthz probe, its answer kept a few seconds."""
+
+    def __init__(self, internal_url: str) -> None:
+        self.url = internal_url + "/healthz"
+        self._up = True
+        self._until = 0.0
+
+    async def is_up(self, http: httpx.AsyncClient | None) -> bool:
+        now = time.monotonic()
+        if now < self._until or http is None:
+            return self._up
+        try:
+            response = await http.get(self.url, timeout=PROBE_TIMEOUT_SECONDS)
+            up = response.status_code == 200
+        except httpx.HTTPError:
+            up = False
+        if not up and self._up:
+            log.warning("federation does not answer: serving visitors as anonymous for now")
+        ttl = PROBE_TTL_SECONDS if up else PROBE_DOWN_TTL_SECONDS
+        self._up, self._until = up, time.monotonic() + ttl
+        return up
+
+
 class SsoState:
     """What one app keeps for single sign-on (in app.extensions)."""
 
     def __init__(self, settings: Settings, app_name: str) -> None:
         self.rp = RelyingParty(settings, app_name)
+        # federation itself needs no probe: it is the one answering.
+        self.probe = None if app_name == "federation" else FederationProbe(self.rp.internal)
         self.lifetime = settings.sessions.lifetime_days * 86400
         https = settings.app(app_name).base_url.startswith("https://")
-        self.cookies = CookieNames(secure=not settings.is_dev, https=https)
+        self.cookies = CookieNames(secure=settings.secure_cookies, https=https)
         self.quiet_prefixes: tuple[str, ...] = QUIET_PREFIXES
 
     def sessions(self, app: Quart) -> AppSessions:
@@ -109,10 +160,24 @@ def _browser_binding(state: SsoState) -> str:
     return str(g.login_binding)
 
 
-async def _begin_login(next_path: str, *, silent: bool) -> AnyResponse:
+async def _begin_login(next_path: str, *, silent: bool) -> AnyResponse | None:
+    """The redirect to federation that starts signing in; None when it cannot start now
+    (Redis down, or this address started too many): a silent check then just skips."""
     state = sso_state(current_app)
-    pending = state.rp.new_login(next_path, silent=silent, browser=_browser_binding(state))
-    await state.sessions(current_app).save_pending(pending)
+    limiter = RateLimiter(runtime(current_app).redis)
+    try:
+        verdict = await limiter.hit(PENDING_LOGINS_PER_ADDRESS, address_bucket(request.remote_addr))
+        if not verdict.allowed:
+            if silent:
+                return None
+            abort(429, description="Too many sign-ins started from here. Wait a minute.")
+        pending = state.rp.new_login(next_path, silent=silent, browser=_browser_binding(state))
+        await state.sessions(current_app).save_pending(pending)
+    except RedisError as exc:
+        if silent:
+            return None
+        log.warning("sign-in cannot start: Redis failed (%s)", type(exc).__name__)
+        abort(503, description="Signing in is unavailable for a moment. Please try again.")
     response = redirect(state.rp.authorize_url(pending))
     _set_cookie(response, state, state.cookies.login, pending.browser)
     if silent:  # a browser-session cookie: checked once until the browser closes
@@ -139,16 +204,39 @@ async def _load_viewer() -> AnyResponse | None:
     session: AppSession | None = None
     user: UserRecord | None = None
     cookie = request.cookies.get(state.cookies.session)
-    if cookie:
-        session = await state.sessions(current_app).get(cookie)
-        if session is not None:
-            user = await services.identity.get_user(request_session(current_app), session.user_id)
+    try:
+        if cookie:
+            session = await state.sessions(current_app).get(cookie)
+    except RedisError as exc:
+        # Sessions are unreadable: serve this visitor as anonymous, and do not
+        # start a silent check (it would need Redis too).
+        log.warning("sessions unavailable (%s): serving as anonymous", type(exc).__name__)
+        set_viewer(None)
+        g.app_session = None
+        return None
+    if session is not None:
+        # Checked against the member's sessions_valid_after on every request
+        # (the row is read anyway): a password reset ends this session even if
+        # its back-channel logout never reached this app.
+        user = await services.identity.get_session_user(
+            request_session(current_app), session.user_id, session.created_at
+        )
+        if user is None:
+            await _forget(state, session)
     g.app_session = session if user else None
     set_viewer(user)
     quiet = request.path.startswith(state.quiet_prefixes)
     if user is None and not quiet and _wants_silent_check(state):
+        if state.probe is not None and not await state.probe.is_up(state.rp.http):
+            return None  # federation is down: anonymous now, checked again later
         return await _begin_login(safe_next(request.full_path.rstrip("?")), silent=True)
     return None
+
+
+async def _forget(state: SsoState, session: AppSession) -> None:
+    """Drop a session that no longer counts; Redis failing here changes nothing."""
+    with contextlib.suppress(RedisError):
+        await state.sessions(current_app).delete(session)
 
 
 @bp.get("/login")
@@ -157,7 +245,9 @@ async def get_login() -> AnyResponse:
     next_path = safe_next(request.args.get("next"))
     if current_viewer() is not None:
         return redirect(next_path)
-    return await _begin_login(next_path, silent=False)
+    response = await _begin_login(next_path, silent=False)
+    assert response is not None  # only a silent check is ever skipped
+    return response
 
 
 @bp.get("/callback")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-MAX_NEXT_LENGTH = 2048
+# A pending sign-in stores `next` in Redis: keep it small.
+MAX_NEXT_LENGTH = 512
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -1,10 +1,14 @@
 """Security headers, CSRF protection for forms, and request ids.
 
 CSRF uses signed double-submit: a random per-browser value in a host-only
-cookie, and a form token that is the HMAC of that value under SECRET_KEY. A
-cross-site form can make the browser send the cookie but cannot read it to
-forge the token. Machine endpoints (internal fragments, ActivityPub inboxes,
-OAuth token calls) opt out with `@csrf_exempt`: they authenticate otherwise.
+cookie, and a form token that is the HMAC of that value under a key derived
+for CSRF alone (`shared.infrastructure.keys`). A cross-site form can make the
+browser send the cookie but cannot read it to forge the token. The cookie is
+accepted only in the shape the server mints (43 URL-safe characters):
+anything else is replaced by a fresh value, and since the CSRF key derives
+nothing else, no chosen cookie can make the form reveal another secret.
+Machine endpoints (internal fragments, ActivityPub inboxes, OAuth token
+calls) opt out with `@csrf_exempt`: they authenticate otherwise.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ from typing import Any, TypeVar
 from quart import Quart, Response, abort, current_app, g, request
 
 from shared.infrastructure.config import Settings
+from shared.infrastructure.keys import Purpose, derive_key
 
 CSRF_COOKIE = "ra_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+CSRF_VALUE_BYTES = 32
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+_CSRF_VALUE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -40,13 +49,20 @@ def csrf_exempt(view: F) -> F:
 
 
 def _sign(secret_key: str, value: str) -> str:
-    return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()
+    key = derive_key(secret_key, Purpose.CSRF)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _minted_cookie() -> str | None:
+    """This browser's CSRF cookie, if it has the shape we mint; None otherwise."""
+    value = request.cookies.get(CSRF_COOKIE, "")
+    return value if _CSRF_VALUE_RE.fullmatch(value) else None
 
 
 def csrf_token() -> str:
     """The token for this browser's forms; creates the cookie value on first use."""
     if "csrf_value" not in g:
-        g.csrf_value = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        g.csrf_value = _minted_cookie() or secrets.token_urlsafe(CSRF_VALUE_BYTES)
     return _sign(current_app.config["SECRET_KEY"], g.csrf_value)
 
 
@@ -56,12 +72,30 @@ async def _check_csrf() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "_csrf_exempt", False):
         return
-    cookie = request.cookies.get(CSRF_COOKIE)
+    cookie = _minted_cookie()
     form = await request.form
     sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
     expected = _sign(current_app.config["SECRET_KEY"], cookie) if cookie else None
-    if expected is None or not hmac.compare_digest(sent, expected):
+    # Bytes: compare_digest refuses a str with non-ASCII characters (a 500).
+    if expected is None or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="The form expired or came from another site. Reload and retry.")
+
+
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
+async def _refuse_nul_bytes() -> None:
+    """A NUL anywhere in the path, query or form is a 400 here, not a 500 at PostgreSQL.
+
+    No text column can hold U+0000 and no legitimate form sends one, so one
+    guard in front of every route is simpler and surer than a check per field.
+    """
+    if "\x00" in request.path or _has_nul(request.args):
+        abort(400, description="The address contains a character we cannot accept (NUL).")
+    is_form = request.method in UNSAFE_METHODS and request.mimetype in _FORM_TYPES
+    if is_form and _has_nul(await request.form):
+        abort(400, description="The form contains a character we cannot accept (NUL).")
 
 
 def _content_security_policy(settings: Settings) -> str:
@@ -104,7 +138,8 @@ def configure_logging(app_name: str) -> None:
 
 def install_security(app: Quart, settings: Settings) -> None:
     csp = _content_security_policy(settings)
-    secure_cookies = settings.environment == "prod"
+    secure_cookies = settings.secure_cookies
+    hsts = settings.environment == "prod"
 
     @app.before_request
     async def assign_request_id() -> None:
@@ -112,6 +147,7 @@ def install_security(app: Quart, settings: Settings) -> None:
         g.request_id = sent if _REQUEST_ID_RE.match(sent) else uuid.uuid4().hex
         request_id_var.set(g.request_id)
 
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_check_csrf)
 
     @app.after_request
@@ -122,7 +158,7 @@ def install_security(app: Quart, settings: Settings) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Content-Security-Policy", csp)
-        if secure_cookies:
+        if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id

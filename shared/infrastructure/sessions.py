@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from redis.asyncio import Redis
 
 PENDING_LOGIN_SECONDS = 600
+# A silent check comes straight back (no form to fill in): it needs far less.
+SILENT_PENDING_SECONDS = 120
 
 
 def _digest(value: str) -> str:
@@ -31,7 +33,7 @@ class AppSession:
     id_token: str
     access_token: str
     refresh_token: str | None
-    created_at: int
+    created_at: float  # Unix time, to the microsecond (older sessions: whole seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class AppSessions:
             id_token=id_token,
             access_token=access_token,
             refresh_token=refresh_token,
-            created_at=int(time.time()),
+            created_at=time.time(),
         )
         data = asdict(session)
         del data["cookie_value"]
@@ -109,7 +111,7 @@ class AppSessions:
         await self.redis.set(
             f"{self.prefix}:login:{_digest(pending.state)}",
             json.dumps(asdict(pending)),
-            ex=PENDING_LOGIN_SECONDS,
+            ex=SILENT_PENDING_SECONDS if pending.silent else PENDING_LOGIN_SECONDS,
         )
 
     async def take_pending(self, state: str | None) -> PendingLogin | None:

@@ -38,6 +38,9 @@ class User(Timestamped, Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     bio: Mapped[str] = mapped_column(Text, default="", server_default="")
     avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    # Sessions (at federation and in every app) that began before this no
+    # longer count: a password reset sets it.
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 Index("uq_users_email_lower", func.lower(User.email), unique=True)

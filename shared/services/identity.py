@@ -2,13 +2,20 @@
 
 Passwords are hashed with argon2 (argon2-cffi's defaults, rehashed when those
 change). Mailed tokens are stored as their SHA-256 only and are single-use.
+
+Argon2 takes about 200 ms of CPU by design: it runs in a small thread pool of
+its own (argon2-cffi releases the GIL while hashing), never on the event
+loop, so a burst of sign-in attempts queues there while every other request
+of the authorization server is still served.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -25,9 +32,13 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 PURPOSES = ("password_reset", "email_verification")
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+# secrets.token_urlsafe(32): what create_mailed_token mints, and all it accepts.
+MAILED_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
+ARGON2_THREADS = 2
+_argon2_pool = ThreadPoolExecutor(max_workers=ARGON2_THREADS, thread_name_prefix="argon2")
 # Verified against when no member matches, so a wrong login takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("rose-ash: no such member")
 
@@ -65,6 +76,16 @@ class SqlIdentityService:
         user = await session.get(User, user_id)
         return user_record(user) if user else None
 
+    async def get_session_user(
+        self, session: AsyncSession, user_id: int, signed_in_at: float
+    ) -> UserRecord | None:
+        """The member of a session that began at `signed_in_at` (Unix time), or None when
+        the member is gone or ended every session since (a password reset)."""
+        user = await session.get(User, user_id)
+        if user is None or not session_is_current(user, signed_in_at):
+            return None
+        return user_record(user)
+
     async def get_user_by_username(self, session: AsyncSession, username: str) -> UserRecord | None:
         user = await session.scalar(
             select(User).where(func.lower(User.username) == username.lower())
@@ -97,7 +118,7 @@ class SqlIdentityService:
             email=email,
             username=username,
             display_name=display_name,
-            password_hash=_hasher.hash(member.password),
+            password_hash=await _hash(member.password),
         )
         session.add(user)
         await session.flush()
@@ -113,12 +134,12 @@ class SqlIdentityService:
         column = User.email if "@" in login else User.username
         user = await session.scalar(select(User).where(func.lower(column) == login))
         if user is None or not user.password_hash:
-            _verify(_DUMMY_HASH, password)
+            await _verify(_DUMMY_HASH, password)
             return None
-        if not _verify(user.password_hash, password):
+        if not await _verify(user.password_hash, password):
             return None
         if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+            user.password_hash = await _hash(password)
             await session.flush()
         return user_record(user)
 
@@ -155,6 +176,12 @@ class SqlIdentityService:
             user_id=user_id, email=user.email, display_name=user.display_name, token=token
         )
 
+    async def mailed_token_is_live(self, session: AsyncSession, token: str, purpose: str) -> bool:
+        """Whether `token` is a live (unused, unexpired) mailed token for `purpose`."""
+        if not MAILED_TOKEN_RE.fullmatch(token):
+            return False
+        return await self._use_token(session, token, purpose, check_only=True) is not None
+
     async def reset_password(
         self, session: AsyncSession, token: str, password: str
     ) -> UserRecord | None:
@@ -164,7 +191,10 @@ class SqlIdentityService:
         _check_password(password)
         row, user = found
         row.used_at = datetime.now(UTC)
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = await _hash(password)
+        # In the same transaction as the new password: once it commits, no
+        # session that began before it counts anywhere, delivered logout or not.
+        user.sessions_valid_after = row.used_at
         await session.flush()
         return user_record(user)
 
@@ -181,6 +211,8 @@ class SqlIdentityService:
         self, session: AsyncSession, token: str, purpose: str, *, check_only: bool = False
     ) -> tuple[AccountToken, User] | None:
         """The live token row and its member, locked; marked used unless `check_only`."""
+        if not MAILED_TOKEN_RE.fullmatch(token):
+            return None
         row = await session.scalar(
             select(AccountToken)
             .where(AccountToken.token_hash == _digest(token), AccountToken.purpose == purpose)
@@ -197,8 +229,24 @@ class SqlIdentityService:
         return row, user
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def session_is_current(user: User, signed_in_at: float) -> bool:
+    """Whether a session of `user` that began at `signed_in_at` still counts."""
+    epoch = user.sessions_valid_after
+    return epoch is None or signed_in_at > epoch.timestamp()
+
+
+def _verify_now(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_argon2_pool, _verify_now, password_hash, password)
+
+
+async def _hash(password: str) -> str:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_argon2_pool, _hasher.hash, password)

@@ -113,7 +113,12 @@ def test_fragment_ttls_name_known_types(tmp_path: Path) -> None:
     shipped["fragments"]["ttl"]["weather"] = 10
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(shipped))
-    env = {"DATABASE_URL": "postgresql://x/y", "REDIS_URL": "redis://x", "SECRET_KEY": "k" * 40}
+    env = {
+        "DATABASE_URL": "postgresql://x/y",
+        "REDIS_URL": "redis://x",
+        "SECRET_KEY": "k" * 40,
+        "ROSE_ASH_ENV": "test",
+    }
     with pytest.raises(ConfigError, match="unknown fragment types weather"):
         load_settings(env, config)
 
@@ -121,7 +126,12 @@ def test_fragment_ttls_name_known_types(tmp_path: Path) -> None:
 def test_the_shipped_config_sets_a_ttl_for_every_fragment_type() -> None:
     from shared.contracts.widgets import FRAGMENT_TYPES
 
-    env = {"DATABASE_URL": "postgresql://x/y", "REDIS_URL": "redis://x", "SECRET_KEY": "k" * 40}
+    env = {
+        "DATABASE_URL": "postgresql://x/y",
+        "REDIS_URL": "redis://x",
+        "SECRET_KEY": "k" * 40,
+        "ROSE_ASH_ENV": "test",
+    }
     settings = load_settings(env).fragments
     assert set(settings.ttl) == set(FRAGMENT_TYPES)
     assert settings.page_budget >= settings.timeout

@@ -15,6 +15,7 @@ GOOD_ENV = {
     "DATABASE_URL": "postgresql://rose@127.0.0.1:5432/rose_ash",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SECRET_KEY": "x" * 40,
+    "ROSE_ASH_ENV": "dev",
 }
 
 
@@ -36,7 +37,12 @@ def test_environment_overrides_an_app_url() -> None:
 
 @pytest.mark.parametrize(
     ("missing", "named"),
-    [("DATABASE_URL", "DATABASE_URL"), ("REDIS_URL", "REDIS_URL"), ("SECRET_KEY", "SECRET_KEY")],
+    [
+        ("DATABASE_URL", "DATABASE_URL"),
+        ("REDIS_URL", "REDIS_URL"),
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("ROSE_ASH_ENV", "ROSE_ASH_ENV"),
+    ],
 )
 def test_a_missing_required_setting_is_named(missing: str, named: str) -> None:
     with pytest.raises(ConfigError, match=f"^{named} is not set"):
@@ -97,3 +103,22 @@ def test_an_app_with_a_missing_setting_exits_with_one_line(repo_root: Path) -> N
         "rose-ash market: configuration error: DATABASE_URL is not set: give the PostgreSQL "
         "URL, e.g. postgresql://rose:secret@127.0.0.1:5432/rose_ash"
     ]
+
+
+def test_the_environment_must_be_named() -> None:
+    """An unset ROSE_ASH_ENV no longer means dev (no Secure cookies, console mail)."""
+    with pytest.raises(ConfigError, match=r"^ROSE_ASH_ENV is not set"):
+        load_settings(without("ROSE_ASH_ENV"))
+
+
+def test_the_console_mailer_is_refused_in_prod() -> None:
+    env = {**GOOD_ENV, "ROSE_ASH_ENV": "prod", "MAIL_BACKEND": "console"}
+    with pytest.raises(ConfigError, match=r"^MAIL_BACKEND=console is refused"):
+        load_settings(env)
+    assert load_settings({**env, "MAIL_BACKEND": "smtp"}).mail.backend == "smtp"
+
+
+@pytest.mark.parametrize(("environment", "secure"), [("dev", False), ("test", True)])
+def test_one_cookie_policy_secure_outside_dev(environment: str, secure: bool) -> None:
+    settings = load_settings({**GOOD_ENV, "ROSE_ASH_ENV": environment})
+    assert settings.secure_cookies is secure

@@ -42,9 +42,24 @@ def test_stack_validates_against_the_compose_specification() -> None:
 
 
 def test_stack_has_the_apps_the_worker_and_the_data_services() -> None:
-    assert set(services()) == {*DEPLOYABLES, "postgres", "redis"}
+    assert set(services()) == {*DEPLOYABLES, "postgres", "redis", "redis-cache"}
     assert services()["postgres"]["image"] == "postgres:16"
-    assert services()["redis"]["image"] == "redis:7"
+    assert services()["redis"]["image"] == services()["redis-cache"]["image"] == "redis:7"
+
+
+def _redis_command(name: str) -> str:
+    return " ".join(services()[name]["command"])
+
+
+def test_sessions_are_never_evicted_and_the_cache_is_bounded_and_evicts() -> None:
+    """Sessions and the fragment cache live in separate Redis instances: anonymous
+    traffic filling the cache can evict cache entries only, never a session."""
+    sessions, cache = _redis_command("redis"), _redis_command("redis-cache")
+    assert "--maxmemory-policy noeviction" in sessions and "--appendonly yes" in sessions
+    assert "--maxmemory-policy allkeys-lru" in cache
+    assert re.search(r"--maxmemory \d+mb", cache)
+    example = (REPO_ROOT / ".env.example").read_text()
+    assert re.search(r"^REDIS_CACHE_URL=redis://:CHANGE-ME@redis-cache:6379/0$", example, re.M)
 
 
 @pytest.mark.parametrize("name", DEPLOYABLES)
@@ -75,7 +90,7 @@ def test_nothing_publishes_a_port_and_only_the_apps_face_caddy() -> None:
         assert "ports" not in service, f"{name} publishes a port"
         assert "internal" in service["networks"], name
         assert ("caddy" in service["networks"]) == (name in APPS), name
-    for name in ("postgres", "redis"):
+    for name in ("postgres", "redis", "redis-cache"):
         assert stack["services"][name]["networks"] == ["internal"]
 
 

@@ -74,3 +74,18 @@ def test_the_example_parses_as_a_docker_env_file() -> None:
         name, sep, value = line.partition("=")
         assert sep and re.fullmatch(r"[A-Z][A-Z0-9_]*", name), line
         assert not value.startswith(("'", '"')) and " #" not in value, line
+
+
+def test_no_variable_is_set_twice() -> None:
+    """A key given twice in an env file silently takes its last value."""
+    names = [
+        line.partition("=")[0]
+        for line in EXAMPLE.read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    assert twice == [], f"set more than once: {', '.join(twice)}"
+
+
+def test_the_cache_redis_carries_the_same_placeholder_password() -> None:
+    assert ":CHANGE-ME@" in documented()["REDIS_CACHE_URL"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,3 +56,20 @@ async def test_a_finished_series_is_not_upcoming(db: AsyncSession) -> None:
     first = datetime(2026, 1, 3, 10, 0, tzinfo=UTC)
     await make_event(db, calendar, "Short run", first, rrule="FREQ=WEEKLY;COUNT=3")
     assert await events.list_upcoming_events(db, now=datetime(2026, 3, 1, tzinfo=UTC)) == []
+
+
+async def test_one_bad_or_endless_rule_does_not_break_the_list(db: AsyncSession) -> None:
+    """A malformed rule, FREQ=SECONDLY from years ago, or one with too many occurrences
+    to walk is skipped (quickly); the other events are still listed."""
+    calendar = await make_calendar(db)
+    long_ago = datetime(2016, 1, 1, 10, 0, tzinfo=UTC)
+    await make_event(db, calendar, "Broken", long_ago, rrule="FREQ=FORTNIGHTLY;BYDAY=XX")
+    await make_event(db, calendar, "Every second", long_ago, rrule="FREQ=SECONDLY")
+    await make_event(db, calendar, "Every hour", long_ago, rrule="FREQ=HOURLY")
+    fine = await make_event(db, calendar, "Fine", now() + timedelta(days=1))
+
+    started = time.monotonic()
+    upcoming = await events.list_upcoming_events(db, now=now())
+
+    assert [event.title for event in upcoming] == [fine.title]
+    assert time.monotonic() - started < 2

@@ -3,20 +3,27 @@ field was wrong, sign-in is rate-limited, and a password is reset by a mailed li
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from quart.typing import TestClientProtocol as Client
 from redis.asyncio import Redis
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.bp.accounts import SIGNIN_PER_PAIR
 from shared.contracts.dtos import NewMember
 from shared.infrastructure.config import Settings
 from shared.infrastructure.oidc.sessions import SsoSessions
+from shared.infrastructure.rate_limit import RateLimiter, address_bucket
+from shared.infrastructure.runtime import runtime
+from shared.models.identity import User
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
-from tests.fakes.smtp import SmtpStandIn
+from tests.fakes.smtp import ReceivedMail, SmtpStandIn
 
 PASSWORD = "correct horse battery"
 
@@ -44,6 +51,15 @@ async def member(db: AsyncSession, username: str) -> None:
     await SqlIdentityService().create_member(
         db, NewMember(f"{username}@example.test", username, username.title(), PASSWORD)
     )
+
+
+def reset_link(mail: ReceivedMail) -> tuple[str, str]:
+    """The reset page (path and query) a mail links to, and its token; never in the path."""
+    (link,) = {link for link in mail.links() if "/password/reset" in link}
+    url = urlsplit(link)
+    assert url.path == "/password/reset"
+    (token,) = parse_qs(url.query)["token"]
+    return f"{url.path}?{url.query}", token
 
 
 async def sign_in(client: Client, login: str, password: str) -> tuple[int, str]:
@@ -96,14 +112,15 @@ async def test_a_password_is_reset_by_the_mailed_link_once(
     assert "Check your email" in await answer.get_data(as_text=True)
 
     mail = smtp_inproc.wait_for(to="sam@example.test", subject="Reset your password")
-    (link,) = [link for link in mail.links() if "/password/reset/" in link]
-    path = "/password/reset/" + link.rsplit("/", 1)[1]
-    form = {"csrf_token": await csrf(client, path), "password": "a brand new password"}
-    assert (await client.post(path, form=form)).status_code == 200
-    assert (await client.post(path, form=form)).status_code == 400  # used up
+    page, token = reset_link(mail)
+    form = {"csrf_token": await csrf(client, page), "token": token, "password": "brand new pw!"}
+    assert (await client.post("/password/reset", form=form)).status_code == 200
+    assert (await client.post("/password/reset", form=form)).status_code == 400  # used up
+    used = await client.get(page)
+    assert used.status_code == 400 and "That link has expired" in await used.get_data(as_text=True)
 
     assert (await sign_in(client, "sam", PASSWORD))[0] == 401
-    assert (await sign_in(client, "sam", "a brand new password"))[0] == 302
+    assert (await sign_in(client, "sam", "brand new pw!"))[0] == 302
 
 
 async def test_a_password_reset_signs_the_member_out_everywhere(
@@ -125,13 +142,111 @@ async def test_a_password_reset_signs_the_member_out_everywhere(
     token = await csrf(phone, "/password/forgot")
     await phone.post("/password/forgot", form={"csrf_token": token, "email": "tess@example.test"})
     mail = smtp_inproc.wait_for(to="tess@example.test", subject="Reset your password")
-    (link,) = [link for link in mail.links() if "/password/reset/" in link]
-    path = "/password/reset/" + link.rsplit("/", 1)[1]
-    form = {"csrf_token": await csrf(phone, path), "password": "a brand new password"}
-    answer = await phone.post(path, form=form)
+    page, token = reset_link(mail)
+    form = {"csrf_token": await csrf(phone, page), "token": token, "password": "brand new pw!"}
+    answer = await phone.post("/password/reset", form=form)
 
     assert "has been signed out" in await answer.get_data(as_text=True)
     assert await sessions.sids_of(user.id) == []
     # The laptop's provider cookie no longer opens a session.
     (cookie,) = [c.value for c in laptop.cookie_jar if c.name == "ra_sso"]  # type: ignore[union-attr]
     assert await sessions.get(cookie) is None
+
+
+async def test_fifty_parallel_wrong_passwords_count_as_fifty(
+    make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn, redis: Redis
+) -> None:
+    # Its own connections (not the test's one), so the 50 really run side by side.
+    mail = settings.mail.model_copy(update={"backend": "smtp", "smtp_port": smtp_inproc.port})
+    app = await make_app(
+        "federation", app_settings=settings.model_copy(update={"mail": mail}), bind=False
+    )
+    db = runtime(app).db
+    async with db.session() as session:
+        await member(session, "ulla_parallel")
+        await session.commit()
+    try:
+        client = app.test_client()
+        token = await csrf(client, "/signin")
+        form = {"csrf_token": token, "login": "ulla_parallel", "password": "not the password"}
+
+        here = {"client": ("198.51.100.20", 4000)}
+        responses = await asyncio.gather(
+            *(client.post("/signin", form=form, scope_base=here) for _ in range(50))
+        )
+
+        statuses = [r.status_code for r in responses]
+        assert statuses.count(401) == SIGNIN_PER_PAIR.hits  # only the allowance reached argon2
+        assert statuses.count(429) == 50 - SIGNIN_PER_PAIR.hits
+        count = await RateLimiter(redis).count(SIGNIN_PER_PAIR, "ulla_parallel|198.51.100.20")
+        assert count == 50
+    finally:
+        async with db.session() as session:
+            await session.execute(delete(User).where(User.username == "ulla_parallel"))
+            await session.commit()
+
+
+async def test_a_stranger_cannot_lock_a_known_username_out(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await member(db, "vera")
+    client = await federation(make_app, settings, smtp_inproc)
+    token = await csrf(client, "/signin")
+    stranger = {"client": ("2001:db8:1:2::7", 4000)}
+    for _ in range(SIGNIN_PER_PAIR.hits + 3):
+        await client.post(
+            "/signin",
+            form={"csrf_token": token, "login": "vera", "password": "guess"},
+            scope_base=stranger,
+        )
+    # Another address of the stranger's /64 is the same stranger ...
+    same_net = await client.post(
+        "/signin",
+        form={"csrf_token": token, "login": "vera", "password": PASSWORD},
+        scope_base={"client": ("2001:db8:1:2:ffff::1", 4000)},
+    )
+    assert same_net.status_code == 429
+    # ... while the member, elsewhere, signs in.
+    assert (await sign_in(client, "vera", PASSWORD))[0] == 302
+
+
+@pytest.mark.parametrize(
+    ("address", "bucket"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        (None, "unknown"),
+    ],
+)
+def test_addresses_are_limited_per_host_or_ipv6_64(address: str | None, bucket: str) -> None:
+    assert address_bucket(address) == bucket
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?token=", "?token=short", "?token=" + "A" * 43, "?token=%00", "?token=%C2%B2"]
+)
+async def test_a_malformed_or_unknown_reset_link_says_so(
+    make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn, query: str
+) -> None:
+    client = await federation(make_app, settings, smtp_inproc)
+    response = await client.get(f"/password/reset{query}")
+    assert response.status_code == 400
+    html = await response.get_data(as_text=True)
+    assert 'name="password"' not in html  # no form for a link that cannot work
+    if "%00" not in query:
+        assert "That link has expired" in html
+
+
+async def test_the_reset_mail_is_text_and_html_from_templates(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await member(db, "wren")
+    client = await federation(make_app, settings, smtp_inproc)
+    token = await csrf(client, "/password/forgot")
+    await client.post("/password/forgot", form={"csrf_token": token, "email": "wren@example.test"})
+    mail = smtp_inproc.wait_for(to="wren@example.test", subject="Reset your password")
+    assert mail.text.startswith("Hello Wren,")
+    assert "within 1 hour:" in mail.text
+    page, _ = reset_link(mail)
+    assert (await client.get(page)).status_code == 200

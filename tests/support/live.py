@@ -29,6 +29,7 @@ import httpx
 from shared.dev.embedded import free_port
 from shared.dev.processes import spawn, stop_all
 from shared.infrastructure.config import APP_NAMES
+from shared.infrastructure.serving import HYPERCORN_ARGS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
@@ -97,6 +98,7 @@ class LivePlatform:
                 proc = spawn(
                     [
                         HYPERCORN,
+                        *HYPERCORN_ARGS,
                         "--bind",
                         f"{self.host(name)}:{self.ports[name]}",
                         f"{name}.app:create_app()",

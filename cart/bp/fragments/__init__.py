@@ -14,10 +14,16 @@ bp = Blueprint("fragments", __name__, url_prefix="/internal/fragments")
 
 
 @bp.get("/mini-cart")
-async def get_mini_cart() -> str:
-    """Item count and total of the viewer's cart: the member's, or the anonymous cookie's."""
+async def get_mini_cart() -> tuple[str, int, dict[str, str]]:
+    """Item count and total of the viewer's cart: the member's, or the anonymous cookie's.
+
+    An anonymous cookie without a cart behind it (any visitor can make one up)
+    gets the empty cart with `no-store`, so the caller caches nothing for it.
+    """
     viewer = internal_viewer()
     cart = await services.cart.get_cart_summary(
         request_session(current_app), user_id=viewer.user_id, anon_token=viewer.anon_cart
     )
-    return await render_template("cart/fragments/mini_cart.html", cart=cart)
+    html = await render_template("cart/fragments/mini_cart.html", cart=cart)
+    nobodys = viewer.user_id is None and viewer.anon_cart is not None and cart.is_empty
+    return html, 200, {"Cache-Control": "no-store"} if nobodys else {}

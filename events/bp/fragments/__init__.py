@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from quart import Blueprint, abort, current_app, render_template, request
 
+from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session
 from shared.models.events import CONTAINER_TYPES
 from shared.services.registry import services
@@ -19,12 +20,7 @@ MAX_LIMIT = 20
 
 
 def _whole(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if not value.isdigit():
-        abort(400, description=f"{name} must be a whole number")
-    return int(value)
+    return whole_number(request.args.get(name), name, default=default)
 
 
 @bp.get("/upcoming-events")

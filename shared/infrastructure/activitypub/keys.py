@@ -20,11 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.infrastructure.config import ConfigError, Settings
+from shared.infrastructure.keys import Purpose, derive_key
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,7 @@ def _parse_platform_pem(pem: str) -> KeyPair:
 
 
 def _fernet(secret_key: str) -> Fernet:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"rose-ash activitypub member keys"
-    ).derive(secret_key.encode())
+    derived = derive_key(secret_key, Purpose.AP_MEMBER_KEYS)
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

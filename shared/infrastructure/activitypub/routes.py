@@ -31,6 +31,7 @@ from shared.infrastructure.activitypub.actors import (
 from shared.infrastructure.activitypub.collections import collection_document, page_window
 from shared.infrastructure.activitypub.context import ap_runtime
 from shared.infrastructure.activitypub.receiving import receive
+from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session
 from shared.infrastructure.security import csrf_exempt
 from shared.models.activitypub import Actor
@@ -121,9 +122,8 @@ async def _actor_page(actor: ActorRecord) -> Response | str:
 
 
 async def _collection(actor: ActorRecord, name: CollectionName) -> Response:
-    page = request.args.get("page", type=int)
-    if request.args.get("page") == "true":
-        page = 1
+    sent = request.args.get("page")
+    page = 1 if sent == "true" else whole_number(sent, "page")
     limit, offset = page_window(page)
     session = request_session(current_app)
     part = await services.social.get_collection(

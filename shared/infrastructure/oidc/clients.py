@@ -1,6 +1,7 @@
 """The six apps as OAuth clients: their ids, secrets and URLs, all from configuration.
 
-A first-party client's secret is HMAC-SHA256(SECRET_KEY, client id): each
+A first-party client's secret is a key derived from SECRET_KEY for that
+client id (`shared.infrastructure.keys`, its own HKDF label): each
 app can compute its own and federation can check it, so operators manage no
 extra secrets, and rotating SECRET_KEY rotates them all. The database keeps
 only a SHA-256 of each secret (the secrets are random-strength, so a slow
@@ -15,6 +16,7 @@ import hmac
 from dataclasses import dataclass
 
 from shared.infrastructure.config import APP_NAMES, Settings
+from shared.infrastructure.keys import Purpose, derive_key
 
 CALLBACK_PATH = "/auth/callback"
 BACKCHANNEL_LOGOUT_PATH = "/auth/backchannel-logout"
@@ -40,8 +42,8 @@ class FirstPartyClient:
 
 
 def derive_client_secret(secret_key: str, client_id: str) -> str:
-    mac = hmac.new(secret_key.encode(), f"rose-ash oauth client {client_id}".encode(), "sha256")
-    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+    key = derive_key(secret_key, Purpose.CLIENT_SECRET, client_id)
+    return base64.urlsafe_b64encode(key).rstrip(b"=").decode()
 
 
 def hash_client_secret(secret: str) -> str:

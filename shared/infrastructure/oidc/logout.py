@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import httpx
 from joserfc import jwt
@@ -64,16 +64,29 @@ async def send_backchannel_logouts(
     sid: str,
 ) -> dict[str, bool]:
     """Tell each client the session `sid` is over; which of them acknowledged."""
-    targets = [c for c in clients if c.backchannel_logout_uri]
+    targets = [(c.client_id, c.backchannel_logout_uri) for c in clients if c.backchannel_logout_uri]
+    return await fan_out_logout(http, key, issuer, sid, [(cid, url or "") for cid, url in targets])
+
+
+async def fan_out_logout(
+    http: httpx.AsyncClient,
+    key: SigningKey,
+    issuer: str,
+    sid: str,
+    deliveries: Sequence[tuple[str, str]],
+) -> dict[str, bool]:
+    """Deliver the end of SSO session `sid` to each (client id, back-channel URL).
+
+    Idempotent, and its data plain (a sid and client ids with URLs) so it can
+    be a retried job: every call mints fresh logout tokens (new jti), and an
+    app told twice finds nothing left to end the second time. Delivery is
+    best effort on top of the guarantee that does not need it: apps check
+    each session against the member's sessions_valid_after.
+    """
     results = await asyncio.gather(
         *(
-            _deliver(
-                http,
-                c.backchannel_logout_uri or "",
-                make_logout_token(key, issuer, c.client_id, sid),
-                c.client_id,
-            )
-            for c in targets
+            _deliver(http, url, make_logout_token(key, issuer, client_id, sid), client_id)
+            for client_id, url in deliveries
         )
     )
-    return {c.client_id: ok for c, ok in zip(targets, results, strict=True)}
+    return {client_id: ok for (client_id, _), ok in zip(deliveries, results, strict=True)}

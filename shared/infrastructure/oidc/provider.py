@@ -40,6 +40,7 @@ from shared.infrastructure.oidc.store import (
     load_clients,
     load_code,
     load_token,
+    member_session_ids,
     revoke_member_tokens,
     save_consent,
 )
@@ -272,8 +273,17 @@ class OpenIDProvider:
         return await send_backchannel_logouts(self.http, key, issuer, clients, sid)
 
     async def sign_out_member(self, session: AsyncSession, user_id: int) -> None:
-        """End every session and token of a member (after a password reset)."""
-        for sid in await self.sso.sids_of(user_id):
+        """End every session and token of a member (after a password reset).
+
+        The sessions are found in Redis's index and in the database's tokens
+        (the index expires before app sessions do). The reset that calls this
+        has already committed sessions_valid_after, which every app checks:
+        what this cannot deliver now is ended anyway, once the app is reachable.
+        """
+        sids = set(await self.sso.sids_of(user_id)) | set(
+            await member_session_ids(session, user_id)
+        )
+        for sid in sorted(sids):
             await self.sign_out_everywhere(session, sid)
         await revoke_member_tokens(session, user_id)
         await session.commit()

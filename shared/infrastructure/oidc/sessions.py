@@ -25,6 +25,8 @@ class SsoSession:
     user_id: int
     sid: str
     auth_time: int
+    # auth_time to the microsecond: compared with the member's sessions_valid_after.
+    started_at: float = 0.0
 
 
 def _digest(value: str) -> str:
@@ -37,13 +39,20 @@ class SsoSessions:
         self.lifetime = lifetime_seconds
 
     async def create(self, user_id: int) -> SsoSession:
+        now = time.time()
         session = SsoSession(
             cookie_value=secrets.token_urlsafe(32),
             user_id=user_id,
             sid=secrets.token_urlsafe(24),
-            auth_time=int(time.time()),
+            auth_time=int(now),
+            started_at=now,
         )
-        data = {"user_id": user_id, "sid": session.sid, "auth_time": session.auth_time}
+        data = {
+            "user_id": user_id,
+            "sid": session.sid,
+            "auth_time": session.auth_time,
+            "started_at": now,
+        }
         key = _digest(session.cookie_value)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(f"{PREFIX}:session:{key}", json.dumps(data), ex=self.lifetime)
@@ -61,7 +70,9 @@ class SsoSessions:
         if raw is None:
             return None
         data = json.loads(raw)
-        return SsoSession(cookie_value, int(data["user_id"]), data["sid"], int(data["auth_time"]))
+        auth_time = int(data["auth_time"])
+        started_at = float(data.get("started_at", auth_time))
+        return SsoSession(cookie_value, int(data["user_id"]), data["sid"], auth_time, started_at)
 
     async def end(self, sid: str) -> None:
         """Forget the session with this sid (whoever's browser holds it)."""

@@ -7,6 +7,7 @@ here afterwards, in the request's transaction.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from shared.models.identity import (
 )
 
 Write = Callable[[AsyncSession], Awaitable[None]]
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -244,6 +247,21 @@ async def end_session_tokens(session: AsyncSession, sid: str) -> list[ClientReco
     return [client_record(row) for row in rows]
 
 
+async def member_session_ids(session: AsyncSession, user_id: int) -> list[str]:
+    """The SSO session ids of a member's tokens that are not revoked: sessions the
+    Redis index may have forgotten (its entries expire) but apps may still hold."""
+    rows = await session.scalars(
+        select(OAuthToken.session_id)
+        .where(
+            OAuthToken.user_id == user_id,
+            OAuthToken.revoked_at.is_(None),
+            OAuthToken.session_id.is_not(None),
+        )
+        .distinct()
+    )
+    return [sid for sid in rows if sid]
+
+
 async def revoke_member_tokens(session: AsyncSession, user_id: int) -> None:
     """Revoke every live token of a member, whatever session issued it."""
     await session.execute(
@@ -276,13 +294,21 @@ async def save_consent(session: AsyncSession, user_id: int, client_pk: int, scop
     await session.flush()
 
 
+_URL_FIELDS = ("redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri")
+
+
 async def register_first_party_clients(
-    session: AsyncSession, clients: Iterable[FirstPartyClient]
+    session: AsyncSession, clients: Iterable[FirstPartyClient], *, replace_urls: bool = False
 ) -> int:
     """Create or update the apps' client rows; how many changed.
 
     Unchanged rows are not written (not even locked), so every federation
-    process can run this at start-up without contending.
+    process can run this at start-up without contending. A row registered
+    for other URLs (another platform, or another configuration, sharing this
+    database) is left as it is with an error in the log: replacing it would
+    silently break signing in on whichever platform registered it first.
+    `replace_urls` (OIDC_REPLACE_CLIENT_URLS=true, for one start after the
+    operator changed the base URLs on purpose) replaces it.
     """
     changed = 0
     for client in clients:
@@ -301,7 +327,19 @@ async def register_first_party_clients(
         if row is None:
             session.add(OAuthClient(client_id=client.client_id, **wanted))
             changed += 1
-        elif any(getattr(row, name) != value for name, value in wanted.items()):
+            continue
+        clash = [name for name in _URL_FIELDS if getattr(row, name) != wanted[name]]
+        if clash and not replace_urls:
+            log.error(
+                "first-party OAuth client %r is registered for %s, not this process's %s: "
+                "left as it is (another platform shares this database?). If the base URLs "
+                "changed on purpose, start federation once with OIDC_REPLACE_CLIENT_URLS=true",
+                client.client_id,
+                row.redirect_uris,
+                wanted["redirect_uris"],
+            )
+            continue
+        if any(getattr(row, name) != value for name, value in wanted.items()):
             for name, value in wanted.items():
                 setattr(row, name, value)
             changed += 1
