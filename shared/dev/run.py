@@ -38,8 +38,8 @@ from shared.dev.embedded import (
     start_redis,
 )
 from shared.dev.processes import PrefixedProcess, stop_all
+from shared.dev.smtp import ReceivedMail, SmtpStandIn
 from shared.infrastructure.config import APP_NAMES
-from tests.fakes.smtp import ReceivedMail, SmtpStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_DATABASE = "rose_ash"

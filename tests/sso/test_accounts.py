@@ -12,11 +12,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NewMember
+from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.config import Settings
 from shared.infrastructure.oidc.sessions import SsoSessions
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
-from tests.fakes.smtp import SmtpStandIn
 
 PASSWORD = "correct horse battery"
 
