@@ -13,7 +13,7 @@ from shared.infrastructure.fragment_cache import commit_and_invalidate
 from shared.infrastructure.fragments import fragment_cache
 from shared.infrastructure.runtime import request_session
 from shared.infrastructure.viewer import current_viewer
-from shared.services.navigation import MENUS
+from shared.services.navigation import MAX_LABEL, MENUS
 from shared.services.registry import services
 
 bp = Blueprint("navigation", __name__, url_prefix="/admin/navigation")
@@ -40,7 +40,7 @@ async def _index(
     session = request_session(current_app)
     menus = {menu: await services.blog.list_navigation_items(session, menu) for menu in MENUS}
     html = await render_template(
-        "blog/navigation/index.html", menus=menus, error=error, draft=draft
+        "blog/navigation/index.html", menus=menus, error=error, draft=draft, max_label=MAX_LABEL
     )
     return html, 400 if error else 200
 
@@ -71,7 +71,9 @@ async def get_navigation_item(item_id: int) -> tuple[str, int]:
     item = await services.blog.get_navigation_item(request_session(current_app), item_id)
     if item is None:
         abort(404)
-    html = await render_template("blog/navigation/edit.html", item=item, draft=None, error=None)
+    html = await render_template(
+        "blog/navigation/edit.html", item=item, draft=None, error=None, max_label=MAX_LABEL
+    )
     return html, 200
 
 
@@ -86,7 +88,11 @@ async def post_navigation_item(item_id: int) -> Response | tuple[str, int]:
         if original is None:
             abort(404)
         html = await render_template(
-            "blog/navigation/edit.html", item=original, draft=draft, error=error
+            "blog/navigation/edit.html",
+            item=original,
+            draft=draft,
+            error=error,
+            max_label=MAX_LABEL,
         )
         return html, 400
     if item is None:
