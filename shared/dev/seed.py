@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.dev.demo_posts import ABOUT, POST_BODIES
 from shared.infrastructure.config import ConfigError, load_settings
 from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.models.account import Newsletter, NewsletterSubscription
@@ -172,13 +173,12 @@ async def _seed_blog(session: AsyncSession, users: dict[str, User]) -> None:
     for index, (slug, title, excerpt, tag_names) in enumerate(POSTS):
         for name in tag_names:
             tags.setdefault(name, Tag(slug=name.lower(), name=name))
-        paragraphs = "".join(f"<p>{excerpt}</p>" for _ in range(3))
         session.add(
             Post(
                 slug=slug,
                 title=title,
                 excerpt=excerpt,
-                html=f"<p><strong>{title}.</strong></p>{paragraphs}",
+                html=POST_BODIES[slug].strip(),
                 status="published",
                 published_at=_at(-3 * index - 1, 9),
                 author=authors[writers[index]],
@@ -193,7 +193,7 @@ async def _seed_blog(session: AsyncSession, users: dict[str, User]) -> None:
             type="page",
             slug="about",
             title="About the cooperative",
-            html="<p>Rose Ash is owned by its members.</p>",
+            html=ABOUT.strip(),
             status="published",
             published_at=_at(-30, 9),
         )

@@ -40,3 +40,16 @@ async def test_seeded_home_pages_show_demo_content(
         response = await client.get("/")
         assert response.status_code == 200, app
         assert text in await response.get_data(as_text=True), app
+
+
+async def test_demo_posts_read_like_posts(db: AsyncSession) -> None:
+    await seed(db, FEDERATION)
+    posts = (await db.scalars(select(Post).where(Post.status == "published"))).all()
+    assert len(posts) >= 5
+    for post in posts:
+        html = post.html or ""
+        assert html.count("<p>") >= 3, post.slug
+        assert "<h2>" in html, post.slug
+        if post.type == "post":
+            assert "<li>" in html and "<blockquote>" in html, post.slug
+            assert (post.excerpt or "") not in html, post.slug  # not the excerpt repeated
