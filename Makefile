@@ -17,6 +17,7 @@ DEV_ARGS ?=
 
 help:
 	@echo "make dev     run all six apps with PostgreSQL and Redis (Ctrl-C stops everything)"
+	@echo "             DEV_ARGS=--loopback-hosts: each app on its own address, 127.0.0.11-16"
 	@echo "make test    run the test suite (PYTEST_ARGS='-k cart' to pass options)"
 	@echo "make lint    ruff check, ruff format --check and mypy"
 	@echo "make schema  regenerate schema.sql from the migrations"
@@ -54,7 +55,9 @@ assets: $(NPM_STAMP)
 dev: install assets
 	exec $(VENV_PYTHON) -m shared.dev.run $(DEV_ARGS)
 
+# The browser tests need Chromium: installed with apt-get when we can, else one line says how.
 test: install assets
+	@scripts/ensure-chromium.sh
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: install

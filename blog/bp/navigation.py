@@ -12,7 +12,7 @@ from shared.contracts.dtos import NewNavigationItem
 from shared.contracts.errors import NavigationError
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.viewer import current_viewer
-from shared.services.navigation import MENUS
+from shared.services.navigation import MAX_LABEL, MENUS
 from shared.services.registry import services
 
 bp = Blueprint("navigation", __name__, url_prefix="/admin/navigation")
@@ -39,7 +39,7 @@ async def _index(
     session = request_session(current_app)
     menus = {menu: await services.blog.list_navigation_items(session, menu) for menu in MENUS}
     html = await render_template(
-        "blog/navigation/index.html", menus=menus, error=error, draft=draft
+        "blog/navigation/index.html", menus=menus, error=error, draft=draft, max_label=MAX_LABEL
     )
     return html, 400 if error else 200
 
@@ -70,7 +70,9 @@ async def get_navigation_item(item_id: int) -> tuple[str, int]:
     item = await services.blog.get_navigation_item(request_session(current_app), item_id)
     if item is None:
         abort(404)
-    html = await render_template("blog/navigation/edit.html", item=item, draft=None, error=None)
+    html = await render_template(
+        "blog/navigation/edit.html", item=item, draft=None, error=None, max_label=MAX_LABEL
+    )
     return html, 200
 
 
@@ -85,7 +87,11 @@ async def post_navigation_item(item_id: int) -> Response | tuple[str, int]:
         if original is None:
             abort(404)
         html = await render_template(
-            "blog/navigation/edit.html", item=original, draft=draft, error=error
+            "blog/navigation/edit.html",
+            item=original,
+            draft=draft,
+            error=error,
+            max_label=MAX_LABEL,
         )
         return html, 400
     if item is None:

@@ -143,7 +143,7 @@ async def post_signup() -> Response | tuple[str, int]:
             "federation/auth/signup.html",
             next=next_path,
             form=form,
-            errors={error.field: error.message},
+            errors=error.errors,
         )
         return html, 400
     token = await services.identity.create_mailed_token(

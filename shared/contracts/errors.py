@@ -4,12 +4,23 @@ from __future__ import annotations
 
 
 class AccountError(ValueError):
-    """Sign-up or a password change was refused; `field` names the form field to blame."""
+    """Sign-up or a password change was refused; `field` names the form field to blame.
 
-    def __init__(self, field: str, message: str) -> None:
+    `errors` holds every refused field (field -> message), the first being
+    `field`: a form reports them all at once.
+    """
+
+    def __init__(self, field: str, message: str, *, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.errors = errors or {field: message}
+
+    @classmethod
+    def of_fields(cls, errors: dict[str, str]) -> AccountError:
+        """One error for several refused fields (`errors` must not be empty)."""
+        field, message = next(iter(errors.items()))
+        return cls(field, message, errors=dict(errors))
 
 
 class CartItemUnavailable(LookupError):

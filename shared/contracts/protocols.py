@@ -62,8 +62,8 @@ class IdentityService(Protocol):
     async def create_member(self, session: AsyncSession, member: NewMember) -> UserRecord:
         """A new member with an argon2 hash of the password, email not yet verified.
 
-        Raises AccountError naming the field when the email or username is taken
-        or malformed, or the password too short.
+        Raises AccountError when the email or username is taken or malformed, or
+        the password too short: its `errors` name every refused field at once.
         """
         ...
 

@@ -32,6 +32,8 @@ Progress = Callable[[str], None]
 
 PG_SUPERUSER = "postgres"
 START_TIMEOUT = 30.0
+# Tries of start_postgres(any_port=True) when the port is taken just before the bind.
+BIND_ATTEMPTS = 5
 STOP_TIMEOUT = 15.0
 SOCKET_DIR_PREFIX = "rose-ash-pg-"
 
@@ -64,12 +66,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def port_is_free(port: int) -> bool:
-    """Whether a server could listen on 127.0.0.1:`port` (SO_REUSEADDR, as servers do)."""
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on `host`:`port` (SO_REUSEADDR, as servers do)."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
         return True
@@ -153,11 +155,12 @@ class EmbeddedPostgres:
             raise EmbeddedServerError(f"cannot create database {name!r}: {result.stderr.strip()}")
         return self.database_url(name)
 
-    def stop(self) -> None:
+    def stop(self, *, keep_socket_dir: bool = False) -> None:
         """Fast shutdown (SIGINT: roll back open transactions, then exit). Safe to call twice."""
         atexit.unregister(self.stop)
         stop_all([(self._proc, signal.SIGINT)], timeout=STOP_TIMEOUT)
-        shutil.rmtree(self._socket_dir, ignore_errors=True)
+        if not keep_socket_dir:  # kept when the server starts again on another port
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
 
 
 def _read_postmaster_pid(data_dir: Path) -> list[str]:
@@ -224,20 +227,65 @@ def _wait_for_postmaster(proc: subprocess.Popen[bytes], data_dir: Path, log_path
     )
 
 
+def _bind_failed(log_path: Path, offset: int) -> bool:
+    """Whether the server that wrote `log_path` from `offset` on could not bind its port."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode(errors="replace")
+    except OSError:
+        return False
+    return "Address already in use" in text or "could not create any TCP/IP sockets" in text
+
+
+def _log_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _spawn_postmaster(
+    data_dir: Path,
+    port: int,
+    socket_dir: Path,
+    log_path: Path,
+    run_as: RunAs | None,
+    fast: bool,
+) -> EmbeddedPostgres:
+    argv: list[str | Path] = [pg_bin_dir() / "postgres", "-D", data_dir, "-p", str(port)]
+    argv += ["-h", "127.0.0.1", "-k", socket_dir, "-c", "max_connections=200"]
+    if fast:
+        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    with _open_log(log_path) as log:
+        proc = spawn(
+            argv, stdout=log, env=_server_env(), cwd="/", run_as=run_as, death_signal=signal.SIGINT
+        )
+    return EmbeddedPostgres(proc, port, data_dir, socket_dir)
+
+
 def start_postgres(
     data_dir: Path,
     port: int | None = None,
     *,
     progress: Progress | None = None,
     fast: bool = False,
+    any_port: bool | None = None,
 ) -> EmbeddedPostgres:
     """Start PostgreSQL on 127.0.0.1:`port` (a free one if None), creating the cluster if needed.
+
+    With `any_port` (the default when `port` is None) a port taken by the time
+    the server binds it (free when checked, then grabbed by another process:
+    initdb alone takes seconds) is not an error: the server starts again on
+    another free port, up to BIND_ATTEMPTS times; `.port` says which. Without
+    it, a taken port fails with the log's tail.
 
     `fast` trades crash safety for speed (fsync, synchronous_commit and
     full_page_writes off): right for throwaway test clusters, not for dev data.
     The log goes to `data_dir/../postgres.log`.
     """
     say: Progress = progress or (lambda _message: None)
+    retry = port is None if any_port is None else any_port
     data_dir = Path(data_dir).resolve()
     log_path = data_dir.parent / "postgres.log"
     run_as = postgres_run_as() if os.geteuid() == 0 else None
@@ -251,21 +299,23 @@ def start_postgres(
         say(f"creating a PostgreSQL cluster in {data_dir}")
         _initdb(data_dir, log_path, run_as, fast)
     port = port or free_port()
-    argv: list[str | Path] = [pg_bin_dir() / "postgres", "-D", data_dir, "-p", str(port)]
-    argv += ["-h", "127.0.0.1", "-k", socket_dir, "-c", "max_connections=200"]
-    if fast:
-        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-    with _open_log(log_path) as log:
-        proc = spawn(
-            argv, stdout=log, env=_server_env(), cwd="/", run_as=run_as, death_signal=signal.SIGINT
-        )
-    server = EmbeddedPostgres(proc, port, data_dir, socket_dir)
-    try:
-        _wait_for_postmaster(proc, data_dir, log_path)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    for attempt in range(1, BIND_ATTEMPTS + 1):
+        offset = _log_size(log_path)
+        server = _spawn_postmaster(data_dir, port, socket_dir, log_path, run_as, fast)
+        try:
+            _wait_for_postmaster(server._proc, data_dir, log_path)
+            return server
+        except EmbeddedServerError:
+            server.stop(keep_socket_dir=True)
+            if not (retry and attempt < BIND_ATTEMPTS and _bind_failed(log_path, offset)):
+                shutil.rmtree(socket_dir, ignore_errors=True)
+                raise
+            taken, port = port, free_port()
+            say(f"port {taken} was taken before PostgreSQL could bind it; trying port {port}")
+        except BaseException:
+            server.stop()
+            raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 class EmbeddedRedis:

@@ -1,12 +1,19 @@
 """`make dev`: the whole platform on one machine with one command.
 
-    python -m shared.dev.run [--state-dir DIR] [--port-base 8000] [--no-seed]
+    python -m shared.dev.run [--state-dir DIR] [--port-base 8000] [--no-seed] [--loopback-hosts]
 
 Uses PostgreSQL and Redis from DATABASE_URL / REDIS_URL, or starts embedded
 ones with their data under the state directory; migrates; seeds demo data;
 runs the six apps under Hypercorn with their output prefixed by app name;
 waits until every app's /readyz answers; prints the URLs. Ctrl-C (or
 SIGTERM) stops the apps, then Redis, then PostgreSQL, and exits 0.
+
+Public URLs are `http://<app>.localhost:<port>` (browsers resolve those), or
+whatever `APP_BASE_URL_<APP>` in the environment says. `--loopback-hosts`
+(or `ROSE_ASH_DEV_HOSTS=loopback`) puts each app on an address of its own,
+127.0.0.11 to 127.0.0.16, public URL included: a host any program on the
+machine resolves, so fediverse peers and OIDC clients outside a browser can
+reach the apps by the URLs the apps publish.
 """
 
 from __future__ import annotations
@@ -38,9 +45,9 @@ from shared.dev.embedded import (
     start_redis,
 )
 from shared.dev.processes import PrefixedProcess, stop_all
+from shared.dev.smtp import ReceivedMail, SmtpStandIn
 from shared.infrastructure.config import APP_NAMES
 from shared.infrastructure.serving import HYPERCORN_ARGS
-from tests.fakes.smtp import ReceivedMail, SmtpStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_DATABASE = "rose_ash"
@@ -73,18 +80,33 @@ class DevError(Exception):
         self.details = details or []
 
 
+LOOPBACK_FIRST_HOST = 11  # --loopback-hosts: blog on 127.0.0.11 ... account on 127.0.0.16
+
+
 @dataclass(frozen=True, slots=True)
 class App:
     name: str
     port: int
+    host: str = "127.0.0.1"
+    base_url: str = ""  # the public URL; from the environment when it sets one
+
+    @classmethod
+    def planned(cls, name: str, port: int, *, loopback_host: bool) -> App:
+        """The app as `make dev` runs it: on its own loopback address when asked, and
+        with the public URL the environment gives it (`APP_BASE_URL_<APP>`), if any."""
+        index = APP_NAMES.index(name)
+        host = f"127.0.0.{LOOPBACK_FIRST_HOST + index}" if loopback_host else "127.0.0.1"
+        default = f"http://{host}:{port}" if loopback_host else f"http://{name}.localhost:{port}"
+        base_url = os.environ.get(f"APP_BASE_URL_{name.upper()}") or default
+        return cls(name, port, host, base_url.rstrip("/"))
 
     @property
     def public_url(self) -> str:
-        return f"http://{self.name}.localhost:{self.port}"
+        return self.base_url
 
     @property
     def internal_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
 
 def _pick_port(preferred: int, what: str) -> int:
@@ -161,10 +183,15 @@ def _run_step(argv: list[str], env: dict[str, str], what: str) -> list[str]:
 class Platform:
     """Everything `make dev` starts, so that all of it can be stopped in reverse order."""
 
-    def __init__(self, state_dir: Path, port_base: int, seed: bool) -> None:
+    def __init__(
+        self, state_dir: Path, port_base: int, seed: bool, *, loopback_hosts: bool = False
+    ) -> None:
         self.state_dir = state_dir
         self.seed = seed
-        self.apps = [App(name, port_base + i) for i, name in enumerate(APP_NAMES, start=1)]
+        self.apps = [
+            App.planned(name, port_base + i, loopback_host=loopback_hosts)
+            for i, name in enumerate(APP_NAMES, start=1)
+        ]
         self.postgres: EmbeddedPostgres | None = None
         self.redis: EmbeddedRedis | None = None
         self.processes: list[PrefixedProcess] = []
@@ -177,7 +204,10 @@ class Platform:
             return os.environ["DATABASE_URL"], "DATABASE_URL"
         say("starting PostgreSQL 16 …")
         port = _pick_port(PREFERRED_PG_PORT, "PostgreSQL")
-        self.postgres = start_postgres(self.state_dir / "postgres" / "data", port, progress=say)
+        # any_port: initdb takes seconds, and the port may be taken by the time it is done.
+        self.postgres = start_postgres(
+            self.state_dir / "postgres" / "data", port, progress=say, any_port=True
+        )
         url = self.postgres.create_database(DEV_DATABASE)
         say(f"PostgreSQL is up at {url}")
         return url, "embedded"
@@ -233,9 +263,9 @@ class Platform:
             say(f"  {line}")
 
     def _start_apps(self, env: dict[str, str]) -> None:
-        busy = [app for app in self.apps if not port_is_free(app.port)]
+        busy = [app for app in self.apps if not port_is_free(app.port, app.host)]
         if busy:
-            ports = ", ".join(f"{app.port} ({app.name})" for app in busy)
+            ports = ", ".join(f"{app.host}:{app.port} ({app.name})" for app in busy)
             raise DevError(
                 f"port {ports} already in use: is another `make dev` running? "
                 "Stop it or pass --port-base"
@@ -243,7 +273,7 @@ class Platform:
         hypercorn = Path(sys.executable).with_name("hypercorn")
         say(f"starting the apps on ports {self.apps[0].port} to {self.apps[-1].port} …")
         for app in self.apps:
-            argv = [str(hypercorn), "--bind", f"127.0.0.1:{app.port}", *HYPERCORN_ARGS]
+            argv = [str(hypercorn), "--bind", f"{app.host}:{app.port}", *HYPERCORN_ARGS]
             # One process per app (no worker process): starts faster, stops cleanly.
             argv += ["--workers", "0", f"{app.name}.app:create_app()"]
             self.processes.append(
@@ -361,8 +391,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".state")
     parser.add_argument("--port-base", type=int, default=8000, help="apps use base+1 … base+6")
     parser.add_argument("--no-seed", action="store_true", help="do not load demo data")
+    parser.add_argument(
+        "--loopback-hosts",
+        action="store_true",
+        default=os.environ.get("ROSE_ASH_DEV_HOSTS") == "loopback",
+        help="each app on its own address, 127.0.0.11-16, public URL included "
+        "(also ROSE_ASH_DEV_HOSTS=loopback)",
+    )
     args = parser.parse_args(argv)
-    platform = Platform(args.state_dir.resolve(), args.port_base, seed=not args.no_seed)
+    platform = Platform(
+        args.state_dir.resolve(),
+        args.port_base,
+        seed=not args.no_seed,
+        loopback_hosts=args.loopback_hosts,
+    )
     atexit.register(platform.stop)  # also when the runner itself crashes
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)

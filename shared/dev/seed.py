@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.dev.demo_posts import ABOUT, POST_BODIES
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
 from shared.infrastructure.media import make_media_storage, store_image
@@ -180,13 +181,12 @@ async def _seed_blog(session: AsyncSession, users: dict[str, User]) -> None:
     for index, (slug, title, excerpt, tag_names) in enumerate(POSTS):
         for name in tag_names:
             tags.setdefault(name, Tag(slug=name.lower(), name=name))
-        paragraphs = "".join(f"<p>{excerpt}</p>" for _ in range(3))
         session.add(
             Post(
                 slug=slug,
                 title=title,
                 excerpt=excerpt,
-                html=f"<p><strong>{title}.</strong></p>{paragraphs}",
+                html=POST_BODIES[slug].strip(),
                 status="published",
                 published_at=_at(-3 * index - 1, 9),
                 author=authors[writers[index]],
@@ -201,7 +201,7 @@ async def _seed_blog(session: AsyncSession, users: dict[str, User]) -> None:
             type="page",
             slug="about",
             title="About the cooperative",
-            html="<p>Rose Ash is owned by its members.</p>",
+            html=ABOUT.strip(),
             status="published",
             published_at=_at(-30, 9),
         )
@@ -339,7 +339,7 @@ async def _seed_account_and_social(
                 actor_id=actors[username].id,
                 is_local=True,
                 content_html=html,
-                url=f"{federation_url}/@{username}/demo-{index + 1}",
+                # No `url`: a note has no page of its own yet (the social hub issue).
                 published_at=_at(0, 8) - timedelta(hours=index * 5),
             )
         )

@@ -18,6 +18,12 @@ pieces a page needs:
 Pages use it through `page_fragments()` (a route that wants more than the
 shell) and the `fragments` template global (`fragments.get('nav')`), which
 fetches the whole page's set in one batch on first use.
+
+An app's own fragments (blog's nav on a blog page) go through the same cache,
+but a miss is rendered in-process, by calling the app's ASGI interface
+directly, instead of over HTTP to itself: it costs no socket, and it cannot
+miss because the app is still busy starting. Every template is compiled
+before the app serves, so the first page renders its fragments in time.
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ MAX_FRAGMENT_BYTES = 256 * 1024
 WARN_EVERY = 5.0  # seconds between two warnings about the same fragment
 _CART_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PLACEHOLDER = Markup("")
+# The origin of in-process requests (never resolved: the ASGI transport takes them).
+IN_PROCESS_ORIGIN = "http://in-process.invalid"
 
 
 class ProviderError(Exception):
@@ -87,6 +95,9 @@ class FragmentClient:
     auth: InternalAuth
     cache: FragmentCache
     http: httpx.AsyncClient
+    # This app's name and a client calling it in-process (ASGI), for its own fragments.
+    own_name: str | None = None
+    own_http: httpx.AsyncClient | None = None
     _inflight: dict[str, asyncio.Task[str]] = field(default_factory=dict)
     _cooling_until: dict[str, float] = field(default_factory=dict)
     _warned_at: dict[str, float] = field(default_factory=dict)
@@ -124,17 +135,21 @@ class FragmentClient:
         request_id: str | None,
     ) -> str:
         app = request.app
-        if time.monotonic() < self._cooling_until.get(app, 0.0):
+        in_process = app == self.own_name and self.own_http is not None
+        if not in_process and time.monotonic() < self._cooling_until.get(app, 0.0):
             raise ProviderCoolingDown(f"{app} failed less than {self.settings.cooldown:g} s ago")
         headers = self.auth.headers(_viewer_for(request, viewer))
         if request_id:
             headers["X-Request-ID"] = request_id
-        url = f"{self.internal_urls[app]}{INTERNAL_PREFIX}fragments/{request.type}"
+        path = f"{INTERNAL_PREFIX}fragments/{request.type}"
+        http = self.own_http if in_process and self.own_http is not None else self.http
+        url = f"{IN_PROCESS_ORIGIN}{path}" if in_process else f"{self.internal_urls[app]}{path}"
         try:
             async with asyncio.timeout(self.settings.timeout):
-                response = await self.http.get(url, params=request.query, headers=headers)
+                response = await http.get(url, params=request.query, headers=headers)
         except (TimeoutError, httpx.TransportError):
-            self._cooling_until[app] = time.monotonic() + self.settings.cooldown
+            if not in_process:  # our own process is not "down": no cooldown for it
+                self._cooling_until[app] = time.monotonic() + self.settings.cooldown
             raise
         if response.status_code != 200:
             raise ProviderError(f"{app} answered HTTP {response.status_code}")
@@ -167,6 +182,8 @@ class FragmentClient:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.http.aclose()
+        if self.own_http is not None:
+            await self.own_http.aclose()
 
 
 def _viewer_for(request: FragmentRequest, viewer: FragmentViewer) -> FragmentViewer | None:
@@ -324,6 +341,20 @@ def page_fragments(*extra: FragmentRequest) -> PageFragments:
     return fragments
 
 
+def compile_templates(app: Quart) -> int:
+    """Compile every template the app can render, into Jinja's cache; how many.
+
+    Compiling all of an app's templates takes a second or two of CPU: done
+    before serving, it no longer lands on the first page (and on the first
+    fragment requests, which would then outlast their timeout).
+    """
+    env = app.jinja_env
+    names = [name for name in env.list_templates() if name.endswith((".html", ".txt", ".xml"))]
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def install_fragments(app: Quart, settings: Settings) -> None:
     """The internal endpoints' guard, the fragment client's lifespan, `fragments` in templates."""
     auth = InternalAuth.from_secret(settings.secret_key)
@@ -332,6 +363,7 @@ def install_fragments(app: Quart, settings: Settings) -> None:
 
     @app.before_serving
     async def open_fragments() -> None:
+        compile_templates(app)
         app.extensions[EXTENSION_KEY] = FragmentClient(
             settings=config,
             internal_urls={name: urls.internal_url for name, urls in settings.apps.items()},
@@ -346,6 +378,13 @@ def install_fragments(app: Quart, settings: Settings) -> None:
                 timeout=httpx.Timeout(config.timeout),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
                 trust_env=False,  # internal URLs never go through an HTTP proxy
+            ),
+            own_name=runtime(app).name,
+            own_http=httpx.AsyncClient(
+                # Quart's __call__ is typed with its own ASGI scope types, httpx's with dicts.
+                transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+                timeout=httpx.Timeout(config.timeout),
+                trust_env=False,
             ),
         )
 

@@ -101,19 +101,24 @@ class SqlIdentityService:
     async def create_member(self, session: AsyncSession, member: NewMember) -> UserRecord:
         email, username = member.email.strip(), member.username.strip()
         display_name = member.display_name.strip() or username
+        # Every refused field at once, so the form can show them all together.
+        errors: dict[str, str] = {}
         if not _EMAIL_RE.match(email) or len(email) > 320:
-            raise AccountError("email", "Enter an email address like name@example.com.")
+            errors["email"] = "Enter an email address like name@example.com."
+        elif await self.get_user_by_email(session, email):
+            errors["email"] = "There is already an account with that email address."
         if not _USERNAME_RE.match(username):
-            raise AccountError(
-                "username", "Use up to 30 letters, digits and underscores for your username."
-            )
+            errors["username"] = "Use up to 30 letters, digits and underscores for your username."
+        elif await self.get_user_by_username(session, username):
+            errors["username"] = "That username is taken."
         if len(display_name) > 100:
-            raise AccountError("display_name", "Keep your name under 100 characters.")
-        _check_password(member.password)
-        if await self.get_user_by_email(session, email):
-            raise AccountError("email", "There is already an account with that email address.")
-        if await self.get_user_by_username(session, username):
-            raise AccountError("username", "That username is taken.")
+            errors["display_name"] = "Keep your name under 100 characters."
+        try:
+            _check_password(member.password)
+        except AccountError as error:
+            errors[error.field] = error.message
+        if errors:
+            raise AccountError.of_fields(errors)
         user = User(
             email=email,
             username=username,

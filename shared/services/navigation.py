@@ -18,7 +18,8 @@ from shared.contracts.events import NavigationChanged, record
 from shared.models.blog import NavigationItem
 
 MENUS = ("primary", "secondary")
-MAX_LABEL = 100
+# A menu label sits in a header row beside five others: longer ones cannot fit.
+MAX_LABEL = 32
 MAX_URL = 2048
 
 
@@ -31,19 +32,26 @@ def navigation_item_record(item: NavigationItem) -> NavigationItemRecord:
 def _checked(item: NewNavigationItem) -> NewNavigationItem:
     """The item with its label and URL trimmed; NavigationError when one is unusable.
 
-    A URL is a path on the blog ("/about/") or an absolute http(s) URL: never
+    A URL is a path on the blog ("/about/") or an absolute https URL: never
+    plain http to another site (a menu must not send members off in the clear),
     "//host" (another site, scheme-relative) or a script URL.
     """
     label, url = item.label.strip(), item.url.strip()
     if not label:
         raise NavigationError("label", "Give the link a label.")
     if len(label) > MAX_LABEL:
-        raise NavigationError("label", f"Keep the label under {MAX_LABEL} characters.")
+        raise NavigationError(
+            "label", f"Keep the label to {MAX_LABEL} characters or fewer: it must fit the menu."
+        )
     if item.menu not in MENUS:
         raise NavigationError("menu", f"Choose the {' or '.join(MENUS)} menu.")
     parts = urlsplit(url)
     is_path = url.startswith("/") and not url.startswith("//")
-    is_web = parts.scheme in ("http", "https") and bool(parts.netloc)
+    if parts.scheme == "http" and not is_path:
+        raise NavigationError(
+            "url", "Links to other sites must use https://, not http://: check the address."
+        )
+    is_web = parts.scheme == "https" and bool(parts.netloc)
     unsafe = any(ch.isspace() or ord(ch) < 0x20 for ch in url) or "\\" in url
     if not url or len(url) > MAX_URL or unsafe or not (is_path or is_web):
         raise NavigationError(

@@ -232,7 +232,7 @@ async def test_nodeinfo_links_both_versions_and_each_is_schema_shaped(
         assert info["software"]["name"] == "rose-ash"
         assert info["protocols"] == ["activitypub"]
         assert set(info["services"]) == {"inbound", "outbound"}
-        assert info["openRegistrations"] is False
+        assert info["openRegistrations"] is True  # anyone may sign up
         assert "total" in info["usage"]["users"]
         assert "metadata" in info
 

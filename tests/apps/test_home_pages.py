@@ -168,3 +168,15 @@ async def test_a_tag_without_posts_says_so(db: AsyncSession, client_for: ClientF
     client = await client_for("blog")
     html = await (await client.get("/tag/quiet/")).get_data(as_text=True)
     assert "No posts with this tag yet" in html
+
+
+@pytest.mark.parametrize("app", ["blog", "market", "events"])
+async def test_the_sign_in_link_comes_back_to_the_page_it_was_on(
+    client_for: ClientFactory, app: str
+) -> None:
+    client = await client_for(app)
+    response = await client.get("/?page=2")
+    html = await response.get_data(as_text=True)
+    # Signing in, or signing up from the sign-in page, ends back here.
+    assert 'href="/auth/login?next=%2F%3Fpage%3D2"' in html
+    assert 'href="/auth/login"' not in html

@@ -94,6 +94,27 @@ def test_postgres_on_a_busy_port_fails_with_its_log(tmp_path: Path) -> None:
     assert "could not" in str(failure.value)  # the log tail says why
 
 
+def test_postgres_moves_to_another_port_when_its_port_is_taken_before_the_bind(
+    tmp_path: Path,
+) -> None:
+    messages: list[str] = []
+    port = free_port()  # chosen free, as `make dev` chooses it ...
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", port))  # ... and taken by someone else before the bind
+        blocker.listen()
+
+        server = start_postgres(
+            tmp_path / "data", port, fast=True, any_port=True, progress=messages.append
+        )
+        try:
+            assert server.port != port
+            assert server.url == f"postgresql://postgres@127.0.0.1:{server.port}/postgres"
+            assert _psql(server.url, "SELECT 1") == "1"
+            assert any(f"port {port} was taken" in message for message in messages)
+        finally:
+            server.stop()
+
+
 def test_redis_answers_and_stop_leaves_no_process(tmp_path: Path) -> None:
     server = start_redis(tmp_path / "redis")
     try:

@@ -84,3 +84,16 @@ async def test_seeded_products_and_posts_show_stored_photos_with_srcset(
         response = await client.get(src)
         assert response.status_code == 200
         assert response.headers["Content-Type"] in ("image/jpeg", "image/png")
+
+
+async def test_demo_posts_read_like_posts(db: AsyncSession, settings: Settings) -> None:
+    await seed(db, settings)
+    posts = (await db.scalars(select(Post).where(Post.status == "published"))).all()
+    assert len(posts) >= 5
+    for post in posts:
+        html = post.html or ""
+        assert html.count("<p>") >= 3, post.slug
+        assert "<h2>" in html, post.slug
+        if post.type == "post":
+            assert "<li>" in html and "<blockquote>" in html, post.slug
+            assert (post.excerpt or "") not in html, post.slug  # not the excerpt repeated

@@ -108,6 +108,8 @@ async def test_a_form_without_the_csrf_token_is_refused(
         ("", "/x/", "Give the link a label."),
         ("Evil", "javascript:alert(1)", "Use a path on the blog"),
         ("Evil", "//evil.example/", "Use a path on the blog"),
+        ("Plain", "http://shop.example/", "must use https://, not http://"),
+        ("x" * 33, "/x/", "Keep the label to 32 characters or fewer"),
     ],
 )
 async def test_an_unusable_link_is_explained(

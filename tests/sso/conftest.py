@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from shared.dev.schema import migrate
+from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.oidc.clients import derive_client_secret
 from shared.infrastructure.oidc.keys import generate_private_key_pem
 from tests.conftest import TEST_SECRET_KEY
-from tests.fakes.smtp import SmtpStandIn
 from tests.support.databases import DatabaseServer
 from tests.support.live import LivePlatform
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.bp.accounts import SIGNIN_PER_PAIR
 from shared.contracts.dtos import NewMember
+from shared.dev.smtp import ReceivedMail, SmtpStandIn
 from shared.infrastructure.config import Settings
 from shared.infrastructure.oidc.sessions import SsoSessions
 from shared.infrastructure.rate_limit import RateLimiter, address_bucket
@@ -23,7 +24,6 @@ from shared.infrastructure.runtime import runtime
 from shared.models.identity import User
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
-from tests.fakes.smtp import ReceivedMail, SmtpStandIn
 
 PASSWORD = "correct horse battery"
 

@@ -19,7 +19,7 @@ from tests.support.live import LivePlatform
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SIGN_IN = '.user-area a[href="/auth/login"]'
+SIGN_IN = '.user-area a[href^="/auth/login"]'  # with ?next= this page
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -32,7 +32,9 @@ from shared.infrastructure.config import APP_NAMES
 from shared.infrastructure.serving import HYPERCORN_ARGS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30.0
+# Six apps import, compile their templates and connect at once: on a small shared CI
+# machine that alone can take half a minute.
+START_TIMEOUT = 90.0
 HYPERCORN = Path(sys.executable).parent / "hypercorn"
 
 

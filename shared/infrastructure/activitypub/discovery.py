@@ -143,7 +143,7 @@ async def get_nodeinfo(version: str) -> Response:
         "software": software,
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": ["atom1.0", "rss2.0"]},
-        "openRegistrations": False,
+        "openRegistrations": True,  # federation/bp/accounts.py: sign-up is open
         "usage": {
             "users": {"total": users, "activeMonth": users, "activeHalfyear": users},
             "localPosts": posts,

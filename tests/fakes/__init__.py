@@ -1,1 +1,0 @@
-"""Stand-ins for external services, speaking the real protocol over loopback sockets."""
