@@ -125,7 +125,9 @@ class Platform:
         self.db.open()
         self._redis = _connect_redis(self.settings.redis.url)
         cache_url = self.settings.redis.cache
-        self._cache_redis = self._redis if cache_url == self.settings.redis.url else _connect_redis(cache_url)
+        self._cache_redis = (
+            self._redis if cache_url == self.settings.redis.url else _connect_redis(cache_url)
+        )
         # The relying party's settings: internal URLs never go through a proxy.
         self._internal_http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS, trust_env=False)
         self._federation_http = FederationClient(

@@ -1,6 +1,6 @@
 """Durable jobs: the jobs queue and the periodic schedules' next ticks.
 
-Revision ID: 0004_jobs
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 22:50:00.000000
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004_jobs"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

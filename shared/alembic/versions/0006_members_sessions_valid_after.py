@@ -4,8 +4,8 @@ A password reset sets it (in the same transaction as the new password), and
 every app checks its sessions against it, so a reset ends every session even
 when a back-channel logout never arrives.
 
-Revision ID: c4e1a9d2b7f3
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 23:10:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c4e1a9d2b7f3"
-down_revision: str | None = "0003"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ With the id alone, an activity of one actor could pre-empt another's that
 claims the same id (say `...#delete`), so the real one was dropped as a
 redelivery. The inbox also refuses ids off the actor's host now.
 
-Revision ID: 0004_ap_dedup_by_actor
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 22:50:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_ap_dedup_by_actor"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
