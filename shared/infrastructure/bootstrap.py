@@ -20,7 +20,7 @@ app does nothing until it is served.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import httpx
 from redis.asyncio import Redis
@@ -32,6 +32,7 @@ from shared.infrastructure.config import Settings
 from shared.infrastructure.db import Database
 from shared.infrastructure.fragment_cache import FragmentCache
 from shared.infrastructure.mail import Mailer, make_mailer
+from shared.infrastructure.media.storage import MediaStorage, make_media_storage
 from shared.infrastructure.relying_party import HTTP_TIMEOUT_SECONDS
 from shared.infrastructure.uow import UnitOfWork
 from shared.services.handlers import event_handlers
@@ -57,7 +58,7 @@ class Platform:
     rate limits); `cache_redis` holds the fragment cache, which may be evicted
     (its own `allkeys-lru` instance in the stack, `REDIS_CACHE_URL`; the same
     client when both URLs are equal, as in dev and tests).
-    `media` is the upload storage, wired by its own package when it lands.
+    `media` is the upload storage.
     """
 
     def __init__(
@@ -73,7 +74,8 @@ class Platform:
         self.db = Database(settings.database)
         self.handlers = handlers
         self.mailer: Mailer = make_mailer(settings.mail)
-        self.media: Any | None = None  # shared.infrastructure.media's storage, when wired
+        # Uploads: a filesystem today (a volume in the stack), S3-compatible later.
+        self.media: MediaStorage = make_media_storage(settings.media)
         self._federation_connections = federation_connections
         self._redis: Redis | None = None
         self._cache_redis: Redis | None = None

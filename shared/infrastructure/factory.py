@@ -90,7 +90,7 @@ def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
     install_sso(app, settings)
     install_fragments(app, settings)
     install_activitypub(app, settings)
-    install_media(app, settings)
+    install_media(app)
     app.register_blueprint(health_bp)
     install_error_handlers(app)
     if settings.trusted_proxy_hops:

@@ -1,9 +1,8 @@
 """What a job handler receives: the process's shared parts, and which job it is running.
 
-The platform bootstrap (`shared/infrastructure/bootstrap.py`, coming) will own
-these parts; until then the worker builds them itself. Anything with the
-attributes of `JobPlatform` (a future `Platform` included) adapts with
-`JobContext.of(platform, ...)`.
+The worker opens them through the platform bootstrap
+(`shared/infrastructure/bootstrap.py`) and hands each handler this view of it:
+the settings, the sessionmaker and the federation HTTP client.
 """
 
 from __future__ import annotations

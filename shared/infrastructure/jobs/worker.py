@@ -21,9 +21,8 @@ from collections.abc import Callable
 
 import asyncpg
 
-from shared.infrastructure.activitypub.http import FederationClient
+from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, Settings, load_settings
-from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.infrastructure.jobs import registry
 from shared.infrastructure.jobs.context import JobContext
 from shared.infrastructure.jobs.queue import NOTIFY_CHANNEL
@@ -88,12 +87,15 @@ class Listener:
 
 async def serve(settings: Settings, jobs: JobSettings) -> int:
     worker_name = f"{socket.gethostname()}:{os.getpid()}"
-    engine = make_engine(settings.database)
-    federation = FederationClient(
-        settings.activitypub, max_connections=max(256, settings.activitypub.worker_concurrency * 4)
-    )
     stopping = asyncio.Event()
-    ctx = JobContext(settings, make_sessionmaker(engine), federation, worker_name)
+    # The worker starts through the one bootstrap, like the apps: its pools, one order.
+    platform = bootstrap(
+        settings,
+        name="worker",
+        federation_connections=max(256, settings.activitypub.worker_concurrency * 4),
+    )
+    await platform.open()
+    ctx = JobContext(settings, platform.db.sessionmaker, platform.federation_http, worker_name)
     try:
         loops = {name: factory(ctx, stopping) for name, factory in registry.loops().items()}
         runner = Runner(ctx, registry.kinds(), registry.schedules(), jobs, stopping)
@@ -133,8 +135,7 @@ async def serve(settings: Settings, jobs: JobSettings) -> int:
             stopping.set()
             await listening
     finally:
-        await federation.aclose()
-        await engine.dispose()
+        await platform.close()
     log.info("worker stopped: %d job(s) succeeded, %d failed", runner.succeeded, runner.failed)
     return 0
 

@@ -15,11 +15,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
 
 from shared.contracts.media import MediaRejected, MediaTooLarge, StoredImage, content_type_of
-from shared.infrastructure.config import MediaSettings, Settings
+from shared.infrastructure.config import MediaSettings
 from shared.infrastructure.media.images import store_image
-from shared.infrastructure.media.storage import MediaStorage, make_media_storage
+from shared.infrastructure.media.storage import MediaStorage
 
-EXTENSION_KEY = "rose_ash.media"
 # A name is a content address: what it names never changes.
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -27,8 +26,10 @@ bp = Blueprint("media", __name__)
 
 
 def media_storage(app: Quart) -> MediaStorage:
-    storage: MediaStorage = app.extensions[EXTENSION_KEY]
-    return storage
+    """The app's storage: the platform's (`bootstrap()` makes one per process)."""
+    from shared.infrastructure.runtime import runtime
+
+    return runtime(app).media
 
 
 @bp.get("/media/<name>")
@@ -77,9 +78,8 @@ async def receive_image(
         raise BadRequest(description=exc.message) from None
 
 
-def install_media(app: Quart, settings: Settings) -> None:
-    """One storage per app, the /media route, and the `stored_image` filter
+def install_media(app: Quart) -> None:
+    """The /media route over the platform's storage, and the `stored_image` filter
     (a stored URL -> its StoredImage, None for any other URL)."""
-    app.extensions[EXTENSION_KEY] = make_media_storage(settings.media)
     app.register_blueprint(bp)
     app.jinja_env.filters["stored_image"] = StoredImage.from_url
