@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.fakes.smtp import SmtpStandIn
+from shared.dev.smtp import SmtpStandIn
 from tests.sso.conftest import csrf_of, sign_up, to_internal
 from tests.support.live import LivePlatform
 
