@@ -98,14 +98,15 @@ async def test_silent_key_servers_leave_the_pool_and_other_pages_free(
         started = time.monotonic()
         late = await client.post(inbox, content=body, headers=headers)
         late_seconds = time.monotonic() - started
-    assert max(during) < max(1.0, normal * 5), (normal, during)
+    # Generous for a loaded machine; holding the pool made these wait 15 s and more.
+    assert max(during) < max(3.0, normal * 5), (normal, during)
     assert idle_in_transaction == 0
     # Refused (401) when the deadline passed, or told to come back (503) when every
     # key-fetch slot was taken; never a 500, and never longer than the deadline.
     assert {status for status, _ in answers} <= {401, 503}, answers
     assert max(seconds for _, seconds in answers) < 15, answers
     assert late.status_code == 401 and "failed recently" in late.json()["error"]
-    assert late_seconds < 1.0
+    assert late_seconds < 3.0
 
 
 async def test_a_body_too_large_is_refused_while_it_streams(
