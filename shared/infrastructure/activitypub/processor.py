@@ -52,7 +52,6 @@ from shared.infrastructure.activitypub.inbox import pending_inbound, process_inb
 from shared.infrastructure.activitypub.keys import platform_keypair
 from shared.infrastructure.activitypub.outbox import NOTIFY_CHANNEL
 from shared.infrastructure.activitypub.remote import RemoteActors
-from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, Settings, load_settings
 from shared.models.activitypub import Activity, Actor
 
@@ -301,7 +300,14 @@ class Processor:
 
 
 async def serve(settings: Settings) -> int:
+    # Signals first: a SIGTERM while the platform is still starting stops it cleanly.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
     # The worker starts through the one bootstrap, like the apps: its pools, one order.
+    from shared.infrastructure.bootstrap import bootstrap  # the services it wires load here
+
     platform = bootstrap(
         settings,
         name="worker",
@@ -309,9 +315,9 @@ async def serve(settings: Settings) -> int:
     )
     async with platform:
         processor = Processor(settings, platform.db.sessionmaker, platform.federation_http)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, processor.stopping.set)
+        processor.stopping = stopping
+        if stopping.is_set():
+            return 0
         listener = await processor.listen()
         log.info("EventProcessor %s:%d started", socket.gethostname(), os.getpid())
         try:
