@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.activitypub.actors import app_actor
@@ -25,6 +25,9 @@ from shared.models.activitypub import Activity, Delivery, DeliveryAttempt, Follo
 from tests.activitypub.conftest import MakePeer
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+# Due by the database's clock: now() is the test transaction's start, which on a busy host
+# can be seconds before the Python clock's now.
+_DUE = func.now() - timedelta(seconds=1)
 
 
 def test_the_retry_curve_is_mastodons_16_retries_over_two_to_three_days() -> None:
@@ -121,9 +124,7 @@ async def test_claimed_deliveries_are_leased_and_not_claimed_twice(
     states = set(await db.scalars(select(Delivery.status)))
     assert states == {"delivering"}
     # A worker that died: once the lease runs out, the rows come due again.
-    await db.execute(
-        update(Delivery).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
-    )
+    await db.execute(update(Delivery).values(next_attempt_at=_DUE))
     assert len(await claim_deliveries(db, 10)) == 2
 
 
@@ -148,7 +149,8 @@ async def test_outcomes_record_attempts_retry_with_backoff_or_die(
     retrying = await db.get(Delivery, failing.id)
     assert delivered is not None and delivered.status == "delivered" and delivered.attempts == 1
     assert retrying is not None and retrying.status == "failed" and retrying.last_status_code == 500
-    assert retrying.next_attempt_at > datetime.now(UTC)
+    assert delivered.delivered_at is not None
+    assert retrying.next_attempt_at > delivered.delivered_at  # a backoff after the attempt
     [again] = [c for c in await _reclaim(db) if c.id == failing.id]
     await record(db, [Outcome(again, 400, "bad request", 3)], ap_settings.activitypub)
     db.expunge_all()
@@ -161,9 +163,7 @@ async def test_outcomes_record_attempts_retry_with_backoff_or_die(
 
 
 async def _reclaim(db: AsyncSession):  # type: ignore[no-untyped-def]
-    await db.execute(
-        update(Delivery).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
-    )
+    await db.execute(update(Delivery).values(next_attempt_at=_DUE))
     return await claim_deliveries(db, 10)
 
 
@@ -192,11 +192,7 @@ async def test_an_inbox_failing_again_and_again_is_paused_and_a_success_resumes_
     assert state is not None and state.consecutive_failures == 3
     assert state.paused_until is not None and state.paused_until > datetime.now(UTC)
     # Paused: its due delivery is not claimed, the other inbox's is.
-    await db.execute(
-        update(Delivery).values(
-            status="failed", next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)
-        )
-    )
+    await db.execute(update(Delivery).values(status="failed", next_attempt_at=_DUE))
     assert {c.inbox_url for c in await claim_deliveries(db, 10)} == {claimed[1].inbox_url}
     await record(db, [Outcome(claimed[0], 200, None, 1)], settings)
     db.expunge_all()
