@@ -257,7 +257,8 @@ class MediaSettings(_Strict):
     # Every app serves /media/<name>, so the default is relative (same origin).
     base_url: str = "/media"
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
-    max_pixels: int = Field(40_000_000, ge=10_000, le=200_000_000)
+    # At most Pillow's own guard (Image.MAX_IMAGE_PIXELS in media/images.py).
+    max_pixels: int = Field(40_000_000, ge=10_000, le=50_000_000)
     max_dimension: int = Field(10_000, ge=100, le=50_000)
 
     @field_validator("base_url")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from shared.infrastructure.config import REPO_ROOT, ConfigError, load_settings
+from shared.infrastructure.config import REPO_ROOT, ConfigError, MediaSettings, load_settings
 
 BASE_ENV = {
     "DATABASE_URL": "postgresql://rose@127.0.0.1:5432/rose_ash",
@@ -31,3 +32,13 @@ def test_the_environment_moves_the_root_and_the_url(tmp_path: Path) -> None:
 def test_a_base_url_that_is_neither_a_path_nor_http_is_named() -> None:
     with pytest.raises(ConfigError, match=r"MEDIA_BASE_URL \(media.base_url\) is invalid"):
         load_settings({**BASE_ENV, "MEDIA_BASE_URL": "cdn.example"})
+
+
+def test_the_pixel_limit_cannot_pass_pillows_own_guard() -> None:
+    from PIL import Image
+
+    import shared.infrastructure.media.images  # noqa: F401  (sets the guard)
+
+    assert Image.MAX_IMAGE_PIXELS == 50_000_000
+    with pytest.raises(ValidationError):
+        MediaSettings(max_pixels=Image.MAX_IMAGE_PIXELS + 1)
