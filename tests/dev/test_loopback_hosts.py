@@ -80,7 +80,9 @@ async def test_a_peer_library_federates_with_the_blog_on_its_own_loopback_host(
                 "actor": alice.id,
                 "object": actor_url,
             }
-            assert (await bovine.post(actor["inbox"], follow)).status == 202
+            posted = await bovine.post(actor["inbox"], follow)
+            posted.release()  # aiohttp keeps the connection until the response is released
+            assert posted.status == 202
 
         accepted = await eventually(
             lambda: [r for r in peer.received if r.activity["type"] == "Accept"],
