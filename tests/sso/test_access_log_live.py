@@ -28,10 +28,16 @@ def test_no_log_line_holds_a_reset_token_code_or_id_token_hint(
     live_sso: LivePlatform, smtp: SmtpStandIn
 ) -> None:
     member = sign_up(live_sso, "logwatcher")
-    fed = member.browser
+    with member.browser as fed:
+        _exercise_and_check(live_sso, smtp, member.email, member.display_name, fed)
+
+
+def _exercise_and_check(
+    live_sso: LivePlatform, smtp: SmtpStandIn, email: str, display_name: str, fed: httpx.Client
+) -> None:
     secrets: dict[str, str] = {}
 
-    welcome = smtp.wait_for(to=member.email, subject="Confirm your email address")
+    welcome = smtp.wait_for(to=email, subject="Confirm your email address")
     (verify_link,) = {link for link in welcome.links() if "/email/verify" in link}
     secrets["verification token"] = query_of(verify_link)["token"]
     assert fed.get(to_internal(live_sso, verify_link)).status_code == 200
@@ -43,15 +49,15 @@ def test_no_log_line_holds_a_reset_token_code_or_id_token_hint(
         secrets["state"] = query_of(back)["state"]
         assert blog.get(to_internal(live_sso, back)).status_code == 302
         home = blog.get("/")
-        assert member.display_name in home.text
+        assert display_name in home.text
         out = blog.post("/auth/logout", data={"csrf_token": csrf_of(home.text)})
         end_session = out.headers["location"]
         secrets["id_token_hint"] = query_of(end_session)["id_token_hint"]
         fed.get(to_internal(live_sso, end_session))
 
     forgot = fed.get("/password/forgot")
-    fed.post("/password/forgot", data={"csrf_token": csrf_of(forgot.text), "email": member.email})
-    reset = smtp.wait_for(to=member.email, subject="Reset your password")
+    fed.post("/password/forgot", data={"csrf_token": csrf_of(forgot.text), "email": email})
+    reset = smtp.wait_for(to=email, subject="Reset your password")
     (reset_link,) = {link for link in reset.links() if "/password/reset" in link}
     secrets["reset token"] = query_of(reset_link)["token"]
     page = fed.get(to_internal(live_sso, reset_link))

@@ -55,3 +55,4 @@ def test_a_reset_while_an_app_is_down_ends_its_session_once_it_is_back(
     assert member.display_name not in market.get("/").text  # was down: ends on its next look
     market.close()
     blog.close()
+    fed.close()
