@@ -197,11 +197,9 @@ async def test_no_bad_document_request_is_a_500(start: Any, app_name: str, path:
     assert not failures, failures
 
 
-# Found by the matrix above and fixed outside this branch's files: NUL in a path or query
-# (a 400 for every route on sec-web), a huge page (OFFSET past int64) and an unparsable
-# URL as WebFinger resource (collections.py and discovery.py, reshaped on ap-domain).
-# Strict: once those branches are merged these pass, and the marks must go.
-OUTSIDE_THIS_BRANCH = [
+# Found by the matrix above: NUL in a path or query (the request-level guard), a huge
+# page (OFFSET past int64) and an unparsable URL as WebFinger resource.
+PAST_FIXES = [
     ("blog", f"/actor/outbox?{HUGE_PAGE}"),
     ("blog", "/objects/%00"),
     ("blog", "/.well-known/webfinger?resource=https://[::1"),
@@ -210,9 +208,8 @@ OUTSIDE_THIS_BRANCH = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="fixed on sec-web / ap-domain (issue 9 item 11)")
-@pytest.mark.parametrize(("app_name", "target"), OUTSIDE_THIS_BRANCH)
-async def test_inputs_fixed_outside_this_branch_are_not_a_500(
+@pytest.mark.parametrize(("app_name", "target"), PAST_FIXES)
+async def test_nul_huge_pages_and_broken_resources_are_not_a_500(
     start: Any, app_name: str, target: str
 ) -> None:
     client = (await start(app_name)).test_client()

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from shared.infrastructure.bootstrap import Platform, bootstrap
 from shared.infrastructure.config import APP_NAMES, Settings
+from shared.infrastructure.media.storage import FilesystemMediaStorage
 from shared.infrastructure.runtime import runtime
 from shared.services import registry
 from tests.conftest import AppFactory
@@ -30,7 +31,7 @@ async def test_an_open_platform_reaches_the_database_and_redis_and_a_closed_one_
         assert platform.session_redis is platform.redis
         assert not platform.internal_http.is_closed
         assert platform.federation_http is not None
-        assert platform.media is None
+        assert isinstance(platform.media, FilesystemMediaStorage)
     assert not platform.is_open
     with pytest.raises(RuntimeError, match="not open"):
         platform.federation_http  # noqa: B018

@@ -70,9 +70,13 @@ async def _resolve(resource: str) -> ActorRecord | None:
         if domain.lower() not in (own.netloc.lower(), (own.hostname or "").lower()):
             return None
         return await _actor_for_username(username)
-    if resource.startswith(("http://", "https://")) and urlsplit(resource).netloc == own.netloc:
-        return await _actor_at_path(urlsplit(resource).path)
-    return None
+    if not resource.startswith(("http://", "https://")):
+        return None
+    try:
+        parts = urlsplit(resource)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URL of ours
+        return None
+    return await _actor_at_path(parts.path) if parts.netloc == own.netloc else None
 
 
 @bp.get("/.well-known/webfinger")

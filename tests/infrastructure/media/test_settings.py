@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from shared.infrastructure.config import REPO_ROOT, ConfigError, MediaSettings, load_settings
 
 BASE_ENV = {
+    "ROSE_ASH_ENV": "dev",
     "DATABASE_URL": "postgresql://rose@127.0.0.1:5432/rose_ash",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SECRET_KEY": "x" * 40,
