@@ -29,6 +29,7 @@ before the app serves, so the first page renders its fragments in time.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
@@ -355,6 +356,17 @@ def compile_templates(app: Quart) -> int:
     return len(names)
 
 
+class IsolatedASGITransport(httpx.ASGITransport):
+    """An app calling itself in-process, as if over HTTP: in a task of its own with an
+    empty context. Quart reuses the current app context (and so `g` and the page's
+    database session) for a request of the same app pushed in the same context, and
+    the page is using that session while its fragments render."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        handle = super().handle_async_request(request)
+        return await asyncio.create_task(handle, context=contextvars.Context())
+
+
 def install_fragments(app: Quart, settings: Settings) -> None:
     """The internal endpoints' guard, the fragment client's lifespan, `fragments` in templates."""
     auth = InternalAuth.from_secret(settings.secret_key)
@@ -382,7 +394,7 @@ def install_fragments(app: Quart, settings: Settings) -> None:
             own_name=runtime(app).name,
             own_http=httpx.AsyncClient(
                 # Quart's __call__ is typed with its own ASGI scope types, httpx's with dicts.
-                transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+                transport=IsolatedASGITransport(app=app),  # type: ignore[arg-type]
                 timeout=httpx.Timeout(config.timeout),
                 trust_env=False,
             ),
