@@ -27,7 +27,7 @@ from shared.contracts.dtos import NewMember, UserRecord
 from shared.contracts.errors import AccountError
 from shared.infrastructure.rate_limit import Limit, address_bucket
 from shared.infrastructure.redirects import safe_next
-from shared.infrastructure.runtime import request_session
+from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.services.registry import services
 
 bp = Blueprint("accounts", __name__)
@@ -99,17 +99,17 @@ async def post_signin() -> Response | tuple[str, int]:
     refused = [v for v in verdicts if not v.allowed]
     if refused:
         return await _too_many(max(v.retry_after for v in refused))
-    session = request_session(current_app)
     user = None
     if login and len(login) <= MAX_LOGIN_LENGTH:
-        user = await services.identity.authenticate(session, login, password)
+        # The unit commits a password rehash, if argon2's parameters changed.
+        async with unit_of_work(current_app) as uow:
+            user = await services.identity.authenticate(uow.session, login, password)
     if user is None:
         html = await render_template(
             "federation/auth/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
         )
         return html, 401
     await limiter.forget(SIGNIN_PER_PAIR, pair)
-    await session.commit()  # a password rehash, if argon2's parameters changed
     return await _start_sso_session(user, next_path)
 
 
@@ -134,11 +134,17 @@ async def post_signup() -> Response | tuple[str, int]:
         display_name=form.get("display_name", ""),
         password=form.get("password", ""),
     )
-    session = request_session(current_app)
     try:
-        user = await services.identity.create_member(session, member)
+        # The member, their actor (the MemberCreated handler) and the mailed token: one commit.
+        async with unit_of_work(current_app) as uow:
+            user = await services.identity.create_member(uow.session, member)
+            token = await services.identity.create_mailed_token(
+                uow.session,
+                user.id,
+                "email_verification",
+                valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS),
+            )
     except AccountError as error:
-        await session.rollback()
         html = await render_template(
             "federation/auth/signup.html",
             next=next_path,
@@ -146,10 +152,6 @@ async def post_signup() -> Response | tuple[str, int]:
             errors=error.errors,
         )
         return html, 400
-    token = await services.identity.create_mailed_token(
-        session, user.id, "email_verification", valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS)
-    )
-    await session.commit()
     await send_verification_link(current_app, token)
     return await _start_sso_session(user, next_path)
 
@@ -167,13 +169,17 @@ async def post_password_forgot() -> Response | str:
         verdict = await limiter.hit(limit, key)
         if not verdict.allowed:
             return await _too_many(verdict.retry_after)
-    session = request_session(current_app)
-    user = await services.identity.get_user_by_email(session, email) if email else None
-    if user is not None:
-        token = await services.identity.create_mailed_token(
-            session, user.id, "password_reset", valid_for=timedelta(hours=PASSWORD_RESET_HOURS)
-        )
-        await session.commit()
+    async with unit_of_work(current_app) as uow:
+        user = await services.identity.get_user_by_email(uow.session, email) if email else None
+        token = None
+        if user is not None:
+            token = await services.identity.create_mailed_token(
+                uow.session,
+                user.id,
+                "password_reset",
+                valid_for=timedelta(hours=PASSWORD_RESET_HOURS),
+            )
+    if token is not None:
         await send_reset_link(current_app, token)  # in the background: same timing either way
     return await render_template(
         "federation/auth/message.html",
@@ -231,11 +237,10 @@ async def post_password_reset() -> tuple[str, int, dict[str, str]]:
 
 @bp.get("/email/verify")
 async def get_email_verify() -> tuple[str, int, dict[str, str]]:
-    session = request_session(current_app)
-    user = await services.identity.verify_email(session, request.args.get("token", ""))
+    async with unit_of_work(current_app) as uow:
+        user = await services.identity.verify_email(uow.session, request.args.get("token", ""))
     if user is None:
         return await _expired_link("", "Back to the home page"), 400, _TOKEN_PAGE_HEADERS
-    await session.commit()
     html = await render_template(
         "federation/auth/message.html",
         title="Email address confirmed",
