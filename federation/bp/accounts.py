@@ -69,7 +69,8 @@ async def _start_sso_session(user: UserRecord, next_path: str) -> Response:
     previous = await sso.get(request.cookies.get(state.cookie))
     if previous is not None:
         openid = state.openid(current_app)
-        await openid.sign_out_everywhere(request_session(current_app), previous.sid)
+        async with unit_of_work(current_app) as uow:
+            await openid.sign_out_everywhere(uow.session, previous.sid)
     session = await sso.create(user.id)
     response = redirect(next_path)
     state.set_sso_cookie(response, session)
@@ -212,18 +213,20 @@ async def get_password_reset() -> tuple[str, int, dict[str, str]]:
 async def post_password_reset() -> tuple[str, int, dict[str, str]]:
     form = await request.form
     token, password = form.get("token", ""), form.get("password", "")
-    session = request_session(current_app)
     try:
-        user = await services.identity.reset_password(session, token, password)
+        async with unit_of_work(current_app) as uow:
+            user = await services.identity.reset_password(uow.session, token, password)
     except AccountError as error:
         html = await render_template("federation/auth/reset.html", token=token, error=error.message)
         return html, 400, _TOKEN_PAGE_HEADERS
     if user is None:
         html = await _expired_link("password/forgot", "Ask for a new link")
         return html, 400, _TOKEN_PAGE_HEADERS
-    await session.commit()
-    # Whoever knew the old password may be signed in somewhere: not any more.
-    await provider_state(current_app).openid(current_app).sign_out_member(session, user.id)
+    # Whoever knew the old password may be signed in somewhere: not any more. The reset
+    # committed first: sessions_valid_after ends them even if this unit fails.
+    async with unit_of_work(current_app) as uow:
+        openid = provider_state(current_app).openid(current_app)
+        await openid.sign_out_member(uow.session, user.id)
     html = await render_template(
         "federation/auth/message.html",
         title="Password changed",
