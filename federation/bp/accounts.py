@@ -27,7 +27,7 @@ from shared.contracts.dtos import NewMember, UserRecord
 from shared.contracts.errors import AccountError
 from shared.infrastructure.rate_limit import Limit, address_bucket
 from shared.infrastructure.redirects import safe_next
-from shared.infrastructure.runtime import request_session
+from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.services.registry import services
 
 bp = Blueprint("accounts", __name__)
@@ -69,7 +69,8 @@ async def _start_sso_session(user: UserRecord, next_path: str) -> Response:
     previous = await sso.get(request.cookies.get(state.cookie))
     if previous is not None:
         openid = state.openid(current_app)
-        await openid.sign_out_everywhere(request_session(current_app), previous.sid)
+        async with unit_of_work(current_app) as uow:
+            await openid.sign_out_everywhere(uow.session, previous.sid)
     session = await sso.create(user.id)
     response = redirect(next_path)
     state.set_sso_cookie(response, session)
@@ -99,17 +100,17 @@ async def post_signin() -> Response | tuple[str, int]:
     refused = [v for v in verdicts if not v.allowed]
     if refused:
         return await _too_many(max(v.retry_after for v in refused))
-    session = request_session(current_app)
     user = None
     if login and len(login) <= MAX_LOGIN_LENGTH:
-        user = await services.identity.authenticate(session, login, password)
+        # The unit commits a password rehash, if argon2's parameters changed.
+        async with unit_of_work(current_app) as uow:
+            user = await services.identity.authenticate(uow.session, login, password)
     if user is None:
         html = await render_template(
             "federation/auth/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
         )
         return html, 401
     await limiter.forget(SIGNIN_PER_PAIR, pair)
-    await session.commit()  # a password rehash, if argon2's parameters changed
     return await _start_sso_session(user, next_path)
 
 
@@ -134,11 +135,17 @@ async def post_signup() -> Response | tuple[str, int]:
         display_name=form.get("display_name", ""),
         password=form.get("password", ""),
     )
-    session = request_session(current_app)
     try:
-        user = await services.identity.create_member(session, member)
+        # The member, their actor (the MemberCreated handler) and the mailed token: one commit.
+        async with unit_of_work(current_app) as uow:
+            user = await services.identity.create_member(uow.session, member)
+            token = await services.identity.create_mailed_token(
+                uow.session,
+                user.id,
+                "email_verification",
+                valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS),
+            )
     except AccountError as error:
-        await session.rollback()
         html = await render_template(
             "federation/auth/signup.html",
             next=next_path,
@@ -146,10 +153,6 @@ async def post_signup() -> Response | tuple[str, int]:
             errors=error.errors,
         )
         return html, 400
-    token = await services.identity.create_mailed_token(
-        session, user.id, "email_verification", valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS)
-    )
-    await session.commit()
     await send_verification_link(current_app, token)
     return await _start_sso_session(user, next_path)
 
@@ -167,13 +170,17 @@ async def post_password_forgot() -> Response | str:
         verdict = await limiter.hit(limit, key)
         if not verdict.allowed:
             return await _too_many(verdict.retry_after)
-    session = request_session(current_app)
-    user = await services.identity.get_user_by_email(session, email) if email else None
-    if user is not None:
-        token = await services.identity.create_mailed_token(
-            session, user.id, "password_reset", valid_for=timedelta(hours=PASSWORD_RESET_HOURS)
-        )
-        await session.commit()
+    async with unit_of_work(current_app) as uow:
+        user = await services.identity.get_user_by_email(uow.session, email) if email else None
+        token = None
+        if user is not None:
+            token = await services.identity.create_mailed_token(
+                uow.session,
+                user.id,
+                "password_reset",
+                valid_for=timedelta(hours=PASSWORD_RESET_HOURS),
+            )
+    if token is not None:
         await send_reset_link(current_app, token)  # in the background: same timing either way
     return await render_template(
         "federation/auth/message.html",
@@ -206,18 +213,20 @@ async def get_password_reset() -> tuple[str, int, dict[str, str]]:
 async def post_password_reset() -> tuple[str, int, dict[str, str]]:
     form = await request.form
     token, password = form.get("token", ""), form.get("password", "")
-    session = request_session(current_app)
     try:
-        user = await services.identity.reset_password(session, token, password)
+        async with unit_of_work(current_app) as uow:
+            user = await services.identity.reset_password(uow.session, token, password)
     except AccountError as error:
         html = await render_template("federation/auth/reset.html", token=token, error=error.message)
         return html, 400, _TOKEN_PAGE_HEADERS
     if user is None:
         html = await _expired_link("password/forgot", "Ask for a new link")
         return html, 400, _TOKEN_PAGE_HEADERS
-    await session.commit()
-    # Whoever knew the old password may be signed in somewhere: not any more.
-    await provider_state(current_app).openid(current_app).sign_out_member(session, user.id)
+    # Whoever knew the old password may be signed in somewhere: not any more. The reset
+    # committed first: sessions_valid_after ends them even if this unit fails.
+    async with unit_of_work(current_app) as uow:
+        openid = provider_state(current_app).openid(current_app)
+        await openid.sign_out_member(uow.session, user.id)
     html = await render_template(
         "federation/auth/message.html",
         title="Password changed",
@@ -231,11 +240,10 @@ async def post_password_reset() -> tuple[str, int, dict[str, str]]:
 
 @bp.get("/email/verify")
 async def get_email_verify() -> tuple[str, int, dict[str, str]]:
-    session = request_session(current_app)
-    user = await services.identity.verify_email(session, request.args.get("token", ""))
+    async with unit_of_work(current_app) as uow:
+        user = await services.identity.verify_email(uow.session, request.args.get("token", ""))
     if user is None:
         return await _expired_link("", "Back to the home page"), 400, _TOKEN_PAGE_HEADERS
-    await session.commit()
     html = await render_template(
         "federation/auth/message.html",
         title="Email address confirmed",

@@ -21,7 +21,7 @@ from shared.infrastructure.oidc.metadata import AUTHORIZE_PATH, provider_metadat
 from shared.infrastructure.oidc.provider import Authorization, Logout, json_body
 from shared.infrastructure.oidc.server import QuartOAuth2Request, RawResponse
 from shared.infrastructure.oidc.sessions import SsoSession
-from shared.infrastructure.runtime import request_session
+from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.security import csrf_exempt
 from shared.services.registry import services
 
@@ -105,7 +105,10 @@ async def authorize() -> Response | str:
     """The authorization endpoint: a code for a signed-in member, else sign in first."""
     oauth = await _oauth_request()
     openid = provider_state(current_app).openid(current_app)
-    outcome = await openid.authorize(request_session(current_app), oauth, await _sso())
+    sso = await _sso()
+    # The unit commits a code Authlib issued before the client is redirected with it.
+    async with unit_of_work(current_app) as uow:
+        outcome = await openid.authorize(uow.session, oauth, sso)
     return await _authorization_answer(outcome, oauth)
 
 
@@ -120,9 +123,9 @@ async def post_authorize_decision() -> Response | str:
     )  # fmt: skip
     openid = provider_state(current_app).openid(current_app)
     allowed = form.get("decision") == "allow"
-    outcome = await openid.authorize(
-        request_session(current_app), oauth, await _sso(), consent=allowed
-    )
+    sso = await _sso()
+    async with unit_of_work(current_app) as uow:
+        outcome = await openid.authorize(uow.session, oauth, sso, consent=allowed)
     return await _authorization_answer(outcome, oauth)
 
 
@@ -137,7 +140,11 @@ def _parse(query: str) -> dict[str, list[str]]:
 async def post_token() -> Response:
     """Codes (with PKCE) and refresh tokens (rotated) for access and id_tokens."""
     openid = provider_state(current_app).openid(current_app)
-    return _response(await openid.token(request_session(current_app), await _oauth_request()))
+    oauth = await _oauth_request()
+    # Committed before answering: a client never holds a token the database lacks.
+    async with unit_of_work(current_app) as uow:
+        raw = await openid.token(uow.session, oauth)
+    return _response(raw)
 
 
 @bp.post("/oauth/revoke")
@@ -145,7 +152,10 @@ async def post_token() -> Response:
 async def post_revoke() -> Response:
     """RFC 7009: revoke an access token, or a refresh token and its whole family."""
     openid = provider_state(current_app).openid(current_app)
-    return _response(await openid.revoke(request_session(current_app), await _oauth_request()))
+    oauth = await _oauth_request()
+    async with unit_of_work(current_app) as uow:
+        raw = await openid.revoke(uow.session, oauth)
+    return _response(raw)
 
 
 @bp.post("/oauth/introspect")
@@ -153,7 +163,10 @@ async def post_revoke() -> Response:
 async def post_introspect() -> Response:
     """RFC 7662: is this token active, and whose is it."""
     openid = provider_state(current_app).openid(current_app)
-    return _response(await openid.introspect(request_session(current_app), await _oauth_request()))
+    oauth = await _oauth_request()
+    async with unit_of_work(current_app) as uow:
+        raw = await openid.introspect(uow.session, oauth)
+    return _response(raw)
 
 
 @bp.route("/oauth/userinfo", methods=["GET", "POST"])
@@ -196,9 +209,10 @@ async def _logout_answer(outcome: Logout) -> Response | str:
 async def end_session() -> Response | str:
     """RP-initiated logout: end the SSO session and sign the member out of every app."""
     openid = provider_state(current_app).openid(current_app)
-    outcome = await openid.end_session(
-        request_session(current_app), await _oauth_request(), await _sso()
-    )
+    oauth, sso = await _oauth_request(), await _sso()
+    # Tokens revoked and back-channel logouts enqueued in one commit, before the answer.
+    async with unit_of_work(current_app) as uow:
+        outcome = await openid.end_session(uow.session, oauth, sso)
     return await _logout_answer(outcome)
 
 
@@ -207,7 +221,7 @@ async def post_end_session_confirm() -> Response | str:
     """The member confirmed signing out (a logout request without id_token_hint)."""
     openid = provider_state(current_app).openid(current_app)
     oauth = await _oauth_request()
-    outcome = await openid.end_session(
-        request_session(current_app), oauth, await _sso(), confirmed=True
-    )
+    sso = await _sso()
+    async with unit_of_work(current_app) as uow:
+        outcome = await openid.end_session(uow.session, oauth, sso, confirmed=True)
     return await _logout_answer(outcome)

@@ -85,9 +85,9 @@ def install_provider(app: Quart, settings: Settings) -> None:
     @app.before_serving
     async def open_provider() -> None:
         state.http = httpx.AsyncClient(timeout=5.0, trust_env=False)
-        async with runtime(app).db.session() as session:
+        async with runtime(app).unit_of_work() as uow:
             changed = await register_first_party_clients(
-                session,
+                uow.session,
                 first_party_clients(settings),
                 replace_urls=settings.oidc.replace_client_urls,
             )

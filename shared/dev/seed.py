@@ -20,10 +20,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.events import MemberCreated, record
 from shared.dev.demo_posts import ABOUT, POST_BODIES
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
 from shared.infrastructure.media import make_media_storage, store_image
+from shared.infrastructure.uow import UnitOfWork
 from shared.models.account import Newsletter, NewsletterSubscription
 from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, NavigationItem, Post, Tag
@@ -148,7 +150,7 @@ def _at(days: int, hour: int, minute: int = 0) -> datetime:
     return base + timedelta(days=days)
 
 
-async def _seed_members(session: AsyncSession, social: SqlSocialService) -> dict[str, User]:
+async def _seed_members(session: AsyncSession) -> dict[str, User]:
     hasher = PasswordHasher()
     password_hash = hasher.hash(DEMO_PASSWORD)
     users = {}
@@ -164,9 +166,8 @@ async def _seed_members(session: AsyncSession, social: SqlSocialService) -> dict
         session.add(user)
         users[username] = user
     await session.flush()
-    for user in users.values():
-        # Becomes the MemberCreated handler once the kernel's domain events land.
-        await social.create_member_actor(session, user.id)
+    # As at sign-up: the social domain's handler makes each member's actor and keys.
+    record(session, *(MemberCreated(user.id) for user in users.values()))
     return users
 
 
@@ -297,9 +298,7 @@ async def _seed_events(session: AsyncSession, users: dict[str, User]) -> None:
     )
 
 
-async def _seed_account_and_social(
-    session: AsyncSession, users: dict[str, User], federation_url: str
-) -> None:
+async def _seed_account(session: AsyncSession, users: dict[str, User]) -> None:
     weekly = Newsletter(
         slug="weekly",
         name="The Weekly Ash",
@@ -327,6 +326,9 @@ async def _seed_account_and_social(
             )
         )
     await session.flush()
+
+
+async def _seed_notes(session: AsyncSession, federation_url: str) -> None:
     actors = {
         actor.preferred_username: actor
         for actor in await session.scalars(select(Actor).where(Actor.kind == "member"))
@@ -364,25 +366,26 @@ async def _seed_images(session: AsyncSession, media: MediaSettings) -> None:
         post.feature_image = await stored(POST_PHOTOS[post.slug])
 
 
-async def seed(
-    session: AsyncSession, settings: Settings, media: MediaSettings | None = None
-) -> bool:
+async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None = None) -> bool:
     """Load the demo data into an empty database; False when it already holds members.
 
     With `media`, the demo photos are stored there and shown on products and posts.
+    The members' notes need the actors their MemberCreated handlers make, so the
+    rest is committed first and the notes commit with the caller's unit.
     """
+    session = uow.session
     if await session.scalar(select(func.count(User.id))):
         return False
-    social = SqlSocialService(settings)
-    await social.ensure_app_actors(session)
-    federation_url = settings.apps["federation"].base_url
-    users = await _seed_members(session, social)
+    await SqlSocialService(settings).ensure_app_actors(session)
+    users = await _seed_members(session)
     await _seed_blog(session, users)
     await _seed_market(session, users)
     await _seed_events(session, users)
-    await _seed_account_and_social(session, users, federation_url)
+    await _seed_account(session, users)
     if media is not None:
         await _seed_images(session, media)
+    await uow.commit()
+    await _seed_notes(session, settings.apps["federation"].base_url)
     return True
 
 
@@ -393,7 +396,7 @@ async def _main() -> int:
         print(f"seed: configuration error: {exc}", file=sys.stderr)
         return 2
     async with bootstrap(settings, name="seed") as platform, platform.unit_of_work() as uow:
-        loaded = await seed(uow.session, settings, settings.media)
+        loaded = await seed(uow, settings, settings.media)
         # A dev database from before actors were made with members (or with other
         # ports) gets its actors here, at seed time, never from a GET.
         fixed = await make_missing_actors(uow.session, settings)

@@ -12,6 +12,7 @@ from shared.contracts.events import (
     EventContext,
     EventHandlers,
     EventPublished,
+    MemberCreated,
     MemberSignedIn,
     NavigationChanged,
     PostDeleted,
@@ -28,6 +29,11 @@ from shared.services.blog_federation import (
 from shared.services.cart import adopt_anonymous_cart
 from shared.services.events_federation import federate_published_event
 from shared.services.market_federation import announce_listed_product
+from shared.services.registry import services
+
+
+async def make_member_actor(event: MemberCreated, ctx: EventContext) -> None:
+    await services.social.create_member_actor(ctx.session, event.user_id)
 
 
 async def refresh_mini_cart(event: CartChanged, ctx: EventContext) -> None:
@@ -50,6 +56,8 @@ def event_handlers() -> EventHandlers:
     table = EventHandlers()
     # Signing in keeps what the visitor put in the cart (cart domain reacts to identity's event).
     table.inside(MemberSignedIn, adopt_anonymous_cart)
+    # A member is never without an actor and keys: the social domain makes them with the account.
+    table.inside(MemberCreated, make_member_actor)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
     table.inside(PostPublished, federate_published_post)
     table.inside(PostUpdated, federate_updated_post)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import MailedToken, NewMember, UserRecord
 from shared.contracts.errors import AccountError
-from shared.contracts.protocols import SocialService
+from shared.contracts.events import MemberCreated, record
 from shared.models.identity import AccountToken, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -68,10 +68,6 @@ def _check_password(password: str) -> None:
 
 
 class SqlIdentityService:
-    def __init__(self, social: SocialService | None = None) -> None:
-        # Without the social service members get no actor: only for tests of identity alone.
-        self._social = social
-
     async def get_user(self, session: AsyncSession, user_id: int) -> UserRecord | None:
         user = await session.get(User, user_id)
         return user_record(user) if user else None
@@ -127,9 +123,8 @@ class SqlIdentityService:
         )
         session.add(user)
         await session.flush()
-        if self._social is not None:
-            # Becomes the MemberCreated handler once the kernel's domain events land.
-            await self._social.create_member_actor(session, user.id)
+        # The social domain makes the member's actor in this transaction (handlers.py).
+        record(session, MemberCreated(user.id))
         return user_record(user)
 
     async def authenticate(

@@ -52,7 +52,7 @@ def wire_services(settings: Settings | None = None) -> Services:
     from shared.services.social import SqlSocialService
 
     services.social = SqlSocialService(settings)  # actors, follows, objects, timelines, outbox
-    services.identity = SqlIdentityService(services.social)  # members (each gets an actor)
+    services.identity = SqlIdentityService()  # members (MemberCreated: social makes the actor)
     services.cart = SqlCartService()  # carts, orders, payments
     # Domains that federate record events; their handlers write the outbox (handlers.py).
     services.blog = SqlBlogService()  # posts and pages

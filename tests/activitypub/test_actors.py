@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from quart import Quart
+from redis.asyncio import Redis
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -17,19 +18,23 @@ from shared.infrastructure.activitypub.keys import KeyPair
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Actor
 from shared.models.identity import User
-from shared.services.registry import wire_services
+from shared.services.registry import services
 from tests.conftest import AppFactory
 from tests.support.factories import make_user
+from tests.support.units import unit_of_work
 
 AS_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
-async def sign_up(db: AsyncSession, settings: Settings, username: str, **profile: Any) -> User:
-    """A member made the way sign-up makes one: through identity, which makes the actor."""
-    identity = wire_services(settings).identity
+async def sign_up(
+    db: AsyncSession, settings: Settings, redis: Redis, username: str, **profile: Any
+) -> User:
+    """A member made the way sign-up makes one: through identity in a unit of work, whose
+    MemberCreated handler makes the actor."""
     member = NewMember(f"{username}@example.test", username, username.title(), "long enough pw")
-    record = await identity.create_member(db, member)
+    async with unit_of_work(db, settings, redis) as uow:
+        record = await services.identity.create_member(uow.session, member)
     user = await db.get(User, record.id)
     assert user is not None
     for field, value in profile.items():
@@ -100,9 +105,9 @@ async def test_ld_json_with_the_profile_gets_the_document_and_a_browser_gets_htm
 
 
 async def test_a_member_is_a_person_with_a_key_of_their_own(
-    start, db: AsyncSession, ap_settings: Settings, platform_key: KeyPair
+    start, db: AsyncSession, ap_settings: Settings, platform_key: KeyPair, redis: Redis
 ) -> None:
-    await sign_up(db, ap_settings, "rowan", display_name="Rowan Ash", bio="I <3 bees")
+    await sign_up(db, ap_settings, redis, "rowan", display_name="Rowan Ash", bio="I <3 bees")
     client = (await start("federation")).test_client()
     response = await client.get("/users/rowan", headers={"Accept": AS_JSON})
     actor = await response.get_json()
@@ -118,9 +123,9 @@ async def test_a_member_is_a_person_with_a_key_of_their_own(
 
 
 async def test_getting_actors_and_webfinger_writes_nothing(
-    start, db: AsyncSession, engine: AsyncEngine, ap_settings: Settings
+    start, db: AsyncSession, engine: AsyncEngine, ap_settings: Settings, redis: Redis
 ) -> None:
-    await sign_up(db, ap_settings, "rowan")
+    await sign_up(db, ap_settings, redis, "rowan")
     await make_user(db, "sasha")  # from an older database: no actor yet
     client = (await start("federation")).test_client()
     host = urlsplit(ap_settings.apps["federation"].base_url).netloc
@@ -189,9 +194,9 @@ async def test_webfinger_self_link_is_exactly_the_actor_id(
 
 
 async def test_webfinger_finds_members_and_the_instance_on_federation(
-    start, db: AsyncSession, ap_settings: Settings
+    start, db: AsyncSession, ap_settings: Settings, redis: Redis
 ) -> None:
-    await sign_up(db, ap_settings, "sasha")
+    await sign_up(db, ap_settings, redis, "sasha")
     client = (await start("federation")).test_client()
     base = ap_settings.apps["federation"].base_url
     host = base.split("://")[1]

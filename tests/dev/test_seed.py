@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,25 +14,33 @@ from shared.models.blog import Post
 from shared.models.identity import User
 from shared.models.market import Product
 from tests.conftest import ClientFactory
+from tests.support.units import unit_of_work
+
+
+async def seeded(
+    db: AsyncSession, settings: Settings, redis: Redis, with_media: bool = False
+) -> bool:
+    """Seed as `python -m shared.dev.seed` does: in a unit of work, so handlers run."""
+    async with unit_of_work(db, settings, redis) as uow:
+        return await seed(uow, settings, settings.media if with_media else None)
 
 
 async def test_seed_loads_into_an_empty_database_only_once(
-    db: AsyncSession, settings: Settings
+    db: AsyncSession, settings: Settings, redis: Redis
 ) -> None:
-    assert await seed(db, settings) is True
+    assert await seeded(db, settings, redis) is True
     members = await db.scalar(select(func.count(User.id)))
     posts = await db.scalar(select(func.count(Post.id)))
 
-    assert await seed(db, settings) is False
+    assert await seeded(db, settings, redis) is False
     assert await db.scalar(select(func.count(User.id))) == members == 3
     assert await db.scalar(select(func.count(Post.id))) == posts
 
 
 async def test_seeded_home_pages_show_demo_content(
-    db: AsyncSession, settings: Settings, client_for: ClientFactory
+    db: AsyncSession, settings: Settings, client_for: ClientFactory, redis: Redis
 ) -> None:
-    await seed(db, settings)
-    await db.flush()
+    await seeded(db, settings, redis)
     expected = {
         "blog": "Welcome to Rose Ash",
         "market": "Stoneware mug",
@@ -47,9 +56,9 @@ async def test_seeded_home_pages_show_demo_content(
 
 
 async def test_seeded_members_and_apps_have_their_actors_with_keys(
-    db: AsyncSession, settings: Settings
+    db: AsyncSession, settings: Settings, redis: Redis
 ) -> None:
-    await seed(db, settings)
+    await seeded(db, settings, redis)
     actors = list(await db.scalars(select(Actor)))
     members = {a.preferred_username: a for a in actors if a.kind == "member"}
     assert sorted(members) == ["ada", "ben", "cleo"]
@@ -58,10 +67,9 @@ async def test_seeded_members_and_apps_have_their_actors_with_keys(
 
 
 async def test_seeded_products_and_posts_show_stored_photos_with_srcset(
-    db: AsyncSession, client_for: ClientFactory, settings: Settings
+    db: AsyncSession, client_for: ClientFactory, settings: Settings, redis: Redis
 ) -> None:
-    await seed(db, settings, settings.media)
-    await db.flush()
+    await seeded(db, settings, redis, with_media=True)
 
     products = (await db.scalars(select(Product))).all()
     assert products and all(product.images for product in products)
@@ -86,8 +94,10 @@ async def test_seeded_products_and_posts_show_stored_photos_with_srcset(
         assert response.headers["Content-Type"] in ("image/jpeg", "image/png")
 
 
-async def test_demo_posts_read_like_posts(db: AsyncSession, settings: Settings) -> None:
-    await seed(db, settings)
+async def test_demo_posts_read_like_posts(
+    db: AsyncSession, settings: Settings, redis: Redis
+) -> None:
+    await seeded(db, settings, redis)
     posts = (await db.scalars(select(Post).where(Post.status == "published"))).all()
     assert len(posts) >= 5
     for post in posts:

@@ -43,7 +43,7 @@ from shared.infrastructure.activitypub.signatures import (
 )
 from shared.infrastructure.activitypub.verify import KeyGoneError, key_host, verify_request
 from shared.infrastructure.config import Settings
-from shared.infrastructure.runtime import request_session, runtime
+from shared.infrastructure.runtime import runtime, unit_of_work
 from shared.models.activitypub import Actor
 
 log = logging.getLogger(__name__)
@@ -137,9 +137,8 @@ async def receive(recipient: Actor | None) -> Response:
         return _answer({"error": str(exc)}, 503, BUSY_RETRY_AFTER)
     except InboxError as exc:
         return _answer({"error": str(exc)}, exc.status)
-    session = request_session(current_app)
-    row_id = await store_inbound(session, signer, recipient, activity)
-    await session.commit()
+    async with unit_of_work(current_app) as uow:
+        row_id = await store_inbound(uow.session, signer, recipient, activity)
     background = rt.settings.activitypub.inbox_background
     # Only start_background() when the rest holds: it takes a place that the task frees.
     if row_id is not None and background and limits.start_background():

@@ -32,7 +32,7 @@ from shared.infrastructure.activitypub.collections import collection_document, p
 from shared.infrastructure.activitypub.context import ap_runtime
 from shared.infrastructure.activitypub.receiving import receive
 from shared.infrastructure.params import whole_number
-from shared.infrastructure.runtime import request_session
+from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.security import csrf_exempt
 from shared.models.activitypub import Actor
 from shared.services.registry import services
@@ -81,19 +81,19 @@ async def _actor(kind: str, username: str | None = None) -> Actor:
     """The recipient row of an inbox POST (made when missing: a write path, unlike GETs).
     Moves into the social service with inbound handling, in a later round."""
     rt = ap_runtime(current_app)
-    session = request_session(current_app)
     actor: Actor | None
-    if kind == "app":
-        actor = await app_actor(session, rt.settings, rt.app_name)
-    elif rt.app_name != "federation":
-        actor = None
-    elif kind == "instance":
-        actor = await app_actor(session, rt.settings, INSTANCE)
-    else:
-        actor = await member_actor(session, rt.settings, username or "")
+    async with unit_of_work(current_app) as uow:  # rows or keys made on first use
+        session = uow.session
+        if kind == "app":
+            actor = await app_actor(session, rt.settings, rt.app_name)
+        elif rt.app_name != "federation":
+            actor = None
+        elif kind == "instance":
+            actor = await app_actor(session, rt.settings, INSTANCE)
+        else:
+            actor = await member_actor(session, rt.settings, username or "")
     if actor is None:
         abort(404, description="No such actor here.")
-    await session.commit()  # rows or keys made on first use
     return actor
 
 

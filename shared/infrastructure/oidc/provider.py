@@ -1,8 +1,11 @@
-"""The provider's endpoints as async operations: prefetch, run Authlib, write, commit.
+"""The provider's endpoints as async operations: prefetch, run Authlib, write.
 
 Routes (federation/bp/oauth.py) read the request into a QuartOAuth2Request
-and call one method here; each returns what to answer. See server.py for
-why the work is split this way.
+and call one method here inside a unit of work; each applies its writes to
+the unit's session and returns what to answer. The route answers only once
+the unit has committed (leaving its `async with`), so a client is never told
+of a code or token the database does not hold. See server.py for why the
+work is split this way.
 """
 
 from __future__ import annotations
@@ -108,9 +111,9 @@ class OpenIDProvider:
         return RoseAshAuthorizationServer(self.provider, exchange, request)
 
     async def _finish(self, session: AsyncSession, exchange: Exchange) -> None:
+        """Apply what Authlib decided; the caller's unit of work commits it."""
         for write in exchange.writes:
             await write(session)
-        await session.commit()
 
     async def _with_user(self, session: AsyncSession, exchange: Exchange, user_id: int) -> None:
         user = await self.identity.get_user(session, user_id)
@@ -265,9 +268,9 @@ class OpenIDProvider:
         return Logout(response=response) if response else Logout(done=True)
 
     async def sign_out_everywhere(self, session: AsyncSession, sid: str) -> dict[str, bool]:
-        """End SSO session `sid`: revoke its tokens, forget it, tell every app."""
+        """End SSO session `sid`: revoke its tokens (in the caller's unit), forget it, tell
+        every app."""
         clients = await end_session_tokens(session, sid)
-        await session.commit()
         await self.sso.end(sid)
         key, issuer = self.provider.key, self.provider.issuer
         return await send_backchannel_logouts(self.http, key, issuer, clients, sid)
@@ -286,7 +289,6 @@ class OpenIDProvider:
         for sid in sorted(sids):
             await self.sign_out_everywhere(session, sid)
         await revoke_member_tokens(session, user_id)
-        await session.commit()
 
 
 def json_body(response: RawResponse) -> Any:

@@ -343,5 +343,4 @@ async def register_first_party_clients(
             for name, value in wanted.items():
                 setattr(row, name, value)
             changed += 1
-    await session.commit()
     return changed

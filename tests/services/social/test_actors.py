@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,11 +21,11 @@ from shared.infrastructure.activitypub.keys import decrypt_private_key, load_pri
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Actor
 from shared.services.identity import SqlIdentityService
-from shared.services.social import SqlSocialService
 from shared.services.social.actors import make_missing_actors
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_member_actor, make_user
+from tests.support.units import unit_of_work
 
 
 async def actor_of(db: AsyncSession, user_id: int) -> Actor | None:
@@ -34,11 +35,13 @@ async def actor_of(db: AsyncSession, user_id: int) -> Actor | None:
 
 
 async def test_signing_up_makes_the_members_actor_with_an_encrypted_key(
-    db: AsyncSession, settings: Settings
+    db: AsyncSession, settings: Settings, redis: Redis
 ) -> None:
-    identity = SqlIdentityService(SqlSocialService(settings))
     member = NewMember("juno@example.test", "juno", "Juno", "a long enough password")
-    record = await identity.create_member(db, member)
+    async with unit_of_work(db, settings, redis) as uow:
+        record = await SqlIdentityService().create_member(uow.session, member)
+        # Made by the MemberCreated handler as the unit commits, not by identity itself.
+        assert await actor_of(uow.session, record.id) is None
     actor = await actor_of(db, record.id)
     assert actor is not None and actor.kind == "member" and actor.preferred_username == "juno"
     assert actor.private_key_pem and actor.private_key_pem.startswith("fernet:")
