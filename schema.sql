@@ -851,7 +851,9 @@ CREATE TABLE public.stalls (
     description text DEFAULT ''::text NOT NULL,
     owner_id integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    image_url character varying(2048),
+    image_alt character varying(300) DEFAULT ''::character varying NOT NULL
 );
 
 CREATE SEQUENCE public.stalls_id_seq

@@ -83,6 +83,8 @@ class StallSummary:
     name: str
     description: str
     product_count: int
+    image_url: str | None = None
+    image_alt: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
@@ -141,8 +140,11 @@ POST_PHOTOS = {
 }
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).netloc
+STALL_PHOTOS = {
+    "hartley-ceramics": ("cup-and-saucer.jpg", "A glazed cup on its saucer, from the studio"),
+    "marsh-honey": ("dahlia.jpg", "A dahlia by the hives"),
+    "okafor-bakery": ("young-grass.jpg", "Young wheat in the field"),
+}
 
 
 def _at(days: int, hour: int, minute: int = 0) -> datetime:
@@ -348,7 +350,7 @@ async def _seed_notes(session: AsyncSession, federation_url: str) -> None:
 
 
 async def _seed_images(session: AsyncSession, media: MediaSettings) -> None:
-    """Product photos and post feature images, stored through `store_image` the
+    """Stall and product photos and post feature images, stored through `store_image` the
     way an upload is (checked, cleaned, resized, content-addressed)."""
     storage = make_media_storage(media)
 
@@ -357,6 +359,9 @@ async def _seed_images(session: AsyncSession, media: MediaSettings) -> None:
         return (await store_image(storage, data, media)).src
 
     products = {p.slug: p for p in await session.scalars(select(Product))}
+    for stall in await session.scalars(select(Stall).where(Stall.slug.in_(STALL_PHOTOS))):
+        filename, stall.image_alt = STALL_PHOTOS[stall.slug]
+        stall.image_url = await stored(filename)
     for slug, (filename, alt) in PRODUCT_PHOTOS.items():
         if slug in products:
             image = ProductImage(product_id=products[slug].id, url=await stored(filename), alt=alt)

@@ -39,6 +39,9 @@ class Stall(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    # A stored image's URL (media storage names every size from it), or None.
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    image_alt: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class Category(Timestamped, Base):

@@ -56,6 +56,8 @@ class SqlMarketService:
                 name=stall.name,
                 description=stall.description,
                 product_count=count,
+                image_url=stall.image_url,
+                image_alt=stall.image_alt,
             )
             for stall, count in rows
         ]

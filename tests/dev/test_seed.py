@@ -12,7 +12,7 @@ from shared.infrastructure.config import APP_NAMES, Settings
 from shared.models.activitypub import Actor
 from shared.models.blog import Post
 from shared.models.identity import User
-from shared.models.market import Product
+from shared.models.market import Product, Stall
 from tests.conftest import ClientFactory
 from tests.support.units import unit_of_work
 
@@ -79,6 +79,12 @@ async def test_seeded_products_and_posts_show_stored_photos_with_srcset(
         assert product.images[0].alt
     posts = (await db.scalars(select(Post).where(Post.status == "published"))).all()
     assert any(StoredImage.from_url(post.feature_image) for post in posts)
+    stalls = (await db.scalars(select(Stall))).all()
+    assert stalls and all(StoredImage.from_url(stall.image_url or "") for stall in stalls)
+    assert all(stall.image_alt for stall in stalls)
+    market = await (await (await client_for("market")).get("/")).get_data(as_text=True)
+    assert market.count('class="stall-card__photo"') == len(stalls)
+    assert "stall-card__initial" not in market
 
     for app in ("market", "blog"):
         client = await client_for(app)
