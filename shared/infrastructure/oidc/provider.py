@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts.dtos import UserRecord
 from shared.contracts.protocols import IdentityService
 from shared.infrastructure.oidc.logout import send_backchannel_logouts
+from shared.infrastructure.oidc.logout_jobs import retry_unacknowledged
 from shared.infrastructure.oidc.records import ClientRecord, TokenRecord
 from shared.infrastructure.oidc.server import (
     Exchange,
@@ -273,7 +274,10 @@ class OpenIDProvider:
         clients = await end_session_tokens(session, sid)
         await self.sso.end(sid)
         key, issuer = self.provider.key, self.provider.issuer
-        return await send_backchannel_logouts(self.http, key, issuer, clients, sid)
+        acknowledged = await send_backchannel_logouts(self.http, key, issuer, clients, sid)
+        # Whoever did not answer now is told by a retried job, committed with this unit.
+        await retry_unacknowledged(session, sid, clients, acknowledged)
+        return acknowledged
 
     async def sign_out_member(self, session: AsyncSession, user_id: int) -> None:
         """End every session and token of a member (after a password reset).
