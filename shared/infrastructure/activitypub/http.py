@@ -163,7 +163,9 @@ class FederationClient:
         self.max_bytes = settings.fetch_max_bytes
         self.max_redirects = settings.fetch_max_redirects
         self.guard = AddressGuard(parse_networks(settings.fetch_allow_networks))
-        self._rfc9421_hosts: set[str] = set()
+        # Hosts that answered an RFC 9421 signature (sign that way first next time);
+        # bounded, as everything a remote server can make this process remember.
+        self._rfc9421_hosts: BoundedTtlCache[bool] = BoundedTtlCache(ttl=86_400)
         # What this process allows other servers to make it do (key fetches, inboxes).
         self.limits = InboundLimits()
         timeout = settings.fetch_timeout_seconds
@@ -211,7 +213,7 @@ class FederationClient:
         if signer is None:
             return await self._send(method, url, {"Accept": accept}, body)
         host = urlsplit(url).netloc
-        first = host in self._rfc9421_hosts
+        first = self._rfc9421_hosts.get(host) is not None
         response = await self._send(
             method, url, self._signed(method, url, signer, body, accept, first), body
         )
@@ -220,7 +222,10 @@ class FederationClient:
                 method, url, self._signed(method, url, signer, body, accept, not first), body
             )
             if retry.status != 401:
-                (self._rfc9421_hosts.add if not first else self._rfc9421_hosts.discard)(host)
+                if first:
+                    self._rfc9421_hosts.discard(host)
+                else:
+                    self._rfc9421_hosts.set(host, True)
                 return retry
         return response
 
