@@ -53,7 +53,11 @@ def test_random_cart_cookies_add_no_redis_keys(live_sso: LivePlatform) -> None:
     statuses = asyncio.run(visit_all(RANDOM_CART_REQUESTS))
     added = set(redis.scan_iter(count=1000)) - before
     assert set(statuses) == {200}
-    assert added == set(), f"{len(added)} Redis keys added by random cart cookies: {added}"
+    # A shared fragment (viewer "all") the warm-up missed on a loaded machine may be
+    # cached during the run: one key for everyone, not one per cookie.
+    personal = {key for key in added if b":all:" not in key}
+    assert personal == set(), f"{len(personal)} Redis keys added by random cart cookies"
+    assert len(added) <= 4, added
     redis.close()
 
 
