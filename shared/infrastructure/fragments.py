@@ -380,12 +380,7 @@ def install_fragments(app: Quart, settings: Settings) -> None:
             settings=config,
             internal_urls={name: urls.internal_url for name, urls in settings.apps.items()},
             auth=auth,
-            cache=FragmentCache(
-                runtime(app).cache_redis,
-                keep_stale=config.keep_stale,
-                timeout=config.cache_timeout,
-                cooldown=config.cooldown,
-            ),
+            cache=runtime(app).fragment_cache,  # the platform's one cache
             http=httpx.AsyncClient(
                 timeout=httpx.Timeout(config.timeout),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
