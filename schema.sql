@@ -323,8 +323,10 @@ CREATE TABLE public.cart_lines (
     quantity integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    variant_id integer,
     CONSTRAINT ck_cart_lines_one_kind_of_item CHECK (((product_id IS NULL) <> (ticket_type_id IS NULL))),
-    CONSTRAINT ck_cart_lines_quantity_positive CHECK ((quantity > 0))
+    CONSTRAINT ck_cart_lines_quantity_positive CHECK ((quantity > 0)),
+    CONSTRAINT ck_cart_lines_variant_of_product CHECK (((product_id IS NULL) = (variant_id IS NULL)))
 );
 
 CREATE SEQUENCE public.cart_lines_id_seq
@@ -674,6 +676,8 @@ CREATE TABLE public.order_lines (
     title character varying(255) NOT NULL,
     unit_price_minor integer NOT NULL,
     quantity integer NOT NULL,
+    variant_id integer,
+    variant_name character varying(100) DEFAULT ''::character varying NOT NULL,
     CONSTRAINT ck_order_lines_price_not_negative CHECK ((unit_price_minor >= 0)),
     CONSTRAINT ck_order_lines_quantity_positive CHECK ((quantity > 0))
 );
@@ -812,6 +816,36 @@ CREATE SEQUENCE public.product_images_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.product_images_id_seq OWNED BY public.product_images.id;
+
+CREATE TABLE public.product_variants (
+    id integer NOT NULL,
+    product_id integer NOT NULL,
+    name character varying(100) NOT NULL,
+    sku character varying(64),
+    price_minor integer NOT NULL,
+    stock integer,
+    made_to_order boolean DEFAULT false NOT NULL,
+    measure_quantity integer,
+    measure_unit character varying(5),
+    "position" integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_product_variants_measure_complete CHECK (((measure_quantity IS NULL) = (measure_unit IS NULL))),
+    CONSTRAINT ck_product_variants_measure_positive CHECK (((measure_quantity IS NULL) OR (measure_quantity > 0))),
+    CONSTRAINT ck_product_variants_measure_unit CHECK (((measure_unit)::text = ANY ((ARRAY['g'::character varying, 'ml'::character varying, 'item'::character varying])::text[]))),
+    CONSTRAINT ck_product_variants_price_not_negative CHECK ((price_minor >= 0)),
+    CONSTRAINT ck_product_variants_stock_not_negative CHECK (((stock IS NULL) OR (stock >= 0)))
+);
+
+CREATE SEQUENCE public.product_variants_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.product_variants_id_seq OWNED BY public.product_variants.id;
 
 CREATE TABLE public.products (
     id integer NOT NULL,
@@ -1031,6 +1065,8 @@ ALTER TABLE ONLY public.posts ALTER COLUMN id SET DEFAULT nextval('public.posts_
 
 ALTER TABLE ONLY public.product_images ALTER COLUMN id SET DEFAULT nextval('public.product_images_id_seq'::regclass);
 
+ALTER TABLE ONLY public.product_variants ALTER COLUMN id SET DEFAULT nextval('public.product_variants_id_seq'::regclass);
+
 ALTER TABLE ONLY public.products ALTER COLUMN id SET DEFAULT nextval('public.products_id_seq'::regclass);
 
 ALTER TABLE ONLY public.stalls ALTER COLUMN id SET DEFAULT nextval('public.stalls_id_seq'::regclass);
@@ -1153,6 +1189,9 @@ ALTER TABLE ONLY public.posts
 
 ALTER TABLE ONLY public.product_images
     ADD CONSTRAINT pk_product_images PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.product_variants
+    ADD CONSTRAINT pk_product_variants PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT pk_products PRIMARY KEY (id);
@@ -1331,6 +1370,8 @@ CREATE INDEX ix_cart_lines_product_id ON public.cart_lines USING btree (product_
 
 CREATE INDEX ix_cart_lines_ticket_type_id ON public.cart_lines USING btree (ticket_type_id);
 
+CREATE INDEX ix_cart_lines_variant_id ON public.cart_lines USING btree (variant_id);
+
 CREATE INDEX ix_categories_parent_id ON public.categories USING btree (parent_id);
 
 CREATE INDEX ix_events_status_starts_at ON public.events USING btree (status, starts_at);
@@ -1365,6 +1406,8 @@ CREATE INDEX ix_order_lines_product_id ON public.order_lines USING btree (produc
 
 CREATE INDEX ix_order_lines_ticket_type_id ON public.order_lines USING btree (ticket_type_id);
 
+CREATE INDEX ix_order_lines_variant_id ON public.order_lines USING btree (variant_id);
+
 CREATE INDEX ix_orders_user_id ON public.orders USING btree (user_id);
 
 CREATE INDEX ix_payment_events_payment_id ON public.payment_events USING btree (payment_id);
@@ -1378,6 +1421,8 @@ CREATE INDEX ix_posts_author_id ON public.posts USING btree (author_id);
 CREATE INDEX ix_posts_status_published_at ON public.posts USING btree (status, published_at);
 
 CREATE INDEX ix_product_images_product_position ON public.product_images USING btree (product_id, "position");
+
+CREATE INDEX ix_product_variants_product_position ON public.product_variants USING btree (product_id, "position");
 
 CREATE INDEX ix_products_category_id ON public.products USING btree (category_id);
 
@@ -1395,13 +1440,15 @@ CREATE INDEX ix_tickets_ticket_type_id ON public.tickets USING btree (ticket_typ
 
 CREATE UNIQUE INDEX uq_ap_activities_ap_id_direction_recipient ON public.ap_activities USING btree (ap_id, direction, COALESCE(recipient_id, 0), actor_id);
 
-CREATE UNIQUE INDEX uq_cart_lines_cart_product ON public.cart_lines USING btree (cart_id, product_id) WHERE (product_id IS NOT NULL);
-
 CREATE UNIQUE INDEX uq_cart_lines_cart_ticket_type ON public.cart_lines USING btree (cart_id, ticket_type_id) WHERE (ticket_type_id IS NOT NULL);
+
+CREATE UNIQUE INDEX uq_cart_lines_cart_variant ON public.cart_lines USING btree (cart_id, variant_id) WHERE (variant_id IS NOT NULL);
 
 CREATE UNIQUE INDEX uq_jobs_key_unfinished ON public.jobs USING btree (key) WHERE ((key IS NOT NULL) AND ((state)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying, 'failed'::character varying])::text[])));
 
 CREATE UNIQUE INDEX uq_newsletter_subscriptions_newsletter_email_lower ON public.newsletter_subscriptions USING btree (newsletter_id, lower((email)::text));
+
+CREATE UNIQUE INDEX uq_product_variants_product_sku ON public.product_variants USING btree (product_id, sku) WHERE (sku IS NOT NULL);
 
 CREATE UNIQUE INDEX uq_users_email_lower ON public.users USING btree (lower((email)::text));
 
@@ -1473,6 +1520,9 @@ ALTER TABLE ONLY public.cart_lines
 ALTER TABLE ONLY public.cart_lines
     ADD CONSTRAINT fk_cart_lines_ticket_type_id_ticket_types FOREIGN KEY (ticket_type_id) REFERENCES public.ticket_types(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.cart_lines
+    ADD CONSTRAINT fk_cart_lines_variant_id_product_variants FOREIGN KEY (variant_id) REFERENCES public.product_variants(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.carts
     ADD CONSTRAINT fk_carts_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
@@ -1524,6 +1574,9 @@ ALTER TABLE ONLY public.order_lines
 ALTER TABLE ONLY public.order_lines
     ADD CONSTRAINT fk_order_lines_ticket_type_id_ticket_types FOREIGN KEY (ticket_type_id) REFERENCES public.ticket_types(id) ON DELETE SET NULL;
 
+ALTER TABLE ONLY public.order_lines
+    ADD CONSTRAINT fk_order_lines_variant_id_product_variants FOREIGN KEY (variant_id) REFERENCES public.product_variants(id) ON DELETE SET NULL;
+
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT fk_orders_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
 
@@ -1544,6 +1597,9 @@ ALTER TABLE ONLY public.posts
 
 ALTER TABLE ONLY public.product_images
     ADD CONSTRAINT fk_product_images_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.product_variants
+    ADD CONSTRAINT fk_product_variants_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT fk_products_category_id_categories FOREIGN KEY (category_id) REFERENCES public.categories(id) ON DELETE SET NULL;

@@ -35,19 +35,27 @@ from shared.services.registry import services
 bp = Blueprint("lines", __name__)
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-_LINE_FIELDS = ("product_id", "ticket_type_id", "quantity", "next")
+_LINE_FIELDS = ("product_id", "variant_id", "ticket_type_id", "quantity", "next")
 
 
 def _new_line(form: MultiDict[str, str]) -> NewCartLine:
     """The line the form asks for; 400 when it names no item or a bad number."""
     quantity = whole_number(form.get("quantity"), "The quantity", default=1) or 0
     product_id = whole_number(form.get("product_id"), "The product")
+    variant_id = whole_number(form.get("variant_id"), "The variant")
     ticket_type_id = whole_number(form.get("ticket_type_id"), "The kind of ticket")
     if (product_id is None) == (ticket_type_id is None):
         abort(400, description="Choose one product or one kind of ticket.")
+    if variant_id is not None and product_id is None:
+        abort(400, description="A variant belongs to a product: choose the product too.")
     if not 1 <= quantity <= 99:
         abort(400, description="Choose a quantity from 1 to 99.")
-    return NewCartLine(quantity=quantity, product_id=product_id, ticket_type_id=ticket_type_id)
+    return NewCartLine(
+        quantity=quantity,
+        product_id=product_id,
+        ticket_type_id=ticket_type_id,
+        variant_id=variant_id,
+    )
 
 
 def _way_back(form: MultiDict[str, str]) -> str:

@@ -135,11 +135,16 @@ class CartItem:
 
 @dataclass(frozen=True, slots=True)
 class NewCartLine:
-    """Something to put in a cart: exactly one of a product or a ticket type."""
+    """Something to put in a cart: exactly one of a product or a ticket type.
+
+    A product line is bought in one of its variants; without `variant_id` it means the
+    product's first variant.
+    """
 
     quantity: int
     product_id: int | None = None
     ticket_type_id: int | None = None
+    variant_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

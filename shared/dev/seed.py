@@ -30,7 +30,7 @@ from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, NavigationItem, Post, Tag
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
-from shared.models.market import Category, Product, ProductImage, Stall
+from shared.models.market import Category, Product, ProductImage, ProductVariant, Stall
 from shared.services.social import SqlSocialService
 from shared.services.social.actors import make_missing_actors
 
@@ -235,6 +235,7 @@ async def _seed_market(session: AsyncSession, users: dict[str, User]) -> None:
                     stock=stock,
                     status="listed",
                     created_at=_at(-offset * 4 - index, 12),
+                    variants=[ProductVariant(name="Standard", price_minor=price, stock=stock)],
                 )
             )
 

@@ -42,12 +42,13 @@ class CartLine(Timestamped, Base):
         CheckConstraint(
             "(product_id IS NULL) <> (ticket_type_id IS NULL)", name="one_kind_of_item"
         ),
+        CheckConstraint("(product_id IS NULL) = (variant_id IS NULL)", name="variant_of_product"),
         Index(
-            "uq_cart_lines_cart_product",
+            "uq_cart_lines_cart_variant",
             "cart_id",
-            "product_id",
+            "variant_id",
             unique=True,
-            postgresql_where="product_id IS NOT NULL",
+            postgresql_where="variant_id IS NOT NULL",
         ),
         Index(
             "uq_cart_lines_cart_ticket_type",
@@ -62,6 +63,10 @@ class CartLine(Timestamped, Base):
     cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"))
     product_id: Mapped[int | None] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    # Which of the product's variants; a product line always names one.
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
     )
     ticket_type_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_types.id", ondelete="CASCADE"), index=True
@@ -102,10 +107,14 @@ class OrderLine(Base):
     product_id: Mapped[int | None] = mapped_column(
         ForeignKey("products.id", ondelete="SET NULL"), index=True
     )
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
     ticket_type_id: Mapped[int | None] = mapped_column(
         ForeignKey("ticket_types.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(255))
+    variant_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     unit_price_minor: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
 

@@ -29,6 +29,14 @@ class ProductStatus(StrEnum):
 PRODUCT_STATUSES = tuple(ProductStatus)
 
 
+class MeasureUnit(StrEnum):
+    """What a variant's quantity counts, so a unit price (per kg, per litre, per item) follows."""
+
+    GRAM = "g"
+    MILLILITRE = "ml"
+    ITEM = "item"
+
+
 class Stall(Timestamped, Base):
     """A member's shop inside the market."""
 
@@ -101,6 +109,49 @@ class Product(Timestamped, Base):
     images: Mapped[list[ProductImage]] = relationship(
         order_by=ProductImage.position, lazy="selectin", cascade="all, delete-orphan"
     )
+    variants: Mapped[list[ProductVariant]] = relationship(
+        order_by="ProductVariant.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class ProductVariant(Timestamped, Base):
+    """The unit a product is sold in ("500 g", "Large"): what is priced, stocked and put in carts.
+
+    `stock` None means not tracked; `made_to_order` means made when ordered (never sold out).
+    `measure_quantity` counts `measure_unit`s (500 g is 500 and "g"), for the unit price.
+    """
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+        CheckConstraint(
+            "measure_quantity IS NULL OR measure_quantity > 0", name="measure_positive"
+        ),
+        CheckConstraint(
+            "(measure_quantity IS NULL) = (measure_unit IS NULL)", name="measure_complete"
+        ),
+        CheckConstraint("measure_unit IN ('g', 'ml', 'item')", name="measure_unit"),
+        Index("ix_product_variants_product_position", "product_id", "position"),
+        Index(
+            "uq_product_variants_product_sku",
+            "product_id",
+            "sku",
+            unique=True,
+            postgresql_where="sku IS NOT NULL",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    price_minor: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int | None] = mapped_column(Integer)
+    made_to_order: Mapped[bool] = mapped_column(default=False, server_default="false")
+    measure_quantity: Mapped[int | None] = mapped_column(Integer)
+    measure_unit: Mapped[str | None] = mapped_column(String(5))
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MarketPage(Timestamped, Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
@@ -13,7 +14,7 @@ from shared.contracts.errors import CartItemUnavailable
 from shared.contracts.events import CartChanged, EventContext, MemberSignedIn, record
 from shared.models.cart import Cart, CartLine
 from shared.models.events import Event, EventStatus, TicketType
-from shared.models.market import Product, ProductStatus
+from shared.models.market import Product, ProductStatus, ProductVariant
 
 EMPTY_CART = CartSummary(item_count=0, lines=(), subtotals=())
 
@@ -42,18 +43,20 @@ class SqlCartService:
             return EMPTY_CART
         # One query for every line, whatever kind of item it holds.
         rows = await session.execute(
-            select(CartLine, Product, TicketType, Event)
+            select(CartLine, Product, ProductVariant, TicketType, Event)
             .join(Cart, Cart.id == CartLine.cart_id)
             .outerjoin(Product, Product.id == CartLine.product_id)
+            .outerjoin(ProductVariant, ProductVariant.id == CartLine.variant_id)
             .outerjoin(TicketType, TicketType.id == CartLine.ticket_type_id)
             .outerjoin(Event, Event.id == TicketType.event_id)
             .where(owner)
             .order_by(CartLine.id)
         )
         lines = []
-        for line, product, ticket_type, event in rows:
+        for line, product, variant, ticket_type, event in rows:
             if product is not None:
-                title, unit = product.title, Money(product.price_minor, product.currency)
+                title = _variant_title(product, variant)
+                unit = Money(variant.price_minor, product.currency)
             else:
                 title = f"{event.title}: {ticket_type.name}"
                 unit = Money(ticket_type.price_minor, ticket_type.currency)
@@ -82,6 +85,7 @@ class SqlCartService:
             raise ValueError(f"quantity must be 1 to {MAX_QUANTITY}")
         if (line.product_id is None) == (line.ticket_type_id is None):
             raise ValueError("a cart line holds a product or a ticket type")
+        line = await _with_variant(session, line)
         cart_id = await _cart_id(session, user_id=user_id, anon_token=anon_token)
         await _check_available(session, cart_id, line)
         await session.execute(_upsert_line(cart_id, line))
@@ -89,7 +93,7 @@ class SqlCartService:
         return await self.get_cart_summary(session, user_id=user_id, anon_token=anon_token)
 
     async def get_cart_item(self, session: AsyncSession, line: NewCartLine) -> CartItem:
-        return await _on_sale(session, line)
+        return await _on_sale(session, await _with_variant(session, line))
 
     async def merge_anonymous_cart(
         self, session: AsyncSession, *, user_id: int, anon_token: str
@@ -101,7 +105,9 @@ class SqlCartService:
             return 0
         target = await _cart_id(session, user_id=user_id, anon_token=None)
         rows = await session.execute(
-            select(CartLine.quantity, CartLine.product_id, CartLine.ticket_type_id)
+            select(
+                CartLine.quantity, CartLine.product_id, CartLine.ticket_type_id, CartLine.variant_id
+            )
             .where(CartLine.cart_id == anon_id)
             .order_by(CartLine.id)
         )
@@ -148,16 +154,40 @@ async def _cart_id(session: AsyncSession, *, user_id: int | None, anon_token: st
     return cart_id
 
 
+def _variant_title(product: Product, variant: ProductVariant) -> str:
+    """ "Apple juice (1 l)": the variant is named only when there is a choice."""
+    return product.title if len(product.variants) < 2 else f"{product.title} ({variant.name})"
+
+
+async def _with_variant(session: AsyncSession, line: NewCartLine) -> NewCartLine:
+    """The line with its variant named: the product's first when the form chose none."""
+    if line.product_id is None or line.variant_id is not None:
+        return line
+    first = await session.scalar(
+        select(ProductVariant.id)
+        .where(ProductVariant.product_id == line.product_id)
+        .order_by(ProductVariant.position, ProductVariant.id)
+        .limit(1)
+    )
+    if first is None:
+        raise CartItemUnavailable("That product is not on sale.")
+    return replace(line, variant_id=first)
+
+
 async def _on_sale(session: AsyncSession, line: NewCartLine) -> CartItem:
     """The item `line` names, priced now; CartItemUnavailable when it is not on sale."""
     if line.product_id is not None:
         product = await session.get(Product, line.product_id)
         if product is None or product.status != ProductStatus.LISTED:
             raise CartItemUnavailable("That product is not on sale.")
-        if product.stock == 0:
+        variant = next((v for v in product.variants if v.id == line.variant_id), None)
+        if variant is None:
+            raise CartItemUnavailable("That product does not come in that variant.")
+        left = None if variant.made_to_order else variant.stock
+        if left == 0:
             raise CartItemUnavailable("That product is sold out.")
-        price, left = Money(product.price_minor, product.currency), product.stock
-        return CartItem(title=product.title, unit_price=price, left=left)
+        price = Money(variant.price_minor, product.currency)
+        return CartItem(title=_variant_title(product, variant), unit_price=price, left=left)
     ticket_type = await session.get(TicketType, line.ticket_type_id)
     now = datetime.now(UTC)
     if (
@@ -174,7 +204,7 @@ async def _on_sale(session: AsyncSession, line: NewCartLine) -> CartItem:
 
 async def _check_available(session: AsyncSession, cart_id: int, line: NewCartLine) -> None:
     """CartItemUnavailable unless the item is on sale with enough left for the cart's total."""
-    item = CartLine.product_id == line.product_id
+    item = CartLine.variant_id == line.variant_id
     if line.ticket_type_id is not None:
         item = CartLine.ticket_type_id == line.ticket_type_id
     in_cart = await session.scalar(
@@ -191,10 +221,11 @@ def _upsert_line(cart_id: int, line: NewCartLine) -> Insert:
     statement = insert(CartLine).values(
         cart_id=cart_id,
         product_id=line.product_id,
+        variant_id=line.variant_id,
         ticket_type_id=line.ticket_type_id,
         quantity=line.quantity,
     )
-    column = "product_id" if line.product_id is not None else "ticket_type_id"
+    column = "variant_id" if line.product_id is not None else "ticket_type_id"
     return statement.on_conflict_do_update(
         index_elements=[CartLine.cart_id, getattr(CartLine, column)],
         index_where=getattr(CartLine, column).is_not(None),

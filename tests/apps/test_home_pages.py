@@ -90,7 +90,10 @@ async def test_cart_home_shows_the_visitors_cart(
     honey = await make_product(db, stall, "Wildflower honey", 850)
     cart = Cart(anon_token="visitor-token")
     await add(db, cart)
-    await add(db, CartLine(cart_id=cart.id, product_id=honey.id, quantity=2))
+    await add(
+        db,
+        CartLine(cart_id=cart.id, product_id=honey.id, variant_id=honey.variants[0].id, quantity=2),
+    )
 
     client = await client_for("cart")
     client.set_cookie("cart.localhost", "ra_cart", "visitor-token")

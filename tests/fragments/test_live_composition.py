@@ -30,7 +30,7 @@ from shared.models.blog import NavigationItem, Post
 from shared.models.cart import Cart, CartLine
 from shared.models.events import Calendar, Event
 from shared.models.identity import User
-from shared.models.market import Product, Stall
+from shared.models.market import Product, ProductVariant, Stall
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.databases import DatabaseServer
 from tests.support.live import LivePlatform
@@ -93,6 +93,7 @@ async def _starting_rows(session: AsyncSession) -> int:
     await session.flush()
     stall = Stall(slug="marsh-honey", name="Marsh Honey", owner_id=ada.id)
     honey = Product(stall=stall, slug="honey", title="Wildflower honey", price_minor=850)
+    honey.variants = [ProductVariant(name="Standard", price_minor=850)]
     honey.status = "listed"
     starts = datetime.now(UTC) + timedelta(days=3)
     calendar = Calendar(slug="community", name="Community calendar")

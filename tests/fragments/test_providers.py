@@ -81,8 +81,10 @@ async def test_mini_cart_of_an_anonymous_visitor_counts_items_and_totals_them(
     await add(db, cart)
     await add(
         db,
-        CartLine(cart_id=cart.id, product_id=honey.id, quantity=2),
-        CartLine(cart_id=cart.id, product_id=candles.id, quantity=1),
+        CartLine(cart_id=cart.id, product_id=honey.id, variant_id=honey.variants[0].id, quantity=2),
+        CartLine(
+            cart_id=cart.id, product_id=candles.id, variant_id=candles.variants[0].id, quantity=1
+        ),
     )
 
     html = await fragment(
@@ -105,7 +107,10 @@ async def test_mini_cart_of_a_member_is_their_cart(
     bread = await make_product(db, stall, "Sourdough", 450)
     cart = Cart(user_id=member.id)
     await add(db, cart)
-    await add(db, CartLine(cart_id=cart.id, product_id=bread.id, quantity=1))
+    await add(
+        db,
+        CartLine(cart_id=cart.id, product_id=bread.id, variant_id=bread.variants[0].id, quantity=1),
+    )
 
     html = await fragment(
         client_for, "cart", "/internal/fragments/mini-cart", FragmentViewer(user_id=member.id)

@@ -135,7 +135,9 @@ async def test_a_failing_commit_runs_no_after_commit_handler(
     with pytest.raises(IntegrityError):
         async with UnitOfWork(db, handlers=table, fragments=cache) as uow:
             uow.record(NavigationChanged("primary"))
-            uow.session.add(CartLine(cart_id=999_999, product_id=999_999, quantity=1))
+            uow.session.add(
+                CartLine(cart_id=999_999, product_id=999_999, variant_id=999_999, quantity=1)
+            )
     assert calls.of("inside") == [NavigationChanged("primary")]
     assert calls.of("after") == []
 

@@ -101,11 +101,16 @@ async def _listed_product(database_url: str, title: str) -> None:
             "RETURNING id",
             owner,
         )
-        await conn.execute(
+        product = await conn.fetchval(
             "INSERT INTO products (stall_id, slug, title, price_minor, currency, status) "
-            "VALUES ($1, 'lantern-honey', $2, 900, 'GBP', 'listed')",
+            "VALUES ($1, 'lantern-honey', $2, 900, 'GBP', 'listed') RETURNING id",
             stall,
             title,
+        )
+        await conn.execute(
+            "INSERT INTO product_variants (product_id, name, price_minor) "
+            "VALUES ($1, 'Standard', 900)",
+            product,
         )
     finally:
         await conn.close()

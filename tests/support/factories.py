@@ -12,7 +12,7 @@ from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, Post
 from shared.models.events import Calendar, Event
 from shared.models.identity import User
-from shared.models.market import Product, Stall
+from shared.models.market import Product, ProductVariant, Stall
 
 _ids = itertools.count(1)
 
@@ -65,12 +65,14 @@ async def make_product(
     session: AsyncSession, stall: Stall, title: str, price_minor: int, **fields: Any
 ) -> Product:
     fields.setdefault("status", "listed")
+    stock = fields.get("stock")
     product = Product(
         stall=stall,
         slug=fields.pop("slug", f"product-{next(_ids)}"),
         title=title,
         price_minor=price_minor,
         currency=fields.pop("currency", "GBP"),
+        variants=[ProductVariant(name="Standard", price_minor=price_minor, stock=stock)],
         **fields,
     )
     await add(session, product)
