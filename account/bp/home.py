@@ -10,5 +10,5 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 async def get_home() -> str:
-    newsletters = await services.account.list_newsletters(request_session(current_app))
+    newsletters = await services.newsletters.list_newsletters(request_session(current_app))
     return await render_template("account/home/index.html", newsletters=newsletters)

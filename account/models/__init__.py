@@ -1,6 +1,6 @@
-"""The account app's models: re-exported from `shared.models.account`, where they live."""
+"""The newsletters the account app shows: re-exported from `shared.models.newsletters`."""
 
-from shared.models.account import Newsletter, NewsletterSend, NewsletterSubscription
+from shared.models.newsletters import Newsletter, NewsletterSend, NewsletterSubscription
 
 __all__ = [
     "Newsletter",

@@ -384,7 +384,7 @@ class SocialService(Protocol):
 ActivityPubService = SocialService
 
 
-class AccountService(Protocol):
+class NewslettersService(Protocol):
     async def list_newsletters(self, session: AsyncSession) -> list[NewsletterSummary]:
         """Active newsletters with their confirmed subscriber counts, in display order."""
         ...

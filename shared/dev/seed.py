@@ -25,12 +25,12 @@ from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
 from shared.infrastructure.media import make_media_storage, store_image
 from shared.infrastructure.uow import UnitOfWork
-from shared.models.account import Newsletter, NewsletterSubscription
 from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, NavigationItem, Post, Tag
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
 from shared.models.market import Category, Product, ProductImage, ProductVariant, Stall
+from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
 from shared.services.social import SqlSocialService
 from shared.services.social.actors import make_missing_actors
 
@@ -323,7 +323,7 @@ async def _seed_account(session: AsyncSession, users: dict[str, User]) -> None:
                 newsletter=weekly,
                 user_id=user.id,
                 email=user.email,
-                status="confirmed",
+                status=SubscriptionStatus.CONFIRMED,
                 confirmed_at=datetime.now(UTC),
                 unsubscribe_token=f"demo-unsubscribe-{index}",
             )

@@ -90,10 +90,6 @@ class Platform:
         return self._redis
 
     @property
-    def session_redis(self) -> Redis:
-        return self.redis
-
-    @property
     def cache_redis(self) -> Redis:
         if self._cache_redis is None:
             raise _not_open("the cache's Redis")

@@ -120,7 +120,7 @@ class SsoState:
 
     def sessions(self, app: Quart) -> AppSessions:
         rt = runtime(app)
-        return AppSessions(rt.session_redis, rt.name, self.lifetime)
+        return AppSessions(rt.redis, rt.name, self.lifetime)
 
 
 def sso_state(app: Quart) -> SsoState:

@@ -1,6 +1,25 @@
 """Every domain model, imported together so relationships across domains resolve."""
 
-from shared.models import account, activitypub, blog, cart, events, identity, jobs, market
+from shared.models import (
+    activitypub,
+    blog,
+    cart,
+    events,
+    identity,
+    jobs,
+    market,
+    newsletters,
+)
 from shared.models.base import Base
 
-__all__ = ["Base", "account", "activitypub", "blog", "cart", "events", "identity", "jobs", "market"]
+__all__ = [
+    "Base",
+    "activitypub",
+    "blog",
+    "cart",
+    "events",
+    "identity",
+    "jobs",
+    "market",
+    "newsletters",
+]

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared.contracts.protocols import (
-    AccountService,
     BlogService,
     CartService,
     EventsService,
     IdentityService,
     MarketService,
+    NewslettersService,
     SocialService,
 )
 
@@ -30,7 +30,7 @@ class Services:
     cart: CartService
     events: EventsService
     social: SocialService
-    account: AccountService
+    newsletters: NewslettersService
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes never set: say how to fix it.
@@ -43,12 +43,12 @@ services = Services()
 def wire_services(settings: Settings | None = None) -> Services:
     """Wire every domain; `settings` gives the social domain our URLs and keys (publishing
     and making members' actors need it)."""
-    from shared.services.account import SqlAccountService
     from shared.services.blog import SqlBlogService
     from shared.services.cart import SqlCartService
     from shared.services.events import SqlEventsService
     from shared.services.identity import SqlIdentityService
     from shared.services.market import SqlMarketService
+    from shared.services.newsletters import SqlNewslettersService
     from shared.services.social import SqlSocialService
 
     services.social = SqlSocialService(settings)  # actors, follows, objects, timelines, outbox
@@ -58,7 +58,7 @@ def wire_services(settings: Settings | None = None) -> Services:
     services.blog = SqlBlogService()  # posts and pages
     services.market = SqlMarketService()  # stalls and products
     services.events = SqlEventsService()  # calendars, events, tickets
-    services.account = SqlAccountService()  # newsletters and subscriptions
+    services.newsletters = SqlNewslettersService()  # lists, subscriptions, sends
     return services
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models.account import Newsletter
 from shared.models.blog import Tag
 from shared.models.cart import Cart, CartLine
+from shared.models.newsletters import Newsletter
 from tests.conftest import ClientFactory
 from tests.support.factories import (
     add,

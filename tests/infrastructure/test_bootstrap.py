@@ -28,7 +28,6 @@ async def test_an_open_platform_reaches_the_database_and_redis_and_a_closed_one_
         async with platform.db.session() as session:
             assert await session.scalar(text("SELECT 1")) == 1
         assert await platform.redis.ping()
-        assert platform.session_redis is platform.redis
         assert not platform.internal_http.is_closed
         assert platform.federation_http is not None
         assert isinstance(platform.media, FilesystemMediaStorage)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models.account import Newsletter, NewsletterSubscription
 from shared.models.market import ProductImage
-from shared.services.account import SqlAccountService
+from shared.models.newsletters import Newsletter, NewsletterSubscription
 from shared.services.activitypub import SqlActivityPubService
 from shared.services.blog import SqlBlogService
 from shared.services.market import SqlMarketService
+from shared.services.newsletters import SqlNewslettersService
 from tests.support.factories import (
     add,
     make_author,
@@ -98,6 +98,6 @@ async def test_newsletters_count_confirmed_subscribers_only(db: AsyncSession) ->
             ),
         )
 
-    newsletters = await SqlAccountService().list_newsletters(db)
+    newsletters = await SqlNewslettersService().list_newsletters(db)
 
     assert [(n.name, n.subscriber_count) for n in newsletters] == [("Weekly", 2)]

@@ -1,4 +1,4 @@
-"""Account reads: newsletters a member can subscribe to."""
+"""Newsletters: the lists a member can subscribe to."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NewsletterSummary
-from shared.models.account import Newsletter, NewsletterSubscription
+from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
 
 
-class SqlAccountService:
+class SqlNewslettersService:
     async def list_newsletters(self, session: AsyncSession) -> list[NewsletterSummary]:
         confirmed = func.count(NewsletterSubscription.id)
         rows = await session.execute(
@@ -18,7 +18,7 @@ class SqlAccountService:
                 NewsletterSubscription,
                 and_(
                     NewsletterSubscription.newsletter_id == Newsletter.id,
-                    NewsletterSubscription.status == "confirmed",
+                    NewsletterSubscription.status == SubscriptionStatus.CONFIRMED,
                 ),
             )
             .where(Newsletter.is_active.is_(True))

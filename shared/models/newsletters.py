@@ -1,8 +1,12 @@
-"""Account: newsletters, their subscriptions (double opt-in) and sends."""
+"""Newsletters: lists, their subscriptions (double opt-in) and sends.
+
+Its own domain: "account" is the member's dashboard app, which shows these among much else.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,6 +21,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, Timestamped
+
+
+class SubscriptionStatus(StrEnum):
+    PENDING = "pending"  # awaiting the confirmation click
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class SendStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class Newsletter(Timestamped, Base):
@@ -46,7 +63,9 @@ class NewsletterSubscription(Timestamped, Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     email: Mapped[str] = mapped_column(String(320))
-    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    status: Mapped[str] = mapped_column(
+        String(20), default=SubscriptionStatus.PENDING, server_default="pending"
+    )
     confirm_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -79,6 +98,8 @@ class NewsletterSend(Timestamped, Base):
         ForeignKey("posts.id", ondelete="SET NULL"), index=True
     )
     subject: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(20), default="queued", server_default="queued")
+    status: Mapped[str] = mapped_column(
+        String(20), default=SendStatus.QUEUED, server_default="queued"
+    )
     recipient_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
