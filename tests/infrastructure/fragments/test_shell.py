@@ -15,7 +15,7 @@ from shared.dev.embedded import free_port
 from shared.infrastructure.config import APP_NAMES, AppUrls, Settings
 from shared.infrastructure.viewer import set_viewer
 from tests.conftest import AppFactory
-from tests.fragments.conftest import StandIn
+from tests.infrastructure.fragments.conftest import StandIn
 from tests.support.factories import make_post
 
 FRAGMENT_HTML = {

@@ -21,7 +21,7 @@ from shared.contracts.widgets import (
 )
 from shared.dev.embedded import free_port
 from shared.infrastructure.fragments import fetch_fragments
-from tests.fragments.conftest import ClientMaker, StandIn
+from tests.infrastructure.fragments.conftest import ClientMaker, StandIn
 
 SHELL = [
     FragmentRequest.of("nav", current="blog"),
