@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from quart import Quart, render_template
 
 from federation.config import PASSWORD_RESET_HOURS
-from federation.services.sso import provider_state
+from federation.services.provider import provider_state
 from shared.contracts.dtos import MailedToken
 from shared.infrastructure.mail import Mail
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _send_later(app: Quart, mail: Mail) -> None:
-    mailer = provider_state(app).mailer
+    mailer = provider_state(app).mailer(app)
 
     async def send() -> None:
         try:

@@ -106,7 +106,7 @@ class FederationProbe:
         return up
 
 
-class SsoState:
+class SignInState:
     """What one app keeps for single sign-on (in app.extensions)."""
 
     def __init__(self, settings: Settings, app_name: str) -> None:
@@ -123,7 +123,7 @@ class SsoState:
         return AppSessions(rt.session_redis, rt.name, self.lifetime)
 
 
-def sso_state(app: Quart) -> SsoState:
+def sign_in_state(app: Quart) -> SignInState:
     return app.extensions[SSO_KEY]
 
 
@@ -147,13 +147,15 @@ def login_required(view: F) -> F:
     return guarded  # type: ignore[return-value]
 
 
-def _set_cookie(response: AnyResponse, state: SsoState, name: str, value: str, **kw: Any) -> None:
+def _set_cookie(
+    response: AnyResponse, state: SignInState, name: str, value: str, **kw: Any
+) -> None:
     response.set_cookie(
         name, value, httponly=True, samesite="Lax", secure=state.cookies.secure, path="/", **kw
     )
 
 
-def _browser_binding(state: SsoState) -> str:
+def _browser_binding(state: SignInState) -> str:
     """This browser's login cookie value (made on first use)."""
     if "login_binding" not in g:
         g.login_binding = request.cookies.get(state.cookies.login) or secrets.token_urlsafe(24)
@@ -163,7 +165,7 @@ def _browser_binding(state: SsoState) -> str:
 async def _begin_login(next_path: str, *, silent: bool) -> AnyResponse | None:
     """The redirect to federation that starts signing in; None when it cannot start now
     (Redis down, or this address started too many): a silent check then just skips."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     limiter = RateLimiter(runtime(current_app).redis)
     try:
         verdict = await limiter.hit(PENDING_LOGINS_PER_ADDRESS, address_bucket(request.remote_addr))
@@ -185,7 +187,7 @@ async def _begin_login(next_path: str, *, silent: bool) -> AnyResponse | None:
     return response
 
 
-def _wants_silent_check(state: SsoState) -> bool:
+def _wants_silent_check(state: SignInState) -> bool:
     headers = request.headers
     return (
         request.method == "GET"
@@ -198,7 +200,7 @@ def _wants_silent_check(state: SsoState) -> bool:
 
 
 async def _load_viewer() -> AnyResponse | None:
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     if request.path.startswith(SESSIONLESS_PREFIXES):
         return None
     session: AppSession | None = None
@@ -233,7 +235,7 @@ async def _load_viewer() -> AnyResponse | None:
     return None
 
 
-async def _forget(state: SsoState, session: AppSession) -> None:
+async def _forget(state: SignInState, session: AppSession) -> None:
     """Drop a session that no longer counts; Redis failing here changes nothing."""
     with contextlib.suppress(RedisError):
         await state.sessions(current_app).delete(session)
@@ -253,7 +255,7 @@ async def get_login() -> AnyResponse:
 @bp.get("/callback")
 async def get_callback() -> AnyResponse:
     """Where federation sends the browser back: check state, exchange the code, sign in."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     pending = await state.sessions(current_app).take_pending(request.args.get("state"))
     binding = request.cookies.get(state.cookies.login, "")
     if pending is None or not hmac.compare_digest(pending.browser, binding):
@@ -309,7 +311,7 @@ async def _signed_in(user_id: int, response: AnyResponse) -> None:
 @bp.post("/logout")
 async def post_logout() -> AnyResponse:
     """Sign out here, then at federation, which signs the member out of every app."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     session: AppSession | None = g.get("app_session")
     if session is not None:
         await state.sessions(current_app).delete(session)
@@ -324,7 +326,7 @@ async def post_logout() -> AnyResponse:
 @csrf_exempt
 async def post_backchannel_logout() -> tuple[Response | str, int, dict[str, str]]:
     """Federation, server to server: SSO session `sid` has ended; drop ours."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     no_store = {"Cache-Control": "no-store"}
     token = (await request.form).get("logout_token", "")
     try:
@@ -342,7 +344,7 @@ async def post_backchannel_logout() -> tuple[Response | str, int, dict[str, str]
 
 def install_sso(app: Quart, settings: Settings) -> None:
     """Make `app` a single sign-on client of federation with its own session."""
-    state = SsoState(settings, runtime(app).name)
+    state = SignInState(settings, runtime(app).name)
     app.extensions[SSO_KEY] = state
 
     @app.before_serving

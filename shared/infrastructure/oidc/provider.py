@@ -37,7 +37,7 @@ from shared.infrastructure.oidc.server import (
     RawResponse,
     RoseAshAuthorizationServer,
 )
-from shared.infrastructure.oidc.sessions import SsoSession, SsoSessions
+from shared.infrastructure.oidc.sessions import ProviderSession, ProviderSessions
 from shared.infrastructure.oidc.store import (
     end_session_tokens,
     has_consent,
@@ -97,7 +97,7 @@ class OpenIDProvider:
     def __init__(
         self,
         provider: Provider,
-        sso: SsoSessions,
+        sso: ProviderSessions,
         identity: IdentityService,
         http: httpx.AsyncClient,
     ) -> None:
@@ -179,7 +179,7 @@ class OpenIDProvider:
         self,
         session: AsyncSession,
         request: QuartOAuth2Request,
-        sso: SsoSession | None,
+        sso: ProviderSession | None,
         *,
         consent: bool | None = None,
     ) -> Authorization:
@@ -221,7 +221,7 @@ class OpenIDProvider:
         await self._finish(session, exchange)
         return Authorization(response=response)
 
-    def _needs_fresh_sign_in(self, request: QuartOAuth2Request, sso: SsoSession) -> bool:
+    def _needs_fresh_sign_in(self, request: QuartOAuth2Request, sso: ProviderSession) -> bool:
         data = request.payload.data
         age = time.time() - sso.auth_time
         if _wants(data.get("prompt", ""), "login") and age > FRESH_SIGN_IN_SECONDS:
@@ -243,7 +243,7 @@ class OpenIDProvider:
         self,
         session: AsyncSession,
         request: QuartOAuth2Request,
-        sso: SsoSession | None,
+        sso: ProviderSession | None,
         *,
         confirmed: bool = False,
     ) -> Logout:

@@ -50,7 +50,7 @@ from shared.infrastructure.oidc.records import (
     TokenRecord,
     digest,
 )
-from shared.infrastructure.oidc.sessions import SsoSession
+from shared.infrastructure.oidc.sessions import ProviderSession
 from shared.infrastructure.oidc.store import (
     NewCode,
     NewToken,
@@ -166,7 +166,7 @@ class Exchange:
     code: AuthorizationCodeRecord | None = None
     token: TokenRecord | None = None
     users: dict[int, UserRecord] = field(default_factory=dict)
-    sso: SsoSession | None = None
+    sso: ProviderSession | None = None
     writes: list[Write] = field(default_factory=list)
     ended: EndSessionRequest | None = None
 

@@ -22,7 +22,7 @@ from federation.config import (
     SIGNUP_LIMIT_PER_IP,
 )
 from federation.services.mails import send_reset_link, send_verification_link
-from federation.services.sso import provider_state
+from federation.services.provider import provider_state
 from shared.contracts.dtos import NewMember, UserRecord
 from shared.contracts.errors import AccountError
 from shared.infrastructure.rate_limit import Limit, address_bucket
@@ -30,7 +30,7 @@ from shared.infrastructure.redirects import safe_next
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.services.registry import services
 
-bp = Blueprint("accounts", __name__)
+bp = Blueprint("identity", __name__)
 
 SIGNIN_PER_IP = Limit("signin-ip", *SIGNIN_LIMIT_PER_IP)
 SIGNIN_PER_PAIR = Limit("signin-account-address", *SIGNIN_LIMIT_PER_ACCOUNT)
@@ -65,7 +65,7 @@ async def _too_many(retry_after: int) -> Response:
 async def _start_sso_session(user: UserRecord, next_path: str) -> Response:
     """Sign the member in at the provider (replacing any earlier SSO session)."""
     state = provider_state(current_app)
-    sso = state.sso_sessions(current_app)
+    sso = state.provider_sessions(current_app)
     previous = await sso.get(request.cookies.get(state.cookie))
     if previous is not None:
         openid = state.openid(current_app)
@@ -73,7 +73,7 @@ async def _start_sso_session(user: UserRecord, next_path: str) -> Response:
             await openid.sign_out_everywhere(uow.session, previous.sid)
     session = await sso.create(user.id)
     response = redirect(next_path)
-    state.set_sso_cookie(response, session)
+    state.set_provider_cookie(response, session)
     return response
 
 
@@ -81,7 +81,7 @@ async def _start_sso_session(user: UserRecord, next_path: str) -> Response:
 async def get_signin() -> str:
     next_path = safe_next(request.args.get("next"), DEFAULT_NEXT)
     return await render_template(
-        "federation/auth/signin.html", next=next_path, login="", error=None
+        "federation/identity/signin.html", next=next_path, login="", error=None
     )
 
 
@@ -107,7 +107,7 @@ async def post_signin() -> Response | tuple[str, int]:
             user = await services.identity.authenticate(uow.session, login, password)
     if user is None:
         html = await render_template(
-            "federation/auth/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
+            "federation/identity/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
         )
         return html, 401
     await limiter.forget(SIGNIN_PER_PAIR, pair)
@@ -117,7 +117,9 @@ async def post_signin() -> Response | tuple[str, int]:
 @bp.get("/signup")
 async def get_signup() -> str:
     next_path = safe_next(request.args.get("next"), DEFAULT_NEXT)
-    return await render_template("federation/auth/signup.html", next=next_path, form={}, errors={})
+    return await render_template(
+        "federation/identity/signup.html", next=next_path, form={}, errors={}
+    )
 
 
 @bp.post("/signup")
@@ -147,7 +149,7 @@ async def post_signup() -> Response | tuple[str, int]:
             )
     except AccountError as error:
         html = await render_template(
-            "federation/auth/signup.html",
+            "federation/identity/signup.html",
             next=next_path,
             form=form,
             errors=error.errors,
@@ -159,7 +161,7 @@ async def post_signup() -> Response | tuple[str, int]:
 
 @bp.get("/password/forgot")
 async def get_password_forgot() -> str:
-    return await render_template("federation/auth/forgot.html")
+    return await render_template("federation/identity/forgot.html")
 
 
 @bp.post("/password/forgot")
@@ -183,7 +185,7 @@ async def post_password_forgot() -> Response | str:
     if token is not None:
         await send_reset_link(current_app, token)  # in the background: same timing either way
     return await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="Check your email",
         text=f"If {email or 'that address'} belongs to an account, a link to choose a new "
         f"password is on its way. It works for {PASSWORD_RESET_HOURS} hour.",
@@ -205,7 +207,7 @@ async def get_password_reset() -> tuple[str, int, dict[str, str]]:
     if not await services.identity.mailed_token_is_live(session, token, "password_reset"):
         html = await _expired_link("password/forgot", "Ask for a new link")
         return html, 400, _TOKEN_PAGE_HEADERS
-    html = await render_template("federation/auth/reset.html", token=token, error=None)
+    html = await render_template("federation/identity/reset.html", token=token, error=None)
     return html, 200, _TOKEN_PAGE_HEADERS
 
 
@@ -217,7 +219,9 @@ async def post_password_reset() -> tuple[str, int, dict[str, str]]:
         async with unit_of_work(current_app) as uow:
             user = await services.identity.reset_password(uow.session, token, password)
     except AccountError as error:
-        html = await render_template("federation/auth/reset.html", token=token, error=error.message)
+        html = await render_template(
+            "federation/identity/reset.html", token=token, error=error.message
+        )
         return html, 400, _TOKEN_PAGE_HEADERS
     if user is None:
         html = await _expired_link("password/forgot", "Ask for a new link")
@@ -228,7 +232,7 @@ async def post_password_reset() -> tuple[str, int, dict[str, str]]:
         openid = provider_state(current_app).openid(current_app)
         await openid.sign_out_member(uow.session, user.id)
     html = await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="Password changed",
         text="Your new password is set, and every device that was signed in with the old "
         "one has been signed out. Sign in with the new password from now on.",
@@ -245,7 +249,7 @@ async def get_email_verify() -> tuple[str, int, dict[str, str]]:
     if user is None:
         return await _expired_link("", "Back to the home page"), 400, _TOKEN_PAGE_HEADERS
     html = await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="Email address confirmed",
         text=f"Thank you, {user.display_name}: {user.email} is confirmed.",
         action_url="/",
@@ -256,7 +260,7 @@ async def get_email_verify() -> tuple[str, int, dict[str, str]]:
 
 async def _expired_link(path: str, label: str) -> str:
     return await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="That link has expired",
         text="The link was used already, is too old, or is not one of ours.",
         action_url=f"/{path}",
