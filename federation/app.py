@@ -8,6 +8,8 @@ from quart import Quart
 from federation.bp.home import bp as home_bp
 from federation.bp.identity import bp as identity_bp
 from federation.bp.oauth import bp as oauth_bp
+from federation.bp.security import bp as security_bp
+from federation.bp.sign_in_links import bp as sign_in_links_bp
 from federation.services.provider import install_provider
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
@@ -19,5 +21,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     install_provider(app, runtime(app).settings)
     app.register_blueprint(oauth_bp)
     app.register_blueprint(identity_bp)
+    app.register_blueprint(sign_in_links_bp)
+    app.register_blueprint(security_bp)
     app.register_blueprint(home_bp)
     return app

@@ -28,7 +28,7 @@ from shared.services.registry import services
 log = logging.getLogger(__name__)
 OP_KEY = "rose_ash_op"
 # Federation's own pages that must never trigger a silent sign-in check.
-ACCOUNT_PREFIXES = ("/signin", "/signup", "/password/", "/email/")
+ACCOUNT_PREFIXES = ("/signin", "/signup", "/password/", "/email/verify")
 
 
 class ProviderState:
