@@ -5,6 +5,7 @@ if not __package__:  # loaded as `app` from inside federation/
 
 from quart import Quart
 
+from federation.bp.clients import bp as clients_bp
 from federation.bp.home import bp as home_bp
 from federation.bp.identity import bp as identity_bp
 from federation.bp.oauth import bp as oauth_bp
@@ -23,5 +24,6 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(identity_bp)
     app.register_blueprint(sign_in_links_bp)
     app.register_blueprint(security_bp)
+    app.register_blueprint(clients_bp)
     app.register_blueprint(home_bp)
     return app

@@ -19,6 +19,7 @@ from quart import (
 from federation.services.provider import provider_state
 from shared.infrastructure.oidc.metadata import AUTHORIZE_PATH, provider_metadata
 from shared.infrastructure.oidc.provider import Authorization, Logout, json_body
+from shared.infrastructure.oidc.scopes import SCOPE_DESCRIPTIONS
 from shared.infrastructure.oidc.server import QuartOAuth2Request, RawResponse
 from shared.infrastructure.oidc.sessions import ProviderSession
 from shared.infrastructure.runtime import request_session, unit_of_work
@@ -89,12 +90,22 @@ async def _authorization_answer(
     if outcome.login:
         query = urlencode({k: v for k, v in oauth.payload.data.items() if k != "prompt"})
         return redirect(f"/signin?{urlencode({'next': f'{AUTHORIZE_PATH}?{query}'})}")
+    if outcome.unverified is not None:
+        html = await render_template(
+            "federation/identity/message.html",
+            title="Confirm your email address first",
+            text=f"Before another application may sign you in, confirm "
+            f"{outcome.unverified.email}: open the link we mailed you, or send a new one.",
+            action_url="/security",
+            action_label="Send a new link",
+        )
+        return Response(html, status=403)
     assert outcome.consent is not None
     query = urlencode(oauth.payload.data)
     return await render_template(
         "federation/identity/consent.html",
         client=outcome.consent,
-        scopes=outcome.scope.split(),
+        scopes=[(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in outcome.scope.split()],
         query=query,
     )
 

@@ -2,9 +2,10 @@
 
 `/security` lists the member's factors (authenticator app, recovery codes
 left, passkeys), whether their address is confirmed (with a resend button)
-and links to the apps they connected. `/signin/second-factor` asks for a
-code after a password or a sign-in link, when the member has an
-authenticator app; wrong codes are limited per member.
+and the apps they connected (`/security/apps`, where each can be
+disconnected). `/signin/second-factor` asks for a code after a password or a
+sign-in link, when the member has an authenticator app; wrong codes are
+limited per member.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from federation.services.signing_in import (
 )
 from shared.contracts.dtos import UserRecord
 from shared.infrastructure.oauth import current_user, login_required
+from shared.infrastructure.oidc.registrations import disconnect_app, list_connected_apps
 from shared.infrastructure.rate_limit import Limit
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.services.registry import services
@@ -176,3 +178,24 @@ async def post_email_resend() -> Response | str:
         action_url="/security",
         action_label="Back to security",
     )
+
+
+@bp.get("/security/apps")
+@login_required
+async def get_connected_apps() -> str:
+    """The third-party applications the member let sign them in."""
+    user = _member()
+    apps = await list_connected_apps(request_session(current_app), user.id)
+    return await render_template("federation/security/apps.html", apps=apps)
+
+
+@bp.post("/security/apps/<client_id>/disconnect")
+@login_required
+async def post_disconnect_app(client_id: str) -> Response:
+    """Forget the member's consent and revoke the app's tokens: its next refresh fails."""
+    user = _member()
+    async with unit_of_work(current_app) as uow:
+        found = await disconnect_app(uow.session, user.id, client_id[:100])
+    if not found:
+        abort(404, description="You have not connected that application.")
+    return redirect("/security/apps")

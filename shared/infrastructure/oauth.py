@@ -40,7 +40,7 @@ from shared.infrastructure.config import Settings
 from shared.infrastructure.cross_app import site_cookie_domain
 from shared.infrastructure.rate_limit import Limit, RateLimiter, address_bucket
 from shared.infrastructure.redirects import safe_next
-from shared.infrastructure.relying_party import RelyingParty, SignInError
+from shared.infrastructure.relying_party import GrantRevoked, RelyingParty, SignInError
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.security import csrf_exempt
 from shared.infrastructure.sessions import AppSession, AppSessions
@@ -64,6 +64,10 @@ PENDING_LOGINS_PER_ADDRESS = Limit("pending-login", 120, 60)
 PROBE_TIMEOUT_SECONDS = 0.5
 PROBE_TTL_SECONDS = 10.0
 PROBE_DOWN_TTL_SECONDS = 2.0
+# An app session's tokens are refreshed on the first request within this long of the
+# access token's expiry; one request at a time per session (a lock of this long).
+REFRESH_MARGIN_SECONDS = 60
+REFRESH_LOCK_SECONDS = 30
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
@@ -225,6 +229,9 @@ async def _load_viewer() -> AnyResponse | None:
         )
         if user is None:
             await _forget(state, session)
+        else:
+            session = await _refresh_if_due(state, session)
+            user = user if session is not None else None
     g.app_session = session if user else None
     set_viewer(user)
     quiet = request.path.startswith(state.quiet_prefixes)
@@ -233,6 +240,41 @@ async def _load_viewer() -> AnyResponse | None:
             return None  # federation is down: anonymous now, checked again later
         return await _begin_login(safe_next(request.full_path.rstrip("?")), silent=True)
     return None
+
+
+async def _refresh_if_due(state: SignInState, session: AppSession) -> AppSession | None:
+    """The session, its tokens refreshed when the access token expires within
+    REFRESH_MARGIN_SECONDS; None when federation refused the refresh (the grant was
+    revoked: this session ends). federation unreachable: the session stays as it is, and
+    a later request tries again."""
+    due = session.access_expires_at and time.time() > session.access_expires_at - (
+        REFRESH_MARGIN_SECONDS
+    )
+    if not due or not session.refresh_token:
+        return session
+    sessions = state.sessions(current_app)
+    try:
+        if not await sessions.lock_refresh(session, REFRESH_LOCK_SECONDS):
+            return session  # another request of this session is refreshing it
+        try:
+            tokens = await state.rp.refresh(session.refresh_token, str(session.user_id))
+            fresh = await sessions.replace_tokens(
+                session,
+                id_token=tokens.id_token,
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                access_expires_at=tokens.access_expires_at(),
+            )
+        finally:
+            await sessions.unlock_refresh(session)
+    except GrantRevoked:
+        log.info("refresh refused for member %s: ending this app session", session.user_id)
+        await _forget(state, session)
+        return None
+    except (SignInError, RedisError) as exc:
+        log.warning("token refresh skipped (%s): trying again later", exc)
+        return session
+    return fresh
 
 
 async def _forget(state: SignInState, session: AppSession) -> None:
@@ -286,6 +328,7 @@ async def get_callback() -> AnyResponse:
         id_token=tokens.id_token,
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
+        access_expires_at=tokens.access_expires_at(),
     )
     response = redirect(pending.next_path)
     _set_cookie(
