@@ -9,6 +9,7 @@ from federation.bp.clients import bp as clients_bp
 from federation.bp.home import bp as home_bp
 from federation.bp.identity import bp as identity_bp
 from federation.bp.oauth import bp as oauth_bp
+from federation.bp.passkeys import bp as passkeys_bp
 from federation.bp.security import bp as security_bp
 from federation.bp.sign_in_links import bp as sign_in_links_bp
 from federation.services.provider import install_provider
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(identity_bp)
     app.register_blueprint(sign_in_links_bp)
     app.register_blueprint(security_bp)
+    app.register_blueprint(passkeys_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(home_bp)
     return app

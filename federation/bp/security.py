@@ -56,7 +56,14 @@ async def get_second_factor() -> Response | str:
     pending = await pending_second_factors().get(request.cookies.get(second_factor_cookie()))
     if pending is None:
         return redirect("/signin")
-    return await render_template("federation/identity/second_factor.html", error=None)
+    return await _second_factor_page(pending.user_id, None)
+
+
+async def _second_factor_page(user_id: int, error: str | None) -> str:
+    factors = await services.two_factor.get_factors(request_session(current_app), user_id)
+    return await render_template(
+        "federation/identity/second_factor.html", factors=factors, error=error
+    )
 
 
 @bp.post("/signin/second-factor")
@@ -75,8 +82,7 @@ async def post_second_factor() -> Response | tuple[str, int]:
         ok = await services.two_factor.check_code(uow.session, pending.user_id, code)
         user = await services.identity.get_user(uow.session, pending.user_id)
     if not ok or user is None:
-        html = await render_template("federation/identity/second_factor.html", error=WRONG_CODE)
-        return html, 401
+        return await _second_factor_page(pending.user_id, WRONG_CODE), 401
     await limiter.forget(SECOND_FACTOR, str(pending.user_id))
     await pending_second_factors().end(cookie_value)
     return await start_provider_session(user, pending.next_path)
@@ -87,8 +93,12 @@ async def post_second_factor() -> Response | tuple[str, int]:
 async def get_security() -> str:
     """The member's factors and address, and what they can change."""
     user = _member()
-    factors = await services.two_factor.get_factors(request_session(current_app), user.id)
-    return await render_template("federation/security/index.html", user=user, factors=factors)
+    session = request_session(current_app)
+    factors = await services.two_factor.get_factors(session, user.id)
+    passkeys = await services.passkeys.list_passkeys(session, user.id)
+    return await render_template(
+        "federation/security/index.html", user=user, factors=factors, passkeys=passkeys
+    )
 
 
 @bp.post("/security/totp/start")

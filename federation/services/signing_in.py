@@ -2,10 +2,11 @@
 has one, then the provider session (federation's single sign-on cookie).
 
 A password or a sign-in link proves one factor. A member with an authenticator
-app is then asked for a code: until it is given, the sign-in waits in Redis
-(`PendingSecondFactors`, ten minutes) behind a cookie of its own, and no
-provider session exists. A passkey proves possession and presence at once, so
-signing in with one starts the provider session directly.
+app or a passkey is then asked for a code or the passkey: until it is given,
+the sign-in waits in Redis (`PendingSecondFactors`, ten minutes) behind a
+cookie of its own, and no provider session exists. A passkey proves possession
+and presence at once, so signing in with one starts the provider session
+directly.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ async def start_provider_session(user: UserRecord, next_path: str) -> Response:
 
 async def complete_sign_in(user: UserRecord, next_path: str) -> Response:
     """After a first factor: ask for the second if the member has one, else sign in."""
-    if not await services.two_factor.has_totp(request_session(current_app), user.id):
+    session = request_session(current_app)
+    has_second = await services.two_factor.has_totp(session, user.id)
+    if not has_second and not await services.passkeys.has_passkeys(session, user.id):
         return await start_provider_session(user, next_path)
     cookie_value = await pending_second_factors().create(PendingSecondFactor(user.id, next_path))
     response = redirect(SECOND_FACTOR_PATH)

@@ -236,6 +236,24 @@ class PasskeyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PasskeyParty:
+    """Who passkeys are for: federation's host (the WebAuthn rp_id) and its origin."""
+
+    rp_id: str
+    origin: str
+    name: str = "Rose Ash"
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyCeremony:
+    """Options for `navigator.credentials` (JSON) and the challenge the answer must sign
+    (kept server side until the answer comes)."""
+
+    options_json: str
+    challenge: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectedApp:
     """A third-party application a member allowed to sign them in."""
 

@@ -30,6 +30,9 @@ from shared.contracts.dtos import (
     NewsletterSummary,
     NoteSummary,
     NotificationRecord,
+    PasskeyCeremony,
+    PasskeyParty,
+    PasskeyRecord,
     PostRecord,
     PostSummary,
     ProductSummary,
@@ -110,6 +113,57 @@ class IdentityService(Protocol):
         up and the address counts as verified (`use=False`: checked only, nothing
         changes). Raises AccountError("token", message) saying whether the link was used
         already, expired or is unknown."""
+        ...
+
+
+class PasskeyService(Protocol):
+    async def registration_options(
+        self, session: AsyncSession, rp: PasskeyParty, user: UserRecord
+    ) -> PasskeyCeremony:
+        """Options to create a discoverable passkey for the member (none of theirs twice)."""
+        ...
+
+    async def register(
+        self,
+        session: AsyncSession,
+        rp: PasskeyParty,
+        user_id: int,
+        credential: str,
+        challenge: bytes,
+        name: str,
+    ) -> PasskeyRecord:
+        """Keep the passkey the browser made; raises PasskeyError when it does not verify."""
+        ...
+
+    async def authentication_options(
+        self, session: AsyncSession, rp: PasskeyParty, user_id: int | None = None
+    ) -> PasskeyCeremony:
+        """Options to sign in with any passkey (None) or one of `user_id`'s."""
+        ...
+
+    async def authenticate(
+        self,
+        session: AsyncSession,
+        rp: PasskeyParty,
+        credential: str,
+        challenge: bytes,
+        *,
+        user_id: int | None = None,
+    ) -> UserRecord:
+        """The member whose passkey signed the challenge (only `user_id`'s, if given);
+        raises PasskeyError when it is unknown or does not verify."""
+        ...
+
+    async def list_passkeys(self, session: AsyncSession, user_id: int) -> list[PasskeyRecord]:
+        """The member's passkeys, oldest first."""
+        ...
+
+    async def has_passkeys(self, session: AsyncSession, user_id: int) -> bool:
+        """Whether the member has at least one passkey."""
+        ...
+
+    async def remove_passkey(self, session: AsyncSession, user_id: int, passkey_id: int) -> bool:
+        """Remove one of the member's passkeys; False when it is not theirs."""
         ...
 
 

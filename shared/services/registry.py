@@ -16,6 +16,7 @@ from shared.contracts.protocols import (
     EventsService,
     IdentityService,
     MarketService,
+    PasskeyService,
     SocialService,
     TwoFactorService,
 )
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 class Services:
     identity: IdentityService
     two_factor: TwoFactorService
+    passkeys: PasskeyService
     blog: BlogService
     market: MarketService
     cart: CartService
@@ -51,6 +53,7 @@ def wire_services(settings: Settings | None = None) -> Services:
     from shared.services.cart import SqlCartService
     from shared.services.events import SqlEventsService
     from shared.services.identity import SqlIdentityService
+    from shared.services.identity.passkeys import SqlPasskeyService
     from shared.services.identity.two_factor import SqlTwoFactorService
     from shared.services.market import SqlMarketService
     from shared.services.social import SqlSocialService
@@ -60,6 +63,7 @@ def wire_services(settings: Settings | None = None) -> Services:
     # Authenticator secrets are sealed under a key of their own (without settings: no 2FA).
     totp_key = derive_key(settings.secret_key, Purpose.TOTP_SECRETS) if settings else None
     services.two_factor = SqlTwoFactorService(totp_key)  # authenticator apps, recovery codes
+    services.passkeys = SqlPasskeyService()  # WebAuthn: sign in alone, or as a second step
     services.cart = SqlCartService()  # carts, orders, payments
     # Domains that federate record events; their handlers write the outbox (handlers.py).
     services.blog = SqlBlogService()  # posts and pages
