@@ -10,7 +10,7 @@ CREATE TABLE public.account_tokens (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     used_at timestamp with time zone,
-    CONSTRAINT ck_account_tokens_purpose_known CHECK (((purpose)::text = ANY ((ARRAY['password_reset'::character varying, 'email_verification'::character varying])::text[])))
+    CONSTRAINT ck_account_tokens_purpose_known CHECK (((purpose)::text = ANY ((ARRAY['password_reset'::character varying, 'email_verification'::character varying, 'magic_link'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.account_tokens_id_seq
@@ -480,6 +480,52 @@ CREATE SEQUENCE public.market_pages_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.market_pages_id_seq OWNED BY public.market_pages.id;
+
+CREATE TABLE public.member_passkeys (
+    id integer NOT NULL,
+    user_id integer NOT NULL,
+    credential_id bytea NOT NULL,
+    public_key bytea NOT NULL,
+    sign_count integer DEFAULT 0 NOT NULL,
+    name character varying(100) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone
+);
+
+CREATE SEQUENCE public.member_passkeys_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.member_passkeys_id_seq OWNED BY public.member_passkeys.id;
+
+CREATE TABLE public.member_recovery_codes (
+    id integer NOT NULL,
+    user_id integer NOT NULL,
+    code_hash character varying(128) NOT NULL,
+    used_at timestamp with time zone
+);
+
+CREATE SEQUENCE public.member_recovery_codes_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.member_recovery_codes_id_seq OWNED BY public.member_recovery_codes.id;
+
+CREATE TABLE public.member_totps (
+    user_id integer NOT NULL,
+    secret_sealed text NOT NULL,
+    confirmed_at timestamp with time zone,
+    last_step bigint DEFAULT '0'::bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
 
 CREATE TABLE public.navigation_items (
     id integer NOT NULL,
@@ -1037,6 +1083,10 @@ ALTER TABLE ONLY public.jobs ALTER COLUMN id SET DEFAULT nextval('public.jobs_id
 
 ALTER TABLE ONLY public.market_pages ALTER COLUMN id SET DEFAULT nextval('public.market_pages_id_seq'::regclass);
 
+ALTER TABLE ONLY public.member_passkeys ALTER COLUMN id SET DEFAULT nextval('public.member_passkeys_id_seq'::regclass);
+
+ALTER TABLE ONLY public.member_recovery_codes ALTER COLUMN id SET DEFAULT nextval('public.member_recovery_codes_id_seq'::regclass);
+
 ALTER TABLE ONLY public.navigation_items ALTER COLUMN id SET DEFAULT nextval('public.navigation_items_id_seq'::regclass);
 
 ALTER TABLE ONLY public.newsletter_sends ALTER COLUMN id SET DEFAULT nextval('public.newsletter_sends_id_seq'::regclass);
@@ -1144,6 +1194,15 @@ ALTER TABLE ONLY public.jobs
 
 ALTER TABLE ONLY public.market_pages
     ADD CONSTRAINT pk_market_pages PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.member_passkeys
+    ADD CONSTRAINT pk_member_passkeys PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.member_recovery_codes
+    ADD CONSTRAINT pk_member_recovery_codes PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.member_totps
+    ADD CONSTRAINT pk_member_totps PRIMARY KEY (user_id);
 
 ALTER TABLE ONLY public.navigation_items
     ADD CONSTRAINT pk_navigation_items PRIMARY KEY (id);
@@ -1277,6 +1336,12 @@ ALTER TABLE ONLY public.ghost_sync_states
 ALTER TABLE ONLY public.market_pages
     ADD CONSTRAINT uq_market_pages_slug UNIQUE (slug);
 
+ALTER TABLE ONLY public.member_passkeys
+    ADD CONSTRAINT uq_member_passkeys_credential_id UNIQUE (credential_id);
+
+ALTER TABLE ONLY public.member_recovery_codes
+    ADD CONSTRAINT uq_member_recovery_codes_code_hash UNIQUE (code_hash);
+
 ALTER TABLE ONLY public.newsletter_subscriptions
     ADD CONSTRAINT uq_newsletter_subscriptions_confirm_token_hash UNIQUE (confirm_token_hash);
 
@@ -1381,6 +1446,10 @@ CREATE INDEX ix_jobs_due ON public.jobs USING btree (run_at) WHERE ((state)::tex
 CREATE INDEX ix_jobs_leased_until ON public.jobs USING btree (leased_until) WHERE ((state)::text = 'running'::text);
 
 CREATE INDEX ix_jobs_state_finished_at ON public.jobs USING btree (state, finished_at);
+
+CREATE INDEX ix_member_passkeys_user_id ON public.member_passkeys USING btree (user_id);
+
+CREATE INDEX ix_member_recovery_codes_user_id ON public.member_recovery_codes USING btree (user_id);
 
 CREATE INDEX ix_navigation_items_menu_position ON public.navigation_items USING btree (menu, "position");
 
@@ -1531,6 +1600,15 @@ ALTER TABLE ONLY public.categories
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_calendar_id_calendars FOREIGN KEY (calendar_id) REFERENCES public.calendars(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.member_passkeys
+    ADD CONSTRAINT fk_member_passkeys_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.member_recovery_codes
+    ADD CONSTRAINT fk_member_recovery_codes_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.member_totps
+    ADD CONSTRAINT fk_member_totps_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.newsletter_sends
     ADD CONSTRAINT fk_newsletter_sends_newsletter_id_newsletters FOREIGN KEY (newsletter_id) REFERENCES public.newsletters(id) ON DELETE CASCADE;

@@ -5,10 +5,14 @@ if not __package__:  # loaded as `app` from inside federation/
 
 from quart import Quart
 
-from federation.bp.accounts import bp as accounts_bp
+from federation.bp.clients import bp as clients_bp
 from federation.bp.home import bp as home_bp
+from federation.bp.identity import bp as identity_bp
 from federation.bp.oauth import bp as oauth_bp
-from federation.services.sso import install_provider
+from federation.bp.passkeys import bp as passkeys_bp
+from federation.bp.security import bp as security_bp
+from federation.bp.sign_in_links import bp as sign_in_links_bp
+from federation.services.provider import install_provider
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 from shared.infrastructure.runtime import runtime
@@ -18,6 +22,10 @@ def create_app(settings: Settings | None = None) -> Quart:
     app = create_base_app("federation", settings=settings)
     install_provider(app, runtime(app).settings)
     app.register_blueprint(oauth_bp)
-    app.register_blueprint(accounts_bp)
+    app.register_blueprint(identity_bp)
+    app.register_blueprint(sign_in_links_bp)
+    app.register_blueprint(security_bp)
+    app.register_blueprint(passkeys_bp)
+    app.register_blueprint(clients_bp)
     app.register_blueprint(home_bp)
     return app

@@ -16,11 +16,12 @@ from quart import (
     request,
 )
 
-from federation.services.sso import provider_state
+from federation.services.provider import provider_state
 from shared.infrastructure.oidc.metadata import AUTHORIZE_PATH, provider_metadata
 from shared.infrastructure.oidc.provider import Authorization, Logout, json_body
+from shared.infrastructure.oidc.scopes import SCOPE_DESCRIPTIONS
 from shared.infrastructure.oidc.server import QuartOAuth2Request, RawResponse
-from shared.infrastructure.oidc.sessions import SsoSession
+from shared.infrastructure.oidc.sessions import ProviderSession
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.security import csrf_exempt
 from shared.services.registry import services
@@ -49,10 +50,10 @@ def _response(raw: RawResponse) -> Response:
     return response
 
 
-async def _sso() -> SsoSession | None:
+async def _sso() -> ProviderSession | None:
     """This browser's SSO session, unless the member ended every session since it began."""
     state = provider_state(current_app)
-    sso = await state.sso_sessions(current_app).get(request.cookies.get(state.cookie))
+    sso = await state.provider_sessions(current_app).get(request.cookies.get(state.cookie))
     if sso is None:
         return None
     user = await services.identity.get_session_user(
@@ -89,12 +90,22 @@ async def _authorization_answer(
     if outcome.login:
         query = urlencode({k: v for k, v in oauth.payload.data.items() if k != "prompt"})
         return redirect(f"/signin?{urlencode({'next': f'{AUTHORIZE_PATH}?{query}'})}")
+    if outcome.unverified is not None:
+        html = await render_template(
+            "federation/identity/message.html",
+            title="Confirm your email address first",
+            text=f"Before another application may sign you in, confirm "
+            f"{outcome.unverified.email}: open the link we mailed you, or send a new one.",
+            action_url="/security",
+            action_label="Send a new link",
+        )
+        return Response(html, status=403)
     assert outcome.consent is not None
     query = urlencode(oauth.payload.data)
     return await render_template(
-        "federation/auth/consent.html",
+        "federation/identity/consent.html",
         client=outcome.consent,
-        scopes=outcome.scope.split(),
+        scopes=[(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in outcome.scope.split()],
         query=query,
     )
 
@@ -190,7 +201,7 @@ async def _logout_answer(outcome: Logout) -> Response | str:
     if outcome.confirm is not None:
         data = outcome.confirm.request.payload.data
         return await render_template(
-            "federation/auth/logout_confirm.html",
+            "federation/identity/logout_confirm.html",
             client=outcome.confirm.client,
             params={
                 k: data[k] for k in ("client_id", "post_logout_redirect_uri", "state") if k in data
@@ -199,8 +210,8 @@ async def _logout_answer(outcome: Logout) -> Response | str:
     if outcome.response is not None:
         response = _response(outcome.response)
     else:
-        response = Response(await render_template("federation/auth/signed_out.html"))
-    state.clear_sso_cookie(response)
+        response = Response(await render_template("federation/identity/signed_out.html"))
+    state.clear_provider_cookie(response)
     return response
 
 

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from quart import Quart, render_template
 
-from federation.config import PASSWORD_RESET_HOURS
-from federation.services.sso import provider_state
+from federation.config import PASSWORD_RESET_HOURS, SIGN_IN_LINK_MINUTES
+from federation.services.provider import provider_state
 from shared.contracts.dtos import MailedToken
 from shared.infrastructure.mail import Mail
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _send_later(app: Quart, mail: Mail) -> None:
-    mailer = provider_state(app).mailer
+    mailer = provider_state(app).mailer(app)
 
     async def send() -> None:
         try:
@@ -57,3 +57,14 @@ async def send_reset_link(app: Quart, token: MailedToken) -> None:
         "password_reset", name=token.display_name, link=link, hours=PASSWORD_RESET_HOURS
     )
     _send_later(app, Mail(to=token.email, subject="Reset your password", text=text, html=html))
+
+
+async def send_sign_in_link(app: Quart, token: MailedToken, next_path: str, *, new: bool) -> None:
+    """A link that signs the member in (and, for `new` members, finishes signing up)."""
+    query = urlencode({"token": token.token, "next": next_path})
+    link = f"{_base_url(app)}/signin/link?{query}"
+    text, html = await _render_mail(
+        "sign_in_link", name=token.display_name, link=link, minutes=SIGN_IN_LINK_MINUTES, new=new
+    )
+    subject = "Finish signing up" if new else "Your sign-in link"
+    _send_later(app, Mail(to=token.email, subject=subject, text=text, html=html))

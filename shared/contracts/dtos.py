@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from shared.contracts.errors import UnverifiedMember
 from shared.contracts.money import Money
 
 
@@ -203,6 +204,73 @@ class MailedToken:
     email: str
     display_name: str
     token: str
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrolment:
+    """An authenticator secret being set up: shown as a QR code of `uri` and as text."""
+
+    secret: str
+    uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactors:
+    """A member's second factors, as the security page lists them."""
+
+    totp: bool
+    recovery_codes_left: int
+    passkeys: int
+
+    @property
+    def any(self) -> bool:
+        return self.totp or self.passkeys > 0
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyRecord:
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyParty:
+    """Who passkeys are for: federation's host (the WebAuthn rp_id) and its origin."""
+
+    rp_id: str
+    origin: str
+    name: str = "Rose Ash"
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyCeremony:
+    """Options for `navigator.credentials` (JSON) and the challenge the answer must sign
+    (kept server side until the answer comes)."""
+
+    options_json: str
+    challenge: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedApp:
+    """A third-party application a member allowed to sign them in."""
+
+    client_id: str
+    name: str
+    scope: str
+    granted_at: datetime
+
+
+def require_verified(member: UserRecord | None) -> UserRecord:
+    """The member, if their email address is confirmed; else raises UnverifiedMember.
+
+    For routes an unconfirmed member may not use (opening a stall, mailing others).
+    """
+    if member is None or not member.email_verified:
+        raise UnverifiedMember("Confirm your email address first: we sent you a link.")
+    return member
 
 
 @dataclass(frozen=True, slots=True)

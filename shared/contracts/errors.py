@@ -23,6 +23,14 @@ class AccountError(ValueError):
         return cls(field, message, errors=dict(errors))
 
 
+class UnverifiedMember(PermissionError):
+    """The member has not confirmed their email address yet, and this needs it."""
+
+
+class PasskeyError(ValueError):
+    """The browser's answer was not a valid passkey for this ceremony; the message says why."""
+
+
 class CartItemUnavailable(LookupError):
     """The product or ticket type cannot go in a cart: unknown, not on sale or sold out."""
 

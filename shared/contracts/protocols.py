@@ -30,12 +30,17 @@ from shared.contracts.dtos import (
     NewsletterSummary,
     NoteSummary,
     NotificationRecord,
+    PasskeyCeremony,
+    PasskeyParty,
+    PasskeyRecord,
     PostRecord,
     PostSummary,
     ProductSummary,
+    SecondFactors,
     SocialUsage,
     StallSummary,
     TagRecord,
+    TotpEnrolment,
     UserRecord,
 )
 
@@ -77,8 +82,9 @@ class IdentityService(Protocol):
     async def create_mailed_token(
         self, session: AsyncSession, user_id: int, purpose: str, *, valid_for: timedelta
     ) -> MailedToken:
-        """A fresh single-use token ("password_reset" or "email_verification") for the
-        member's current address; earlier unused tokens of that purpose stop working."""
+        """A fresh single-use token ("password_reset", "email_verification" or
+        "magic_link") for the member's current address; earlier unused tokens of that
+        purpose stop working."""
         ...
 
     async def mailed_token_is_live(self, session: AsyncSession, token: str, purpose: str) -> bool:
@@ -98,6 +104,105 @@ class IdentityService(Protocol):
     async def verify_email(self, session: AsyncSession, token: str) -> UserRecord | None:
         """Mark the member's address verified with a verification token (used up), or
         None when the token is unknown, used, expired or for an older address."""
+        ...
+
+    async def sign_in_with_link(
+        self, session: AsyncSession, token: str, *, use: bool = True
+    ) -> UserRecord:
+        """The member a sign-in link ("magic_link" token) was mailed to; the link is used
+        up and the address counts as verified (`use=False`: checked only, nothing
+        changes). Raises AccountError("token", message) saying whether the link was used
+        already, expired or is unknown."""
+        ...
+
+
+class PasskeyService(Protocol):
+    async def registration_options(
+        self, session: AsyncSession, rp: PasskeyParty, user: UserRecord
+    ) -> PasskeyCeremony:
+        """Options to create a discoverable passkey for the member (none of theirs twice)."""
+        ...
+
+    async def register(
+        self,
+        session: AsyncSession,
+        rp: PasskeyParty,
+        user_id: int,
+        credential: str,
+        challenge: bytes,
+        name: str,
+    ) -> PasskeyRecord:
+        """Keep the passkey the browser made; raises PasskeyError when it does not verify."""
+        ...
+
+    async def authentication_options(
+        self, session: AsyncSession, rp: PasskeyParty, user_id: int | None = None
+    ) -> PasskeyCeremony:
+        """Options to sign in with any passkey (None) or one of `user_id`'s."""
+        ...
+
+    async def authenticate(
+        self,
+        session: AsyncSession,
+        rp: PasskeyParty,
+        credential: str,
+        challenge: bytes,
+        *,
+        user_id: int | None = None,
+    ) -> UserRecord:
+        """The member whose passkey signed the challenge (only `user_id`'s, if given);
+        raises PasskeyError when it is unknown or does not verify."""
+        ...
+
+    async def list_passkeys(self, session: AsyncSession, user_id: int) -> list[PasskeyRecord]:
+        """The member's passkeys, oldest first."""
+        ...
+
+    async def has_passkeys(self, session: AsyncSession, user_id: int) -> bool:
+        """Whether the member has at least one passkey."""
+        ...
+
+    async def remove_passkey(self, session: AsyncSession, user_id: int, passkey_id: int) -> bool:
+        """Remove one of the member's passkeys; False when it is not theirs."""
+        ...
+
+
+class TwoFactorService(Protocol):
+    async def start_totp(self, session: AsyncSession, user_id: int) -> TotpEnrolment:
+        """A new unconfirmed authenticator secret for the member (replacing an unconfirmed
+        one). Raises ValueError when one is already confirmed, LookupError for no member."""
+        ...
+
+    async def pending_totp(self, session: AsyncSession, user_id: int) -> TotpEnrolment | None:
+        """The unconfirmed enrolment in progress, or None."""
+        ...
+
+    async def confirm_totp(
+        self, session: AsyncSession, user_id: int, code: str
+    ) -> list[str] | None:
+        """Turn the pending secret on if `code` matches: the new recovery codes (shown once),
+        or None for a wrong code or nothing pending."""
+        ...
+
+    async def new_recovery_codes(self, session: AsyncSession, user_id: int) -> list[str]:
+        """A fresh set of recovery codes; the earlier set stops working."""
+        ...
+
+    async def has_totp(self, session: AsyncSession, user_id: int) -> bool:
+        """Whether a confirmed authenticator app guards the member's sign-in."""
+        ...
+
+    async def check_code(self, session: AsyncSession, user_id: int, code: str) -> bool:
+        """Whether `code` is a current authenticator code (accepted once) or an unused
+        recovery code (used up by this call)."""
+        ...
+
+    async def remove_totp(self, session: AsyncSession, user_id: int) -> bool:
+        """Remove the authenticator app and its recovery codes; whether there was one."""
+        ...
+
+    async def get_factors(self, session: AsyncSession, user_id: int) -> SecondFactors:
+        """The member's second factors, as their security page lists them."""
         ...
 
 

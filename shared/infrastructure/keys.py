@@ -29,6 +29,7 @@ class Purpose(StrEnum):
     INTERNAL_VIEWER = "rose-ash/v2/internal-viewer"
     CLIENT_SECRET = "rose-ash/v2/oauth-client-secret"
     COOKIES = "rose-ash/v2/cookie-signing"
+    TOTP_SECRETS = "rose-ash/v2/totp-secrets"
     # Kept as first released: members' stored ActivityPub keys are encrypted under it.
     AP_MEMBER_KEYS = "rose-ash activitypub member keys"
 

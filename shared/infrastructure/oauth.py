@@ -40,7 +40,7 @@ from shared.infrastructure.config import Settings
 from shared.infrastructure.cross_app import site_cookie_domain
 from shared.infrastructure.rate_limit import Limit, RateLimiter, address_bucket
 from shared.infrastructure.redirects import safe_next
-from shared.infrastructure.relying_party import RelyingParty, SignInError
+from shared.infrastructure.relying_party import GrantRevoked, RelyingParty, SignInError
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.security import csrf_exempt
 from shared.infrastructure.sessions import AppSession, AppSessions
@@ -64,6 +64,10 @@ PENDING_LOGINS_PER_ADDRESS = Limit("pending-login", 120, 60)
 PROBE_TIMEOUT_SECONDS = 0.5
 PROBE_TTL_SECONDS = 10.0
 PROBE_DOWN_TTL_SECONDS = 2.0
+# An app session's tokens are refreshed on the first request within this long of the
+# access token's expiry; one request at a time per session (a lock of this long).
+REFRESH_MARGIN_SECONDS = 60
+REFRESH_LOCK_SECONDS = 30
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
@@ -106,7 +110,7 @@ class FederationProbe:
         return up
 
 
-class SsoState:
+class SignInState:
     """What one app keeps for single sign-on (in app.extensions)."""
 
     def __init__(self, settings: Settings, app_name: str) -> None:
@@ -123,7 +127,7 @@ class SsoState:
         return AppSessions(rt.redis, rt.name, self.lifetime)
 
 
-def sso_state(app: Quart) -> SsoState:
+def sign_in_state(app: Quart) -> SignInState:
     return app.extensions[SSO_KEY]
 
 
@@ -147,13 +151,15 @@ def login_required(view: F) -> F:
     return guarded  # type: ignore[return-value]
 
 
-def _set_cookie(response: AnyResponse, state: SsoState, name: str, value: str, **kw: Any) -> None:
+def _set_cookie(
+    response: AnyResponse, state: SignInState, name: str, value: str, **kw: Any
+) -> None:
     response.set_cookie(
         name, value, httponly=True, samesite="Lax", secure=state.cookies.secure, path="/", **kw
     )
 
 
-def _browser_binding(state: SsoState) -> str:
+def _browser_binding(state: SignInState) -> str:
     """This browser's login cookie value (made on first use)."""
     if "login_binding" not in g:
         g.login_binding = request.cookies.get(state.cookies.login) or secrets.token_urlsafe(24)
@@ -163,7 +169,7 @@ def _browser_binding(state: SsoState) -> str:
 async def _begin_login(next_path: str, *, silent: bool) -> AnyResponse | None:
     """The redirect to federation that starts signing in; None when it cannot start now
     (Redis down, or this address started too many): a silent check then just skips."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     limiter = RateLimiter(runtime(current_app).redis)
     try:
         verdict = await limiter.hit(PENDING_LOGINS_PER_ADDRESS, address_bucket(request.remote_addr))
@@ -185,7 +191,7 @@ async def _begin_login(next_path: str, *, silent: bool) -> AnyResponse | None:
     return response
 
 
-def _wants_silent_check(state: SsoState) -> bool:
+def _wants_silent_check(state: SignInState) -> bool:
     headers = request.headers
     return (
         request.method == "GET"
@@ -198,7 +204,7 @@ def _wants_silent_check(state: SsoState) -> bool:
 
 
 async def _load_viewer() -> AnyResponse | None:
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     if request.path.startswith(SESSIONLESS_PREFIXES):
         return None
     session: AppSession | None = None
@@ -223,6 +229,9 @@ async def _load_viewer() -> AnyResponse | None:
         )
         if user is None:
             await _forget(state, session)
+        else:
+            session = await _refresh_if_due(state, session)
+            user = user if session is not None else None
     g.app_session = session if user else None
     set_viewer(user)
     quiet = request.path.startswith(state.quiet_prefixes)
@@ -233,7 +242,42 @@ async def _load_viewer() -> AnyResponse | None:
     return None
 
 
-async def _forget(state: SsoState, session: AppSession) -> None:
+async def _refresh_if_due(state: SignInState, session: AppSession) -> AppSession | None:
+    """The session, its tokens refreshed when the access token expires within
+    REFRESH_MARGIN_SECONDS; None when federation refused the refresh (the grant was
+    revoked: this session ends). federation unreachable: the session stays as it is, and
+    a later request tries again."""
+    due = session.access_expires_at and time.time() > session.access_expires_at - (
+        REFRESH_MARGIN_SECONDS
+    )
+    if not due or not session.refresh_token:
+        return session
+    sessions = state.sessions(current_app)
+    try:
+        if not await sessions.lock_refresh(session, REFRESH_LOCK_SECONDS):
+            return session  # another request of this session is refreshing it
+        try:
+            tokens = await state.rp.refresh(session.refresh_token, str(session.user_id))
+            fresh = await sessions.replace_tokens(
+                session,
+                id_token=tokens.id_token,
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                access_expires_at=tokens.access_expires_at(),
+            )
+        finally:
+            await sessions.unlock_refresh(session)
+    except GrantRevoked:
+        log.info("refresh refused for member %s: ending this app session", session.user_id)
+        await _forget(state, session)
+        return None
+    except (SignInError, RedisError) as exc:
+        log.warning("token refresh skipped (%s): trying again later", exc)
+        return session
+    return fresh
+
+
+async def _forget(state: SignInState, session: AppSession) -> None:
     """Drop a session that no longer counts; Redis failing here changes nothing."""
     with contextlib.suppress(RedisError):
         await state.sessions(current_app).delete(session)
@@ -253,7 +297,7 @@ async def get_login() -> AnyResponse:
 @bp.get("/callback")
 async def get_callback() -> AnyResponse:
     """Where federation sends the browser back: check state, exchange the code, sign in."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     pending = await state.sessions(current_app).take_pending(request.args.get("state"))
     binding = request.cookies.get(state.cookies.login, "")
     if pending is None or not hmac.compare_digest(pending.browser, binding):
@@ -284,6 +328,7 @@ async def get_callback() -> AnyResponse:
         id_token=tokens.id_token,
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
+        access_expires_at=tokens.access_expires_at(),
     )
     response = redirect(pending.next_path)
     _set_cookie(
@@ -309,7 +354,7 @@ async def _signed_in(user_id: int, response: AnyResponse) -> None:
 @bp.post("/logout")
 async def post_logout() -> AnyResponse:
     """Sign out here, then at federation, which signs the member out of every app."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     session: AppSession | None = g.get("app_session")
     if session is not None:
         await state.sessions(current_app).delete(session)
@@ -324,7 +369,7 @@ async def post_logout() -> AnyResponse:
 @csrf_exempt
 async def post_backchannel_logout() -> tuple[Response | str, int, dict[str, str]]:
     """Federation, server to server: SSO session `sid` has ended; drop ours."""
-    state = sso_state(current_app)
+    state = sign_in_state(current_app)
     no_store = {"Cache-Control": "no-store"}
     token = (await request.form).get("logout_token", "")
     try:
@@ -342,7 +387,7 @@ async def post_backchannel_logout() -> tuple[Response | str, int, dict[str, str]
 
 def install_sso(app: Quart, settings: Settings) -> None:
     """Make `app` a single sign-on client of federation with its own session."""
-    state = SsoState(settings, runtime(app).name)
+    state = SignInState(settings, runtime(app).name)
     app.extensions[SSO_KEY] = state
 
     @app.before_serving

@@ -41,11 +41,20 @@ class SignInError(Exception):
     """The sign-in (or a logout token) could not be accepted; the message says why."""
 
 
+class GrantRevoked(SignInError):
+    """federation refused the refresh token: the member's grant is over (revoked, signed
+    out elsewhere, or the family was ended), so this app's session ends too."""
+
+
 @dataclass(frozen=True, slots=True)
 class TokenSet:
     access_token: str
     refresh_token: str | None
     id_token: str
+    expires_in: int = 0
+
+    def access_expires_at(self) -> float:
+        return time.time() + self.expires_in if self.expires_in else 0.0
 
 
 def _s256(verifier: str) -> str:
@@ -133,7 +142,34 @@ class RelyingParty:
         )
         if response.status_code != 200 or "id_token" not in body:
             raise SignInError(f"the code was refused: {body.get('error', response.status_code)}")
-        return TokenSet(body["access_token"], body.get("refresh_token"), body["id_token"])
+        return _token_set(body)
+
+    async def refresh(self, refresh_token: str, subject: str) -> TokenSet:
+        """New tokens for a refresh token, the new id_token verified (same member).
+        Raises GrantRevoked when federation refuses the refresh token, SignInError when
+        it cannot be reached or answers nonsense."""
+        try:
+            response = await self._client().post(
+                self.internal + TOKEN_PATH,
+                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                auth=(self.client.client_id, self.client.client_secret),
+            )
+        except httpx.HTTPError as exc:
+            raise SignInError(f"federation could not be reached: {exc}") from exc
+        body = (
+            response.json()
+            if response.headers.get("content-type", "").startswith("application/json")
+            else {}
+        )
+        if response.status_code == 400 and body.get("error") == "invalid_grant":
+            raise GrantRevoked("the refresh token was refused")
+        if response.status_code != 200 or "id_token" not in body:
+            raise SignInError(f"the refresh was refused: {body.get('error', response.status_code)}")
+        claims = dict((await self._decode(body["id_token"])).claims)
+        self._validate(claims, "exp", "sub")
+        if str(claims["sub"]) != subject:
+            raise SignInError("the refreshed id_token names another member")
+        return _token_set(body)
 
     async def _keys(self, *, refresh: bool = False) -> KeySet:
         stale = time.monotonic() - self._jwks_fetched > JWKS_CACHE_SECONDS
@@ -193,3 +229,13 @@ class RelyingParty:
         if not isinstance(claims.get("sid"), str):
             raise SignInError("the logout token names no session (sid)")
         return claims
+
+
+def _token_set(body: dict[str, Any]) -> TokenSet:
+    expires_in = body.get("expires_in")
+    return TokenSet(
+        body["access_token"],
+        body.get("refresh_token"),
+        body["id_token"],
+        int(expires_in) if isinstance(expires_in, int | str) and str(expires_in).isdigit() else 0,
+    )

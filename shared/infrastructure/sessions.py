@@ -12,7 +12,7 @@ import hashlib
 import json
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from redis.asyncio import Redis
 
@@ -34,6 +34,8 @@ class AppSession:
     access_token: str
     refresh_token: str | None
     created_at: float  # Unix time, to the microsecond (older sessions: whole seconds)
+    # When the access token expires (Unix time); 0: unknown (sessions made before this).
+    access_expires_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class AppSessions:
         id_token: str,
         access_token: str,
         refresh_token: str | None,
+        access_expires_at: float = 0.0,
     ) -> AppSession:
         session = AppSession(
             cookie_value=secrets.token_urlsafe(32),
@@ -75,6 +78,7 @@ class AppSessions:
             access_token=access_token,
             refresh_token=refresh_token,
             created_at=time.time(),
+            access_expires_at=access_expires_at,
         )
         data = asdict(session)
         del data["cookie_value"]
@@ -92,6 +96,46 @@ class AppSessions:
         if raw is None:
             return None
         return AppSession(cookie_value=cookie_value, **json.loads(raw))
+
+    async def replace_tokens(
+        self,
+        session: AppSession,
+        *,
+        id_token: str,
+        access_token: str,
+        refresh_token: str | None,
+        access_expires_at: float,
+    ) -> AppSession | None:
+        """The session with refreshed tokens (same cookie, same lifetime left), or None
+        when it ended meanwhile."""
+        key = self._key(session.cookie_value)
+        ttl = int(await self.redis.ttl(key))
+        if ttl <= 0:
+            return None
+        fresh = replace(
+            session,
+            id_token=id_token,
+            access_token=access_token,
+            refresh_token=refresh_token,
+            access_expires_at=access_expires_at,
+        )
+        data = asdict(fresh)
+        del data["cookie_value"]
+        # XX: a session deleted meanwhile (signed out) is not brought back.
+        await self.redis.set(key, json.dumps(data), ex=ttl, xx=True)
+        return fresh
+
+    async def lock_refresh(self, session: AppSession, seconds: int) -> bool:
+        """True for the one request that may refresh this session's tokens now: two
+        refreshing at once would present the same refresh token twice, which revokes
+        its family."""
+        return bool(await self.redis.set(self._lock_key(session), 1, nx=True, ex=seconds))
+
+    async def unlock_refresh(self, session: AppSession) -> None:
+        await self.redis.delete(self._lock_key(session))
+
+    def _lock_key(self, session: AppSession) -> str:
+        return f"{self.prefix}:refresh:{_digest(session.cookie_value)}"
 
     async def delete(self, session: AppSession) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

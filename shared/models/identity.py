@@ -6,11 +6,14 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -128,7 +131,7 @@ class OAuthConsent(Base):
 
 
 class AccountToken(Base):
-    """A single-use token mailed to a member: a password reset or an email check.
+    """A single-use token mailed to a member: a password reset, an email check or a sign-in link.
 
     Only the SHA-256 of the token is stored; `email` is the address it was sent
     to, so a verification link stops working once the address changes.
@@ -137,7 +140,8 @@ class AccountToken(Base):
     __tablename__ = "account_tokens"
     __table_args__ = (
         CheckConstraint(
-            "purpose IN ('password_reset', 'email_verification')", name="purpose_known"
+            "purpose IN ('password_reset', 'email_verification', 'magic_link')",
+            name="purpose_known",
         ),
     )
 
@@ -149,3 +153,47 @@ class AccountToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MemberTotp(Base):
+    """A member's authenticator app (TOTP, RFC 6238): confirmed once a first code matched.
+
+    The shared secret is sealed (AES-GCM under a key derived from SECRET_KEY);
+    `last_step` is the last time step accepted, so one code cannot be replayed.
+    """
+
+    __tablename__ = "member_totps"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class MemberRecoveryCode(Base):
+    """A one-time recovery code for when the authenticator is lost (SHA-256 only)."""
+
+    __tablename__ = "member_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MemberPasskey(Base):
+    """A WebAuthn credential: signs the member in alone, or as a second factor."""
+
+    __tablename__ = "member_passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

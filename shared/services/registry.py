@@ -16,7 +16,9 @@ from shared.contracts.protocols import (
     IdentityService,
     MarketService,
     NewslettersService,
+    PasskeyService,
     SocialService,
+    TwoFactorService,
 )
 
 if TYPE_CHECKING:
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
 class Services:
     identity: IdentityService
+    two_factor: TwoFactorService
+    passkeys: PasskeyService
     blog: BlogService
     market: MarketService
     cart: CartService
@@ -43,16 +47,23 @@ services = Services()
 def wire_services(settings: Settings | None = None) -> Services:
     """Wire every domain; `settings` gives the social domain our URLs and keys (publishing
     and making members' actors need it)."""
+    from shared.infrastructure.keys import Purpose, derive_key
     from shared.services.blog import SqlBlogService
     from shared.services.cart import SqlCartService
     from shared.services.events import SqlEventsService
     from shared.services.identity import SqlIdentityService
+    from shared.services.identity.passkeys import SqlPasskeyService
+    from shared.services.identity.two_factor import SqlTwoFactorService
     from shared.services.market import SqlMarketService
     from shared.services.newsletters import SqlNewslettersService
     from shared.services.social import SqlSocialService
 
     services.social = SqlSocialService(settings)  # actors, follows, objects, timelines, outbox
     services.identity = SqlIdentityService()  # members (MemberCreated: social makes the actor)
+    # Authenticator secrets are sealed under a key of their own (without settings: no 2FA).
+    totp_key = derive_key(settings.secret_key, Purpose.TOTP_SECRETS) if settings else None
+    services.two_factor = SqlTwoFactorService(totp_key)  # authenticator apps, recovery codes
+    services.passkeys = SqlPasskeyService()  # WebAuthn: sign in alone, or as a second step
     services.cart = SqlCartService()  # carts, orders, payments
     # Domains that federate record events; their handlers write the outbox (handlers.py).
     services.blog = SqlBlogService()  # posts and pages

@@ -1,6 +1,7 @@
 // Builds the assets every app serves from shared/static/dist/ (git-ignored):
 //   src/app.css (Pico + our theme) -> dist/app.css
 //   src/app.js  (htmx)             -> dist/app.js
+//   src/passkeys.js (WebAuthn)     -> dist/passkeys.js
 //   src/img/*                      -> dist/img/
 // Usage: `npm run build` from the repository root. Exits non-zero on any error.
 // Outputs are overwritten in place, not wiped first, so other bundles that
@@ -39,6 +40,14 @@ const builds = [
     ...common,
     entryPoints: [path.join(src, "app.js")],
     outfile: path.join(dist, "app.js"),
+    format: "iife",
+    target: ["es2020"],
+  },
+  {
+    // Passkeys on federation's sign-in and security pages (only they load it).
+    ...common,
+    entryPoints: [path.join(src, "passkeys.js")],
+    outfile: path.join(dist, "passkeys.js"),
     format: "iife",
     target: ["es2020"],
   },

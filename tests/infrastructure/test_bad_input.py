@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.keys import Purpose, derive_key
-from shared.infrastructure.oauth import sso_state
+from shared.infrastructure.oauth import sign_in_state
 from shared.infrastructure.security import CSRF_COOKIE
 from tests.conftest import AppFactory
 from tests.support.factories import make_user
@@ -155,7 +155,7 @@ def _csrf_token(app: Quart) -> str:
 
 async def _admin_cookie(app: Quart, db: AsyncSession, redis: Redis) -> tuple[str, str]:
     admin = await make_user(db, "badinputadmin", is_admin=True)
-    state = sso_state(app)
+    state = sign_in_state(app)
     session = await state.sessions(app).create(
         user_id=admin.id, op_sid="sid", id_token="i", access_token="a", refresh_token=None
     )

@@ -49,7 +49,7 @@ async def fill_sign_in_form(page: Any, username: str) -> None:
     """federation's sign-in form, as a member fills it in."""
     await page.fill("#login", username)
     await page.fill("#password", PASSWORD)
-    await page.locator("main").get_by_role("button", name="Sign in").click()
+    await page.locator("main").get_by_role("button", name="Sign in", exact=True).click()
 
 
 async def test_sign_in_once_is_everywhere_and_sign_out_once_is_everywhere(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.infrastructure.oidc.server import CLIENT_AUTH_METHODS, SCOPES
+from shared.infrastructure.oidc.scopes import SUPPORTED_SCOPES
+from shared.infrastructure.oidc.server import CLIENT_AUTH_METHODS
 
 AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"
@@ -27,7 +28,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "revocation_endpoint": issuer + REVOCATION_PATH,
         "introspection_endpoint": issuer + INTROSPECTION_PATH,
         "end_session_endpoint": issuer + END_SESSION_PATH,
-        "scopes_supported": SCOPES,
+        "scopes_supported": SUPPORTED_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

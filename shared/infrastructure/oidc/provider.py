@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from authlib.common.urls import add_params_to_uri
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidScopeError, OAuth2Error
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from authlib.oidc.rpinitiated import EndSessionRequest
@@ -37,7 +37,7 @@ from shared.infrastructure.oidc.server import (
     RawResponse,
     RoseAshAuthorizationServer,
 )
-from shared.infrastructure.oidc.sessions import SsoSession, SsoSessions
+from shared.infrastructure.oidc.sessions import ProviderSession, ProviderSessions
 from shared.infrastructure.oidc.store import (
     end_session_tokens,
     has_consent,
@@ -62,6 +62,7 @@ class Authorization:
     error: str | None = None  # show an error page: never redirect to an unchecked URI
     login: bool = False  # the member must sign in (again), then come back
     consent: ClientRecord | None = None  # ask the member about this third-party client
+    unverified: UserRecord | None = None  # a third-party client, an unconfirmed address
     scope: str = ""
 
 
@@ -97,7 +98,7 @@ class OpenIDProvider:
     def __init__(
         self,
         provider: Provider,
-        sso: SsoSessions,
+        sso: ProviderSessions,
         identity: IdentityService,
         http: httpx.AsyncClient,
     ) -> None:
@@ -179,7 +180,7 @@ class OpenIDProvider:
         self,
         session: AsyncSession,
         request: QuartOAuth2Request,
-        sso: SsoSession | None,
+        sso: ProviderSession | None,
         *,
         consent: bool | None = None,
     ) -> Authorization:
@@ -207,6 +208,16 @@ class OpenIDProvider:
                 )
             return Authorization(login=True)
         client: ClientRecord = grant.client
+        asked = request.payload.data.get("scope", "").split()
+        beyond = [s for s in asked if s not in client.scope.split()]
+        if beyond:
+            refused = InvalidScopeError(
+                f"{client.name} may not ask for: {', '.join(beyond)}.",
+                redirect_uri=grant.redirect_uri,
+            )
+            return self._refusal(server, request, refused)
+        if not client.is_first_party and not user.email_verified:
+            return Authorization(unverified=user)
         ask = not client.is_first_party and consent is None
         if ask and not await has_consent(session, user.id, client.id, request.scope):
             if _wants(prompt, "none"):
@@ -221,7 +232,7 @@ class OpenIDProvider:
         await self._finish(session, exchange)
         return Authorization(response=response)
 
-    def _needs_fresh_sign_in(self, request: QuartOAuth2Request, sso: SsoSession) -> bool:
+    def _needs_fresh_sign_in(self, request: QuartOAuth2Request, sso: ProviderSession) -> bool:
         data = request.payload.data
         age = time.time() - sso.auth_time
         if _wants(data.get("prompt", ""), "login") and age > FRESH_SIGN_IN_SECONDS:
@@ -243,7 +254,7 @@ class OpenIDProvider:
         self,
         session: AsyncSession,
         request: QuartOAuth2Request,
-        sso: SsoSession | None,
+        sso: ProviderSession | None,
         *,
         confirmed: bool = False,
     ) -> Logout:

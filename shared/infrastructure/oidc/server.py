@@ -50,7 +50,8 @@ from shared.infrastructure.oidc.records import (
     TokenRecord,
     digest,
 )
-from shared.infrastructure.oidc.sessions import SsoSession
+from shared.infrastructure.oidc.scopes import SUPPORTED_SCOPES
+from shared.infrastructure.oidc.sessions import ProviderSession
 from shared.infrastructure.oidc.store import (
     NewCode,
     NewToken,
@@ -65,7 +66,6 @@ from shared.infrastructure.oidc.store import (
 )
 
 log = logging.getLogger(__name__)
-SCOPES = ["openid", "profile", "email"]
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
@@ -166,7 +166,7 @@ class Exchange:
     code: AuthorizationCodeRecord | None = None
     token: TokenRecord | None = None
     users: dict[int, UserRecord] = field(default_factory=dict)
-    sso: SsoSession | None = None
+    sso: ProviderSession | None = None
     writes: list[Write] = field(default_factory=list)
     ended: EndSessionRequest | None = None
 
@@ -260,6 +260,22 @@ class OpenIDCodeExtension(OpenIDCode):
 
     def generate_user_info(self, user: UserRecord, scope: str) -> dict[str, Any]:
         return user_claims(user, scope)
+
+
+class OpenIDRefreshExtension(OpenIDCodeExtension):
+    """A refresh answers with a fresh id_token too (OIDC Core 12.2): same `sub` and `sid`,
+    no nonce, and no `auth_time` (the refresh token does not know the original one)."""
+
+    def __call__(self, grant: Any) -> None:
+        grant.register_hook("after_create_token_response", self.process_token)
+
+    def get_compatible_claims(self, request: Any) -> dict[str, Any]:
+        claims: dict[str, Any] = super().get_compatible_claims(request)
+        claims.pop("auth_time", None)
+        token = request.refresh_token
+        if token is not None and token.session_id:
+            claims["sid"] = token.session_id
+        return claims
 
 
 class AuthorizationCodeGrant(_Hooks, grants.AuthorizationCodeGrant):
@@ -441,7 +457,7 @@ class RoseAshAuthorizationServer(AuthorizationServer):
     """Built per request around that request's Exchange; does no I/O."""
 
     def __init__(self, provider: Provider, exchange: Exchange, request: QuartOAuth2Request):
-        super().__init__(scopes_supported=SCOPES)
+        super().__init__(scopes_supported=SUPPORTED_SCOPES)
         self.provider = provider
         self.exchange = exchange
         oidc = provider.settings.oidc
@@ -450,7 +466,7 @@ class RoseAshAuthorizationServer(AuthorizationServer):
             BearerTokenGenerator(_random_token, _random_token, oidc.access_token_seconds),
         )
         self.register_grant(AuthorizationCodeGrant, [StrictPkce(), OpenIDCodeExtension(provider)])
-        self.register_grant(RefreshTokenGrant)
+        self.register_grant(RefreshTokenGrant, [OpenIDRefreshExtension(provider)])
         self.register_extension(_Issuer(provider.issuer))
         self.register_endpoint(Revocation)
         self.register_endpoint(Introspection)

@@ -20,7 +20,7 @@ PREFIX = "ra:op"
 
 
 @dataclass(frozen=True, slots=True)
-class SsoSession:
+class ProviderSession:
     cookie_value: str
     user_id: int
     sid: str
@@ -33,14 +33,14 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class SsoSessions:
+class ProviderSessions:
     def __init__(self, redis: Redis, lifetime_seconds: int) -> None:
         self.redis = redis
         self.lifetime = lifetime_seconds
 
-    async def create(self, user_id: int) -> SsoSession:
+    async def create(self, user_id: int) -> ProviderSession:
         now = time.time()
-        session = SsoSession(
+        session = ProviderSession(
             cookie_value=secrets.token_urlsafe(32),
             user_id=user_id,
             sid=secrets.token_urlsafe(24),
@@ -63,7 +63,7 @@ class SsoSessions:
             await pipe.execute()
         return session
 
-    async def get(self, cookie_value: str | None) -> SsoSession | None:
+    async def get(self, cookie_value: str | None) -> ProviderSession | None:
         if not cookie_value:
             return None
         raw = await self.redis.get(f"{PREFIX}:session:{_digest(cookie_value)}")
@@ -72,7 +72,9 @@ class SsoSessions:
         data = json.loads(raw)
         auth_time = int(data["auth_time"])
         started_at = float(data.get("started_at", auth_time))
-        return SsoSession(cookie_value, int(data["user_id"]), data["sid"], auth_time, started_at)
+        return ProviderSession(
+            cookie_value, int(data["user_id"]), data["sid"], auth_time, started_at
+        )
 
     async def end(self, sid: str) -> None:
         """Forget the session with this sid (whoever's browser holds it)."""

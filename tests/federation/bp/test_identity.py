@@ -1,11 +1,12 @@
-"""federation's account pages, in process: sign-in errors say nothing about which
-field was wrong, sign-in is rate-limited, and a password is reset by a mailed link."""
+"""federation's identity pages, in process: sign-up reports every refused field, sign-in
+errors say nothing about which field was wrong, sign-in is rate-limited, and a password is
+reset by a mailed link."""
 
 from __future__ import annotations
 
 import asyncio
+import html as markup
 import re
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,43 +15,17 @@ from redis.asyncio import Redis
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.bp.accounts import SIGNIN_PER_PAIR
+from federation.bp.identity import SIGNIN_PER_PAIR
 from shared.contracts.dtos import NewMember
 from shared.dev.smtp import ReceivedMail, SmtpStandIn
 from shared.infrastructure.config import Settings
-from shared.infrastructure.oidc.sessions import SsoSessions
+from shared.infrastructure.oidc.sessions import ProviderSessions
 from shared.infrastructure.rate_limit import RateLimiter, address_bucket
 from shared.infrastructure.runtime import runtime
 from shared.models.identity import User
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="module")
-def smtp_inproc() -> Iterator[SmtpStandIn]:
-    with SmtpStandIn() as stand_in:
-        yield stand_in
-
-
-async def federation(make_app: AppFactory, settings: Settings, smtp: SmtpStandIn) -> Client:
-    mail = settings.mail.model_copy(update={"backend": "smtp", "smtp_port": smtp.port})
-    app = await make_app("federation", app_settings=settings.model_copy(update={"mail": mail}))
-    return app.test_client()
-
-
-async def csrf(client: Client, path: str) -> str:
-    html = await (await client.get(path)).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-async def member(db: AsyncSession, username: str) -> None:
-    await SqlIdentityService().create_member(
-        db, NewMember(f"{username}@example.test", username, username.title(), PASSWORD)
-    )
+from tests.federation.conftest import PASSWORD, csrf, federation, member
 
 
 def reset_link(mail: ReceivedMail) -> tuple[str, str]:
@@ -133,7 +108,7 @@ async def test_a_password_reset_signs_the_member_out_everywhere(
     await member(db, "tess")
     user = await SqlIdentityService().get_user_by_username(db, "tess")
     assert user is not None
-    sessions = SsoSessions(redis, lifetime_seconds=3600)
+    sessions = ProviderSessions(redis, lifetime_seconds=3600)
     laptop = await federation(make_app, settings, smtp_inproc)
     assert (await sign_in(laptop, "tess", PASSWORD))[0] == 302
     assert len(await sessions.sids_of(user.id)) == 1
@@ -250,3 +225,103 @@ async def test_the_reset_mail_is_text_and_html_from_templates(
     assert "within 1 hour:" in mail.text
     page, _ = reset_link(mail)
     assert (await client.get(page)).status_code == 200
+
+
+async def submit_signup(
+    client: Client, next_path: str | None = None, **fields: str
+) -> tuple[int, str]:
+    query = f"?next={next_path}" if next_path else ""
+    html = await (await client.get(f"/signup{query}")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    carried = re.search(r'name="next" value="([^"]*)"', html)
+    assert token and carried
+    next_value = markup.unescape(carried.group(1))  # what the browser sends back
+    form = {"csrf_token": token.group(1), "next": next_value, **fields}
+    response = await client.post("/signup", form=form)
+    body = await response.get_data(as_text=True)
+    return response.status_code, response.headers.get("Location") or body
+
+
+def message_beside(html: str, field: str) -> str:
+    """The error shown inside the field's own label, tied to its input."""
+    found = re.search(
+        rf'<input id="{field}"[^>]*aria-invalid="true" aria-describedby="{field}-error"[^>]*>'
+        rf'\s*<small id="{field}-error">([^<]+)</small>',
+        html,
+    )
+    assert found, f"no error beside {field}"
+    return found.group(1)
+
+
+async def test_every_malformed_field_is_reported_at_once_beside_its_field(
+    make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    client = await federation(make_app, settings, smtp_inproc)
+
+    status, html = await submit_signup(
+        client,
+        display_name="x" * 101,
+        username="no spaces please",
+        email="not-an-address",
+        password="short",
+    )
+
+    assert status == 400
+    assert "email address like" in message_beside(html, "email")
+    assert "letters, digits and underscores" in message_beside(html, "username")
+    assert "under 100 characters" in message_beside(html, "display_name")
+    assert "at least 10 characters" in message_beside(html, "password")
+    assert "4 fields need" in html
+    assert 'value="not-an-address"' in html  # what was typed is kept
+
+
+async def test_a_taken_email_and_username_are_both_reported(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await SqlIdentityService().create_member(
+        db, NewMember("uma@example.test", "uma", "Uma", PASSWORD)
+    )
+    client = await federation(make_app, settings, smtp_inproc)
+
+    status, html = await submit_signup(
+        client, display_name="Uma", username="uma", email="uma@example.test", password=PASSWORD
+    )
+
+    assert status == 400
+    assert "already an account" in message_beside(html, "email")
+    assert "taken" in message_beside(html, "username")
+
+
+async def test_a_new_member_goes_back_to_the_page_they_came_from(
+    make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    client = await federation(make_app, settings, smtp_inproc)
+    came_from = "/oauth/authorize?client_id=blog&state=s1"
+
+    status, location = await submit_signup(
+        client,
+        next_path="/oauth/authorize%3Fclient_id%3Dblog%26state%3Ds1",
+        display_name="Vera",
+        username="vera",
+        email="vera@example.test",
+        password=PASSWORD,
+    )
+
+    assert (status, location) == (302, came_from)
+
+
+async def test_a_next_pointing_off_the_site_is_not_followed(
+    make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    client = await federation(make_app, settings, smtp_inproc)
+
+    status, location = await submit_signup(
+        client,
+        next_path="//evil.example/",
+        display_name="Wren",
+        username="wren",
+        email="wren@example.test",
+        password=PASSWORD,
+    )
+
+    assert (status, location) == (302, "/auth/login")

@@ -10,27 +10,34 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from quart import Blueprint, Response, current_app, redirect, render_template, request
+from quart import Blueprint, Response, current_app, render_template, request
 
 from federation.config import (
     EMAIL_VERIFICATION_DAYS,
     PASSWORD_RESET_HOURS,
     RESET_LIMIT_PER_ACCOUNT,
     RESET_LIMIT_PER_IP,
+    SIGN_IN_LINK_MINUTES,
     SIGNIN_LIMIT_PER_ACCOUNT,
     SIGNIN_LIMIT_PER_IP,
     SIGNUP_LIMIT_PER_IP,
 )
-from federation.services.mails import send_reset_link, send_verification_link
-from federation.services.sso import provider_state
-from shared.contracts.dtos import NewMember, UserRecord
+from federation.services.mails import send_reset_link, send_sign_in_link, send_verification_link
+from federation.services.provider import provider_state
+from federation.services.signing_in import (
+    client_ip,
+    complete_sign_in,
+    start_provider_session,
+    too_many,
+)
+from shared.contracts.dtos import NewMember
 from shared.contracts.errors import AccountError
-from shared.infrastructure.rate_limit import Limit, address_bucket
+from shared.infrastructure.rate_limit import Limit
 from shared.infrastructure.redirects import safe_next
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.services.registry import services
 
-bp = Blueprint("accounts", __name__)
+bp = Blueprint("identity", __name__)
 
 SIGNIN_PER_IP = Limit("signin-ip", *SIGNIN_LIMIT_PER_IP)
 SIGNIN_PER_PAIR = Limit("signin-account-address", *SIGNIN_LIMIT_PER_ACCOUNT)
@@ -45,43 +52,11 @@ DEFAULT_NEXT = "/auth/login"
 MAX_LOGIN_LENGTH = 320
 
 
-def _client_ip() -> str:
-    """The unit per-address limits count: the address, or its /64 for IPv6."""
-    return address_bucket(request.remote_addr)
-
-
-async def _too_many(retry_after: int) -> Response:
-    minutes = max(1, round(retry_after / 60))
-    html = await render_template(
-        "errors/error.html",
-        code=429,
-        title="Slow down a little",
-        message=f"Too many attempts. Please wait about {minutes} minute"
-        f"{'s' if minutes != 1 else ''} and try again.",
-    )
-    return Response(html, status=429, headers={"Retry-After": str(retry_after)})
-
-
-async def _start_sso_session(user: UserRecord, next_path: str) -> Response:
-    """Sign the member in at the provider (replacing any earlier SSO session)."""
-    state = provider_state(current_app)
-    sso = state.sso_sessions(current_app)
-    previous = await sso.get(request.cookies.get(state.cookie))
-    if previous is not None:
-        openid = state.openid(current_app)
-        async with unit_of_work(current_app) as uow:
-            await openid.sign_out_everywhere(uow.session, previous.sid)
-    session = await sso.create(user.id)
-    response = redirect(next_path)
-    state.set_sso_cookie(response, session)
-    return response
-
-
 @bp.get("/signin")
 async def get_signin() -> str:
     next_path = safe_next(request.args.get("next"), DEFAULT_NEXT)
     return await render_template(
-        "federation/auth/signin.html", next=next_path, login="", error=None
+        "federation/identity/signin.html", next=next_path, login="", error=None
     )
 
 
@@ -91,15 +66,15 @@ async def post_signin() -> Response | tuple[str, int]:
     login, password = form.get("login", "").strip(), form.get("password", "")
     next_path = safe_next(form.get("next"), DEFAULT_NEXT)
     limiter = provider_state(current_app).limiter(current_app)
-    pair = f"{login.lower()}|{_client_ip()}"
+    pair = f"{login.lower()}|{client_ip()}"
     # Counted before trying: a parallel burst is counted attempt by attempt.
     verdicts = [
-        await limiter.hit(SIGNIN_PER_IP, _client_ip()),
+        await limiter.hit(SIGNIN_PER_IP, client_ip()),
         await limiter.hit(SIGNIN_PER_PAIR, pair),
     ]
     refused = [v for v in verdicts if not v.allowed]
     if refused:
-        return await _too_many(max(v.retry_after for v in refused))
+        return await too_many(max(v.retry_after for v in refused))
     user = None
     if login and len(login) <= MAX_LOGIN_LENGTH:
         # The unit commits a password rehash, if argon2's parameters changed.
@@ -107,34 +82,35 @@ async def post_signin() -> Response | tuple[str, int]:
             user = await services.identity.authenticate(uow.session, login, password)
     if user is None:
         html = await render_template(
-            "federation/auth/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
+            "federation/identity/signin.html", next=next_path, login=login, error=WRONG_CREDENTIALS
         )
         return html, 401
     await limiter.forget(SIGNIN_PER_PAIR, pair)
-    return await _start_sso_session(user, next_path)
+    return await complete_sign_in(user, next_path)
 
 
 @bp.get("/signup")
 async def get_signup() -> str:
     next_path = safe_next(request.args.get("next"), DEFAULT_NEXT)
-    return await render_template("federation/auth/signup.html", next=next_path, form={}, errors={})
+    return await render_template(
+        "federation/identity/signup.html", next=next_path, form={}, errors={}
+    )
 
 
 @bp.post("/signup")
-async def post_signup() -> Response | tuple[str, int]:
+async def post_signup() -> Response | str | tuple[str, int]:
     form = await request.form
     next_path = safe_next(form.get("next"), DEFAULT_NEXT)
-    verdict = (
-        await provider_state(current_app).limiter(current_app).hit(SIGNUP_PER_IP, _client_ip())
-    )
+    verdict = await provider_state(current_app).limiter(current_app).hit(SIGNUP_PER_IP, client_ip())
     if not verdict.allowed:
-        return await _too_many(verdict.retry_after)
+        return await too_many(verdict.retry_after)
     member = NewMember(
         email=form.get("email", ""),
         username=form.get("username", ""),
         display_name=form.get("display_name", ""),
         password=form.get("password", ""),
     )
+    passwordless = not member.password
     try:
         # The member, their actor (the MemberCreated handler) and the mailed token: one commit.
         async with unit_of_work(current_app) as uow:
@@ -142,34 +118,46 @@ async def post_signup() -> Response | tuple[str, int]:
             token = await services.identity.create_mailed_token(
                 uow.session,
                 user.id,
-                "email_verification",
-                valid_for=timedelta(days=EMAIL_VERIFICATION_DAYS),
+                "magic_link" if passwordless else "email_verification",
+                valid_for=timedelta(minutes=SIGN_IN_LINK_MINUTES)
+                if passwordless
+                else timedelta(days=EMAIL_VERIFICATION_DAYS),
             )
     except AccountError as error:
         html = await render_template(
-            "federation/auth/signup.html",
+            "federation/identity/signup.html",
             next=next_path,
             form=form,
             errors=error.errors,
         )
         return html, 400
+    if passwordless:
+        # Signed in by the mailed link, which also proves the address is theirs.
+        await send_sign_in_link(current_app, token, next_path, new=True)
+        return await render_template(
+            "federation/identity/message.html",
+            title="Check your email",
+            text=f"We sent a link to {user.email}. Open it within {SIGN_IN_LINK_MINUTES} "
+            "minutes to finish signing up.",
+            action_url=None,
+        )
     await send_verification_link(current_app, token)
-    return await _start_sso_session(user, next_path)
+    return await start_provider_session(user, next_path)
 
 
 @bp.get("/password/forgot")
 async def get_password_forgot() -> str:
-    return await render_template("federation/auth/forgot.html")
+    return await render_template("federation/identity/forgot.html")
 
 
 @bp.post("/password/forgot")
 async def post_password_forgot() -> Response | str:
     email = (await request.form).get("email", "").strip()
     limiter = provider_state(current_app).limiter(current_app)
-    for limit, key in ((RESET_PER_IP, _client_ip()), (RESET_PER_ACCOUNT, email)):
+    for limit, key in ((RESET_PER_IP, client_ip()), (RESET_PER_ACCOUNT, email)):
         verdict = await limiter.hit(limit, key)
         if not verdict.allowed:
-            return await _too_many(verdict.retry_after)
+            return await too_many(verdict.retry_after)
     async with unit_of_work(current_app) as uow:
         user = await services.identity.get_user_by_email(uow.session, email) if email else None
         token = None
@@ -183,7 +171,7 @@ async def post_password_forgot() -> Response | str:
     if token is not None:
         await send_reset_link(current_app, token)  # in the background: same timing either way
     return await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="Check your email",
         text=f"If {email or 'that address'} belongs to an account, a link to choose a new "
         f"password is on its way. It works for {PASSWORD_RESET_HOURS} hour.",
@@ -205,7 +193,7 @@ async def get_password_reset() -> tuple[str, int, dict[str, str]]:
     if not await services.identity.mailed_token_is_live(session, token, "password_reset"):
         html = await _expired_link("password/forgot", "Ask for a new link")
         return html, 400, _TOKEN_PAGE_HEADERS
-    html = await render_template("federation/auth/reset.html", token=token, error=None)
+    html = await render_template("federation/identity/reset.html", token=token, error=None)
     return html, 200, _TOKEN_PAGE_HEADERS
 
 
@@ -217,7 +205,9 @@ async def post_password_reset() -> tuple[str, int, dict[str, str]]:
         async with unit_of_work(current_app) as uow:
             user = await services.identity.reset_password(uow.session, token, password)
     except AccountError as error:
-        html = await render_template("federation/auth/reset.html", token=token, error=error.message)
+        html = await render_template(
+            "federation/identity/reset.html", token=token, error=error.message
+        )
         return html, 400, _TOKEN_PAGE_HEADERS
     if user is None:
         html = await _expired_link("password/forgot", "Ask for a new link")
@@ -228,7 +218,7 @@ async def post_password_reset() -> tuple[str, int, dict[str, str]]:
         openid = provider_state(current_app).openid(current_app)
         await openid.sign_out_member(uow.session, user.id)
     html = await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="Password changed",
         text="Your new password is set, and every device that was signed in with the old "
         "one has been signed out. Sign in with the new password from now on.",
@@ -245,7 +235,7 @@ async def get_email_verify() -> tuple[str, int, dict[str, str]]:
     if user is None:
         return await _expired_link("", "Back to the home page"), 400, _TOKEN_PAGE_HEADERS
     html = await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="Email address confirmed",
         text=f"Thank you, {user.display_name}: {user.email} is confirmed.",
         action_url="/",
@@ -256,7 +246,7 @@ async def get_email_verify() -> tuple[str, int, dict[str, str]]:
 
 async def _expired_link(path: str, label: str) -> str:
     return await render_template(
-        "federation/auth/message.html",
+        "federation/identity/message.html",
         title="That link has expired",
         text="The link was used already, is too old, or is not one of ours.",
         action_url=f"/{path}",

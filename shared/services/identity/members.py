@@ -1,7 +1,8 @@
 """Members: who they are, how they sign up and prove it is them.
 
-Passwords are hashed with argon2 (argon2-cffi's defaults, rehashed when those
-change). Mailed tokens are stored as their SHA-256 only and are single-use.
+Passwords are optional (a member may sign in by mailed link only) and hashed
+with argon2 (argon2-cffi's defaults, rehashed when those change). Mailed
+tokens are stored as their SHA-256 only and are single-use.
 
 Argon2 takes about 200 ms of CPU by design: it runs in a small thread pool of
 its own (argon2-cffi releases the GIL while hashing), never on the event
@@ -30,7 +31,10 @@ from shared.models.identity import AccountToken, User
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-PURPOSES = ("password_reset", "email_verification")
+PURPOSES = ("password_reset", "email_verification", "magic_link")
+USED_LINK = "That link was used already: each link signs in once. Ask for a new one."
+EXPIRED_LINK = "That link has expired. Ask for a new one."
+UNKNOWN_LINK = "That link is not one of ours, or it was cut short. Ask for a new one."
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 # secrets.token_urlsafe(32): what create_mailed_token mints, and all it accepts.
 MAILED_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -110,7 +114,8 @@ class SqlIdentityService:
         if len(display_name) > 100:
             errors["display_name"] = "Keep your name under 100 characters."
         try:
-            _check_password(member.password)
+            if member.password:  # no password: the member signs in by mailed link
+                _check_password(member.password)
         except AccountError as error:
             errors[error.field] = error.message
         if errors:
@@ -119,7 +124,7 @@ class SqlIdentityService:
             email=email,
             username=username,
             display_name=display_name,
-            password_hash=await _hash(member.password),
+            password_hash=await _hash(member.password) if member.password else None,
         )
         session.add(user)
         await session.flush()
@@ -204,6 +209,39 @@ class SqlIdentityService:
             return None
         _, user = found
         user.email_verified_at = user.email_verified_at or datetime.now(UTC)
+        await session.flush()
+        return user_record(user)
+
+    async def sign_in_with_link(
+        self, session: AsyncSession, token: str, *, use: bool = True
+    ) -> UserRecord:
+        """The member a sign-in link was mailed to, the link used up and the address
+        thereby verified (`use=False`: only checked). Raises AccountError("token", ...)
+        saying whether the link was used, expired or unknown."""
+        row = None
+        if MAILED_TOKEN_RE.fullmatch(token):
+            row = await session.scalar(
+                select(AccountToken)
+                .where(
+                    AccountToken.token_hash == _digest(token),
+                    AccountToken.purpose == "magic_link",
+                )
+                .with_for_update()
+            )
+        if row is None:
+            raise AccountError("token", UNKNOWN_LINK)
+        if row.used_at is not None:
+            raise AccountError("token", USED_LINK)
+        now = datetime.now(UTC)
+        if row.expires_at <= now:
+            raise AccountError("token", EXPIRED_LINK)
+        user = await session.get(User, row.user_id)
+        if user is None or user.email.lower() != row.email.lower():
+            raise AccountError("token", UNKNOWN_LINK)
+        if not use:
+            return user_record(user)
+        row.used_at = now
+        user.email_verified_at = user.email_verified_at or now
         await session.flush()
         return user_record(user)
 

@@ -1,26 +1,25 @@
 """federation as the OpenID provider: what its routes need, wired once at start-up.
 
 `install_provider(app, settings)` loads the signing key (a clean exit when
-it is missing or bad), registers the six apps as first-party clients when
-the app starts serving, and keeps the mailer and the HTTP client for
-back-channel logout.
+it is missing or bad) and registers the six apps as first-party clients when
+the app starts serving. Mail and back-channel logout use the Platform's one
+mailer and internal HTTP client (`runtime(app)`): one of each per process.
 """
 
 from __future__ import annotations
 
 import logging
 
-import httpx
 from quart import Quart, Response
 
 from shared.infrastructure.config import ConfigError, Settings
-from shared.infrastructure.mail import Mailer, make_mailer
-from shared.infrastructure.oauth import SsoState, sso_state
+from shared.infrastructure.mail import Mailer
+from shared.infrastructure.oauth import SignInState, sign_in_state
 from shared.infrastructure.oidc.clients import first_party_clients
 from shared.infrastructure.oidc.keys import load_signing_key
 from shared.infrastructure.oidc.provider import OpenIDProvider
 from shared.infrastructure.oidc.server import Provider
-from shared.infrastructure.oidc.sessions import SsoSession, SsoSessions
+from shared.infrastructure.oidc.sessions import ProviderSession, ProviderSessions
 from shared.infrastructure.oidc.store import register_first_party_clients
 from shared.infrastructure.rate_limit import RateLimiter
 from shared.infrastructure.runtime import runtime
@@ -29,32 +28,34 @@ from shared.services.registry import services
 log = logging.getLogger(__name__)
 OP_KEY = "rose_ash_op"
 # Federation's own pages that must never trigger a silent sign-in check.
-ACCOUNT_PREFIXES = ("/signin", "/signup", "/password/", "/email/")
+ACCOUNT_PREFIXES = ("/signin", "/signup", "/password/", "/email/verify")
 
 
 class ProviderState:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.provider = Provider(settings, load_signing_key(settings))
-        self.mailer: Mailer = make_mailer(settings.mail)
-        self.http: httpx.AsyncClient | None = None
         https = settings.app("federation").base_url.startswith("https://")
         self.cookie = ("__Host-" if https else "") + "ra_sso"
         self.secure_cookie = settings.secure_cookies
         self.lifetime = settings.sessions.lifetime_days * 86400
 
-    def sso_sessions(self, app: Quart) -> SsoSessions:
-        return SsoSessions(runtime(app).redis, self.lifetime)
+    def provider_sessions(self, app: Quart) -> ProviderSessions:
+        return ProviderSessions(runtime(app).redis, self.lifetime)
+
+    def mailer(self, app: Quart) -> Mailer:
+        return runtime(app).mailer
 
     def openid(self, app: Quart) -> OpenIDProvider:
-        if self.http is None:
-            raise RuntimeError("the provider is not open: serve the app through its lifespan")
-        return OpenIDProvider(self.provider, self.sso_sessions(app), services.identity, self.http)
+        rt = runtime(app)
+        return OpenIDProvider(
+            self.provider, self.provider_sessions(app), services.identity, rt.internal_http
+        )
 
     def limiter(self, app: Quart) -> RateLimiter:
         return RateLimiter(runtime(app).redis)
 
-    def set_sso_cookie(self, response: Response, session: SsoSession) -> None:
+    def set_provider_cookie(self, response: Response, session: ProviderSession) -> None:
         response.set_cookie(
             self.cookie,
             session.cookie_value,
@@ -65,7 +66,7 @@ class ProviderState:
             path="/",
         )
 
-    def clear_sso_cookie(self, response: Response) -> None:
+    def clear_provider_cookie(self, response: Response) -> None:
         response.delete_cookie(self.cookie, path="/", secure=self.secure_cookie, httponly=True)
 
 
@@ -79,12 +80,11 @@ def install_provider(app: Quart, settings: Settings) -> None:
     except ConfigError as exc:
         raise SystemExit(f"rose-ash federation: configuration error: {exc}") from None
     app.extensions[OP_KEY] = state
-    sso: SsoState = sso_state(app)
+    sso: SignInState = sign_in_state(app)
     sso.quiet_prefixes = (*sso.quiet_prefixes, *ACCOUNT_PREFIXES)
 
     @app.before_serving
     async def open_provider() -> None:
-        state.http = httpx.AsyncClient(timeout=5.0, trust_env=False)
         async with runtime(app).unit_of_work() as uow:
             changed = await register_first_party_clients(
                 uow.session,
@@ -93,9 +93,3 @@ def install_provider(app: Quart, settings: Settings) -> None:
             )
         if changed:
             log.info("registered %d first-party OAuth clients", changed)
-
-    @app.after_serving
-    async def close_provider() -> None:
-        if state.http is not None:
-            await state.http.aclose()
-            state.http = None

@@ -1,0 +1,5 @@
+import sys
+
+from shared.infrastructure.oidc.cli import main
+
+sys.exit(main())
