@@ -7,9 +7,9 @@ shares one transaction; the caller (a route, a worker) commits.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.dtos import (
     ActivityRecord,
@@ -38,6 +38,9 @@ from shared.contracts.dtos import (
     TagRecord,
     UserRecord,
 )
+
+if TYPE_CHECKING:  # the transport's client, named in the social domain's inbound calls
+    from shared.infrastructure.activitypub.http import FederationClient
 
 
 class IdentityService(Protocol):
@@ -300,6 +303,37 @@ class SocialService(Protocol):
         the member has no actor yet."""
         ...
 
+    async def ensure_inbox_recipient(
+        self, session: AsyncSession, app: str, kind: str, username: str | None = None
+    ) -> ActorRecord | None:
+        """The local actor whose inbox a POST to `app` names: `kind` "app" (the app's
+        actor), "instance" or "member" (`username`; both on federation only). Its row is
+        made or brought up to date with the settings (a write: inbox POSTs only). None
+        when `app` has no such actor or no member has the username."""
+        ...
+
+    async def prefetch_inbound(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        client: FederationClient,
+        sender: str,
+        activity: dict[str, Any],
+    ) -> None:
+        """Fetch from other servers what the verified `activity` of the cached actor
+        `sender` (its id) needs before it is applied (an actor's fresh document, a
+        boosted post); no transaction is held while asking. Raises LookupError for an
+        actor we never cached; fetch failures of optional parts are logged, not raised."""
+        ...
+
+    async def apply_inbound(
+        self, session: AsyncSession, sender: str, activity: dict[str, Any]
+    ) -> None:
+        """Apply the verified `activity` of `sender` in the caller's transaction: follows
+        (answered with Accept), posts into followers' timelines, notifications, deletes.
+        Idempotent: a redelivery changes nothing. Asks no other server. Raises
+        LookupError for an actor we never cached."""
+        ...
+
     async def get_collection(
         self, session: AsyncSession, actor: str, name: CollectionName, *, limit: int, offset: int
     ) -> CollectionSlice:
@@ -377,11 +411,6 @@ class SocialService(Protocol):
     async def list_followers(self, session: AsyncSession, app: str) -> list[FollowRecord]:
         """Who follows the app's actor, oldest first; empty before anyone has."""
         ...
-
-
-# The old name, kept while shared/services/publishing.py (the kernel engineer's) still
-# imports it; the lead drops it when the publishing mixins become event handlers.
-ActivityPubService = SocialService
 
 
 class AccountService(Protocol):

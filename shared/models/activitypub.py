@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +24,51 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shared.models.base import Base, Timestamped
 
 
+class ActorKind(StrEnum):
+    APP = "app"
+    MEMBER = "member"
+    REMOTE = "remote"
+
+
+class FollowState(StrEnum):
+    PENDING = "pending"  # asked, no Accept yet (or waiting for the member's approval)
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class ActivityState(StrEnum):
+    """An outbound activity's fan-out, or an inbound one's processing."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    FOLLOWERS = "followers"
+    DIRECT = "direct"
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
 class Actor(Timestamped, Base):
     """An actor: one of our apps, one of our members, or a cached remote one.
 
@@ -33,7 +79,7 @@ class Actor(Timestamped, Base):
 
     __tablename__ = "ap_actors"
     __table_args__ = (
-        CheckConstraint("kind IN ('app', 'member', 'remote')", name="kind"),
+        CheckConstraint(_one_of("kind", ActorKind), name="kind"),
         UniqueConstraint("preferred_username", "domain"),
     )
 
@@ -73,7 +119,7 @@ class Follow(Timestamped, Base):
     __tablename__ = "ap_follows"
     __table_args__ = (
         UniqueConstraint("follower_id", "following_id"),
-        CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="status"),
+        CheckConstraint(_one_of("status", FollowState), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,8 +139,8 @@ class Activity(Base):
 
     __tablename__ = "ap_activities"
     __table_args__ = (
-        CheckConstraint("direction IN ('outbound', 'inbound')", name="direction"),
-        CheckConstraint("status IN ('pending', 'processing', 'done', 'failed')", name="status"),
+        CheckConstraint(_one_of("direction", Direction), name="direction"),
+        CheckConstraint(_one_of("status", ActivityState), name="status"),
         Index("ix_ap_activities_direction_status_id", "direction", "status", "id"),
     )
 
@@ -135,9 +181,7 @@ class Delivery(Base):
     __tablename__ = "ap_deliveries"
     __table_args__ = (
         UniqueConstraint("activity_id", "inbox_url"),
-        CheckConstraint(
-            "status IN ('pending', 'delivering', 'delivered', 'failed', 'dead')", name="status"
-        ),
+        CheckConstraint(_one_of("status", DeliveryState), name="status"),
         Index("ix_ap_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     )
 

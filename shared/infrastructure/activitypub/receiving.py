@@ -42,9 +42,7 @@ from shared.infrastructure.activitypub.signatures import (
     parse_signature,
 )
 from shared.infrastructure.activitypub.verify import KeyGoneError, key_host, verify_request
-from shared.infrastructure.config import Settings
 from shared.infrastructure.runtime import runtime, unit_of_work
-from shared.models.activitypub import Actor
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +93,9 @@ def _is_self_delete(body: bytes) -> bool:
     return actor is not None and actor == first_id(activity.get("object"))
 
 
-async def receive(recipient: Actor | None) -> Response:
-    """Verify, check and store one delivery to `recipient`'s inbox (None: the shared one)."""
+async def receive(recipient: str | None) -> Response:
+    """Verify, check and store one delivery to our actor `recipient`'s inbox (its id;
+    None: the shared one)."""
     rt = ap_runtime(current_app)
     limits = rt.client.limits
     wait = limits.per_source.allow(request.remote_addr or "")
@@ -142,20 +141,17 @@ async def receive(recipient: Actor | None) -> Response:
     background = rt.settings.activitypub.inbox_background
     # Only start_background() when the rest holds: it takes a place that the task frees.
     if row_id is not None and background and limits.start_background():
-        current_app.add_background_task(
-            _process_in_background, limits, sessions, rt.settings, rt.client, row_id
-        )
+        current_app.add_background_task(_process_in_background, limits, sessions, rt.client, row_id)
     return _answer({"status": "accepted"}, 202)
 
 
 async def _process_in_background(
     limits: InboundLimits,
     sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
     client: FederationClient,
     row_id: int,
 ) -> None:
     try:
-        await process_inbound(sessions, settings, client, row_id)
+        await process_inbound(sessions, client, row_id)
     finally:
         limits.end_background()

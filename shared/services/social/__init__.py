@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.dtos import (
     ActivityRecord,
@@ -27,8 +27,17 @@ from shared.contracts.dtos import (
     SocialUsage,
 )
 from shared.contracts.errors import FederationError
+from shared.infrastructure.activitypub.http import FederationClient
 from shared.infrastructure.config import Settings
-from shared.services.social import actors, follows, notifications, objects, timelines
+from shared.services.social import (
+    actors,
+    follows,
+    inbound,
+    notifications,
+    objects,
+    prefetch,
+    timelines,
+)
 
 COLLECTIONS = {
     "outbox": objects.outbox_query,
@@ -60,6 +69,27 @@ class SqlSocialService:
 
     async def get_member_actor(self, session: AsyncSession, username: str) -> ActorRecord | None:
         return await actors.get_member_actor(session, username)
+
+    async def ensure_inbox_recipient(
+        self, session: AsyncSession, app: str, kind: str, username: str | None = None
+    ) -> ActorRecord | None:
+        return await actors.ensure_inbox_recipient(session, self.settings, app, kind, username)
+
+    # -- inbound
+
+    async def prefetch_inbound(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        client: FederationClient,
+        sender: str,
+        activity: dict[str, Any],
+    ) -> None:
+        await prefetch.prefetch(sessions, self.settings, client, sender, activity)
+
+    async def apply_inbound(
+        self, session: AsyncSession, sender: str, activity: dict[str, Any]
+    ) -> None:
+        await inbound.apply(session, self.settings, sender, activity)
 
     # -- collections, objects, activities
 

@@ -3,6 +3,9 @@
 Handlers run after the signature was verified and the signer found to be the
 activity's actor; they still check that objects come from the sender's
 origin before touching them. Remote HTML is sanitized before it is stored.
+The transport (`shared.infrastructure.activitypub.inbox`) claims the stored
+row and calls `apply` through the social service, in the transaction that
+marks the row done.
 """
 
 from __future__ import annotations
@@ -23,7 +26,16 @@ from shared.infrastructure.activitypub.outbox import enqueue_activity
 from shared.infrastructure.activitypub.remote import RemoteActorError, first_id
 from shared.infrastructure.config import Settings
 from shared.infrastructure.html import sanitize_html
-from shared.models.activitypub import Actor, ApObject, Follow, Notification, TimelineEntry
+from shared.models.activitypub import (
+    Actor,
+    ActorKind,
+    ApObject,
+    Follow,
+    FollowState,
+    Notification,
+    TimelineEntry,
+    Visibility,
+)
 
 log = logging.getLogger(__name__)
 OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Image", "Video"})
@@ -58,12 +70,12 @@ async def handle_follow(ctx: Context) -> None:
     statement = insert(Follow).values(
         follower_id=ctx.sender.id,
         following_id=target.id,
-        status="accepted",
+        status=FollowState.ACCEPTED,
         follow_activity_id=follow_id,
     )
     statement = statement.on_conflict_do_update(
         index_elements=[Follow.follower_id, Follow.following_id],
-        set_={"status": "accepted", "follow_activity_id": follow_id},
+        set_={"status": FollowState.ACCEPTED, "follow_activity_id": follow_id},
     )
     existing = await ctx.session.scalar(
         select(Follow.status).where(
@@ -81,7 +93,7 @@ async def handle_follow(ctx: Context) -> None:
     )
     # A repeated Follow (a retry, a new id, or an unfollow and back while the first is
     # unread) is one notification, not one per request.
-    if target.user_id is not None and existing != "accepted":
+    if target.user_id is not None and existing != FollowState.ACCEPTED:
         unread = await ctx.session.scalar(
             select(Notification.id).where(
                 Notification.user_id == target.user_id,
@@ -131,7 +143,7 @@ async def handle_undo(ctx: Context) -> None:
         )
 
 
-async def _answer_follow(ctx: Context, status: str) -> None:
+async def _answer_follow(ctx: Context, status: FollowState) -> None:
     follow = await _find_follow(ctx.session, ctx.activity.get("object"), None)
     # Only the followed actor may accept or reject.
     if follow is not None and follow.following_id == ctx.sender.id:
@@ -139,22 +151,22 @@ async def _answer_follow(ctx: Context, status: str) -> None:
 
 
 async def handle_accept(ctx: Context) -> None:
-    await _answer_follow(ctx, "accepted")
+    await _answer_follow(ctx, FollowState.ACCEPTED)
 
 
 async def handle_reject(ctx: Context) -> None:
-    await _answer_follow(ctx, "rejected")
+    await _answer_follow(ctx, FollowState.REJECTED)
 
 
-def _visibility(document: dict[str, Any], sender: Actor) -> str:
+def _visibility(document: dict[str, Any], sender: Actor) -> Visibility:
     to = document.get("to") or []
     cc = document.get("cc") or []
     to, cc = (to if isinstance(to, list) else [to]), (cc if isinstance(cc, list) else [cc])
     if PUBLIC in to or "as:Public" in to:
-        return "public"
+        return Visibility.PUBLIC
     if PUBLIC in cc or "as:Public" in cc:
-        return "unlisted"
-    return "followers" if sender.followers_url in to else "direct"
+        return Visibility.UNLISTED
+    return Visibility.FOLLOWERS if sender.followers_url in to else Visibility.DIRECT
 
 
 async def store_object(ctx: Context, document: dict[str, Any]) -> ApObject | None:
@@ -199,7 +211,7 @@ async def _follower_users(session: AsyncSession, actor: Actor) -> list[int]:
         .join(Follow, Follow.follower_id == Actor.id)
         .where(
             Follow.following_id == actor.id,
-            Follow.status == "accepted",
+            Follow.status == FollowState.ACCEPTED,
             Actor.user_id.is_not(None),
         )
     )
@@ -234,8 +246,8 @@ async def has_local_followers(session: AsyncSession, actor: Actor) -> bool:
             .join(Actor, Actor.id == Follow.follower_id)
             .where(
                 Follow.following_id == actor.id,
-                Follow.status == "accepted",
-                Actor.kind != "remote",
+                Follow.status == FollowState.ACCEPTED,
+                Actor.kind != ActorKind.REMOTE,
             )
             .limit(1)
         )
@@ -266,7 +278,7 @@ async def _concerns_us(ctx: Context, document: dict[str, Any]) -> bool:
         return True
     addressed = _addressees(document, ctx.activity)
     if addressed and await ctx.session.scalar(
-        select(Actor.id).where(Actor.ap_id.in_(addressed), Actor.kind != "remote").limit(1)
+        select(Actor.id).where(Actor.ap_id.in_(addressed), Actor.kind != ActorKind.REMOTE).limit(1)
     ):
         return True
     return await _local_author(ctx.session, first_id(document.get("inReplyTo"))) is not None
@@ -285,7 +297,7 @@ async def handle_create(ctx: Context) -> None:
     stored = await store_object(ctx, document)
     if stored is None or not is_new:
         return
-    if stored.visibility in ("public", "unlisted", "followers"):
+    if stored.visibility != Visibility.DIRECT:
         await _timeline(ctx.session, await _follower_users(ctx.session, ctx.sender), stored, None)
     parent = await _local_author(ctx.session, stored.in_reply_to)
     if parent is not None and parent.actor.user_id is not None:
@@ -353,7 +365,7 @@ async def handle_announce(ctx: Context) -> None:
             await _notify(ctx.session, local.actor.user_id, "boost", ctx.sender.id, local.id)
         return
     stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == object_id))
-    if stored is not None and stored.deleted_at is None and stored.visibility == "public":
+    if stored is not None and stored.deleted_at is None and stored.visibility == Visibility.PUBLIC:
         await _timeline(
             ctx.session, await _follower_users(ctx.session, ctx.sender), stored, ctx.sender.id
         )
@@ -371,4 +383,21 @@ HANDLERS: dict[str, Handler] = {
     "Announce": handle_announce,
 }
 
-__all__ = ["HANDLERS", "Context", "RemoteActorError"]
+
+async def apply(
+    session: AsyncSession, settings: Settings, sender_ap_id: str, activity: dict[str, Any]
+) -> None:
+    """Apply one verified activity of the (cached) actor `sender_ap_id`, in `session`'s
+    transaction; activities of a type we do not handle change nothing."""
+    handler = HANDLERS.get(str(activity.get("type")))
+    if handler is None:
+        return
+    sender = await session.scalar(
+        select(Actor).where(Actor.ap_id == sender_ap_id).execution_options(populate_existing=True)
+    )
+    if sender is None:
+        raise LookupError(f"no cached actor {sender_ap_id}")
+    await handler(Context(session, settings, sender, activity))
+
+
+__all__ = ["HANDLERS", "Context", "RemoteActorError", "apply"]

@@ -14,9 +14,9 @@ from shared.dev.embedded import free_port
 from shared.infrastructure.activitypub.actors import member_actor
 from shared.models.activitypub import Follow
 from shared.services.registry import wire_services
-from tests.activitypub.herd import Herd, HerdUser
-from tests.activitypub.live import Workers, committed, settings_for
-from tests.activitypub.standin import eventually
+from tests.support.activitypub.herd import Herd, HerdUser
+from tests.support.activitypub.live import Workers, committed, settings_for
+from tests.support.activitypub.standin import eventually
 from tests.support.factories import make_post, make_user
 from tests.support.live import LivePlatform
 
