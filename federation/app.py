@@ -8,6 +8,7 @@ from quart import Quart
 from federation.bp.accounts import bp as accounts_bp
 from federation.bp.home import bp as home_bp
 from federation.bp.oauth import bp as oauth_bp
+from federation.bp.social import install_social
 from federation.services.sso import install_provider
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
@@ -20,4 +21,5 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(oauth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(home_bp)
+    install_social(app)  # the hub: timelines, compose, profiles, notifications
     return app

@@ -275,7 +275,8 @@ def actor_document(actor: ActorRecord) -> dict[str, Any]:
         "followers": actor.followers_url,
         "following": actor.following_url,
         "endpoints": {"sharedInbox": actor.shared_inbox_url},
-        "manuallyApprovesFollowers": actor.app_name == INSTANCE,
+        "manuallyApprovesFollowers": actor.app_name == INSTANCE
+        or actor.manually_approves_followers,
         "discoverable": actor.app_name != INSTANCE,
         "indexable": actor.app_name != INSTANCE,
         "published": _iso(actor.published_at),

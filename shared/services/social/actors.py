@@ -57,6 +57,7 @@ def actor_record(actor: Actor, user: User | None = None) -> ActorRecord:
         public_key_pem=actor.public_key_pem,
         app_name=actor.app_name,
         published_at=actor.created_at,
+        manually_approves_followers=actor.manually_approves_followers,
     )
 
 

@@ -11,6 +11,7 @@ marks the row done.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,12 +28,18 @@ from shared.infrastructure.activitypub.remote import RemoteActorError, first_id
 from shared.infrastructure.config import Settings
 from shared.infrastructure.html import sanitize_html
 from shared.models.activitypub import (
+    AccountBlock,
     Actor,
     ActorKind,
     ApObject,
+    BlockKind,
     Follow,
     FollowState,
     Notification,
+    NotificationKind,
+    ObjectTag,
+    Reaction,
+    ReactionKind,
     TimelineEntry,
     Visibility,
 )
@@ -62,34 +69,64 @@ def as_object(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+async def _blocked_by(session: AsyncSession, target: Actor, sender: Actor) -> bool:
+    if target.user_id is None:
+        return False
+    found = await session.scalar(
+        select(AccountBlock.id).where(
+            AccountBlock.user_id == target.user_id,
+            AccountBlock.actor_id == sender.id,
+            AccountBlock.kind == BlockKind.BLOCK,
+        )
+    )
+    return found is not None
+
+
 async def handle_follow(ctx: Context) -> None:
     target = await local_actor_by_id(ctx.session, first_id(ctx.activity.get("object")) or "")
     if target is None or target.app_name == INSTANCE:
         return
+    original = {k: v for k, v in ctx.activity.items() if k not in ("@context", "signature")}
+    if await _blocked_by(ctx.session, target, ctx.sender):
+        await enqueue_activity(
+            ctx.session, target, {"type": "Reject", "object": original, "to": [ctx.sender.ap_id]}
+        )
+        return
     follow_id = str(ctx.activity["id"])
-    statement = insert(Follow).values(
-        follower_id=ctx.sender.id,
-        following_id=target.id,
-        status=FollowState.ACCEPTED,
-        follow_activity_id=follow_id,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[Follow.follower_id, Follow.following_id],
-        set_={"status": FollowState.ACCEPTED, "follow_activity_id": follow_id},
-    )
     existing = await ctx.session.scalar(
         select(Follow.status).where(
             Follow.follower_id == ctx.sender.id, Follow.following_id == target.id
         )
     )
+    # A member who approves followers by hand gets a request; one already accepted stays.
+    status = (
+        FollowState.PENDING
+        if target.manually_approves_followers and existing != FollowState.ACCEPTED
+        else FollowState.ACCEPTED
+    )
+    statement = insert(Follow).values(
+        follower_id=ctx.sender.id,
+        following_id=target.id,
+        status=status,
+        follow_activity_id=follow_id,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Follow.follower_id, Follow.following_id],
+        set_={"status": status, "follow_activity_id": follow_id},
+    )
     await ctx.session.execute(statement)
-    # The Accept embeds the Follow exactly as it came, id included: Mastodon and
-    # bovine match on it, and reject a rebuilt one.
-    original = {k: v for k, v in ctx.activity.items() if k not in ("@context", "signature")}
-    await enqueue_activity(
-        ctx.session,
-        target,
-        {"type": "Accept", "object": original, "to": [ctx.sender.ap_id]},
+    if status == FollowState.ACCEPTED:
+        # The Accept embeds the Follow exactly as it came, id included: Mastodon and
+        # bovine match on it, and reject a rebuilt one.
+        await enqueue_activity(
+            ctx.session,
+            target,
+            {"type": "Accept", "object": original, "to": [ctx.sender.ap_id]},
+        )
+    kind = (
+        NotificationKind.FOLLOW
+        if status == FollowState.ACCEPTED
+        else NotificationKind.FOLLOW_REQUEST
     )
     # A repeated Follow (a retry, a new id, or an unfollow and back while the first is
     # unread) is one notification, not one per request.
@@ -97,13 +134,13 @@ async def handle_follow(ctx: Context) -> None:
         unread = await ctx.session.scalar(
             select(Notification.id).where(
                 Notification.user_id == target.user_id,
-                Notification.kind == "follow",
+                Notification.kind == kind,
                 Notification.actor_id == ctx.sender.id,
                 Notification.read_at.is_(None),
             )
         )
         if unread is None:
-            await _notify(ctx.session, target.user_id, "follow", ctx.sender.id, None)
+            await _notify(ctx.session, target.user_id, kind, ctx.sender.id, None)
 
 
 async def _find_follow(session: AsyncSession, follow: Any, follower: Actor | None) -> Follow | None:
@@ -133,9 +170,23 @@ async def handle_undo(ctx: Context) -> None:
         if follow is not None and follow.follower_id == ctx.sender.id:
             await ctx.session.delete(follow)
             return
+    undone_id = first_id(undone)
+    target = first_id(undone.get("object")) if isinstance(undone, dict) else None
+    stored = await ctx.session.scalar(select(ApObject.id).where(ApObject.ap_id == target))
+    # A Like or Announce undone, named by its activity id or embedded with its object.
+    reaction = Reaction.actor_id == ctx.sender.id
+    by_activity = Reaction.activity_ap_id == undone_id
+    kinds = {"Like": ReactionKind.LIKE, "Announce": ReactionKind.ANNOUNCE}
+    if kind in kinds and stored is not None:
+        await ctx.session.execute(
+            delete(Reaction).where(
+                reaction,
+                or_(by_activity, (Reaction.object_id == stored) & (Reaction.kind == kinds[kind])),
+            )
+        )
+    elif undone_id:
+        await ctx.session.execute(delete(Reaction).where(reaction, by_activity))
     if kind == "Announce":
-        target = first_id(undone.get("object"))  # type: ignore[union-attr]
-        stored = await ctx.session.scalar(select(ApObject.id).where(ApObject.ap_id == target))
         await ctx.session.execute(
             delete(TimelineEntry).where(
                 TimelineEntry.object_id == stored, TimelineEntry.boosted_by_id == ctx.sender.id
@@ -177,6 +228,8 @@ async def store_object(ctx: Context, document: dict[str, Any]) -> ApObject | Non
     stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == object_id))
     if stored is not None and stored.deleted_at is not None:
         return None  # deleted before (or after) it arrived: stays deleted
+    if stored is not None and stored.is_local:
+        return stored  # our own (its inbound copy, for local recipients): ours is the truth
     if stored is None:
         stored = ApObject(ap_id=object_id, actor_id=ctx.sender.id, is_local=False)
         ctx.session.add(stored)
@@ -194,8 +247,55 @@ async def store_object(ctx: Context, document: dict[str, Any]) -> ApObject | Non
         stored.published_at = _parse_time(document["published"]) or datetime.now(UTC)
     if document.get("updated"):
         stored.updated_at = _parse_time(document["updated"])
+    stored.attachments = _attachments(document)
+    languages = document.get("contentMap")
+    stored.language = (
+        str(next(iter(languages)))[:16] if isinstance(languages, dict) and languages else None
+    )
     await ctx.session.flush()
+    await ctx.session.execute(delete(ObjectTag).where(ObjectTag.object_id == stored.id))
+    tags = _hashtags(document)
+    if tags:
+        await ctx.session.execute(
+            insert(ObjectTag).values([{"object_id": stored.id, "tag": t} for t in tags])
+        )
     return stored
+
+
+def _attachments(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Images and their alt text, http(s) URLs only, four at most (as Mastodon shows)."""
+    found = []
+    items = document.get("attachment")
+    for item in (items if isinstance(items, list) else [items])[:4]:
+        if not isinstance(item, dict):
+            continue
+        url = first_id(item.get("url"))
+        media = str(item.get("mediaType") or "")
+        if not url or not url.startswith(("https://", "http://")):
+            continue
+        if media and not media.startswith("image/"):
+            continue
+        found.append(
+            {
+                "url": url[:2048],
+                "alt": str(item.get("name") or "")[:1500],
+                "media_type": media or "image/jpeg",
+                "width": item.get("width") if isinstance(item.get("width"), int) else None,
+                "height": item.get("height") if isinstance(item.get("height"), int) else None,
+            }
+        )
+    return found
+
+
+def _hashtags(document: dict[str, Any]) -> list[str]:
+    tags = document.get("tag")
+    names = []
+    for tag in (tags if isinstance(tags, list) else [])[:50]:
+        if isinstance(tag, dict) and tag.get("type") == "Hashtag":
+            name = str(tag.get("name") or "").lstrip("#").lower()[:100]
+            if name and re.fullmatch(r"\w+", name) and name not in names:
+                names.append(name)
+    return names
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -301,12 +401,20 @@ async def handle_create(ctx: Context) -> None:
         await _timeline(ctx.session, await _follower_users(ctx.session, ctx.sender), stored, None)
     parent = await _local_author(ctx.session, stored.in_reply_to)
     if parent is not None and parent.actor.user_id is not None:
-        await _notify(ctx.session, parent.actor.user_id, "reply", ctx.sender.id, stored.id)
+        await _notify(
+            ctx.session, parent.actor.user_id, NotificationKind.REPLY, ctx.sender.id, stored.id
+        )
     for tag in document.get("tag") or []:
         if isinstance(tag, dict) and tag.get("type") == "Mention":
             mentioned = await local_actor_by_id(ctx.session, first_id(tag.get("href")) or "")
             if mentioned is not None and mentioned.user_id is not None:
-                await _notify(ctx.session, mentioned.user_id, "mention", ctx.sender.id, stored.id)
+                await _notify(
+                    ctx.session,
+                    mentioned.user_id,
+                    NotificationKind.MENTION,
+                    ctx.sender.id,
+                    stored.id,
+                )
 
 
 async def handle_update(ctx: Context) -> None:
@@ -351,18 +459,39 @@ async def handle_delete(ctx: Context) -> None:
         await ctx.session.execute(delete(TimelineEntry).where(TimelineEntry.object_id == stored.id))
 
 
+async def _react(ctx: Context, kind: ReactionKind, obj: ApObject) -> bool:
+    """Record the sender's reaction; whether it is new (a redelivery is not)."""
+    added = await ctx.session.scalar(
+        insert(Reaction)
+        .values(
+            kind=kind, actor_id=ctx.sender.id, object_id=obj.id, activity_ap_id=ctx.activity["id"]
+        )
+        .on_conflict_do_nothing()
+        .returning(Reaction.id)
+    )
+    return added is not None
+
+
 async def handle_like(ctx: Context) -> None:
     liked = await _local_author(ctx.session, first_id(ctx.activity.get("object")))
-    if liked is not None and liked.actor.user_id is not None:
-        await _notify(ctx.session, liked.actor.user_id, "like", ctx.sender.id, liked.id)
+    if liked is not None and await _react(ctx, ReactionKind.LIKE, liked) and liked.actor.user_id:
+        await _notify(
+            ctx.session, liked.actor.user_id, NotificationKind.LIKE, ctx.sender.id, liked.id
+        )
 
 
 async def handle_announce(ctx: Context) -> None:
     object_id = first_id(ctx.activity.get("object"))
     local = await _local_author(ctx.session, object_id)
     if local is not None:
-        if local.actor.user_id is not None:
-            await _notify(ctx.session, local.actor.user_id, "boost", ctx.sender.id, local.id)
+        new = await _react(ctx, ReactionKind.ANNOUNCE, local)
+        if new and local.actor.user_id is not None:
+            await _notify(
+                ctx.session, local.actor.user_id, NotificationKind.BOOST, ctx.sender.id, local.id
+            )
+        await _timeline(
+            ctx.session, await _follower_users(ctx.session, ctx.sender), local, ctx.sender.id
+        )
         return
     stored = await ctx.session.scalar(select(ApObject).where(ApObject.ap_id == object_id))
     if stored is not None and stored.deleted_at is None and stored.visibility == Visibility.PUBLIC:
