@@ -2,7 +2,8 @@
 
 In order, each step cheaper than the next: the sender's address within its
 rate (429), the body within MAX_INBOX_BYTES by its Content-Length and while
-it streams (413), the key's host within its rate (429), the signature
+it streams (413), the key's host within its rate (429) and not blocked by an
+admin (403), the signature
 (401; 503 when key fetches are saturated), the JSON storable and the
 activity the signer's own (400/401). Then it is stored and answered 202; its
 processing runs in the background when a place is free, otherwise the
@@ -43,6 +44,7 @@ from shared.infrastructure.activitypub.signatures import (
 )
 from shared.infrastructure.activitypub.verify import KeyGoneError, key_host, verify_request
 from shared.infrastructure.runtime import runtime, unit_of_work
+from shared.services.registry import services
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +118,14 @@ async def receive(recipient: str | None) -> Response:
     sessions = runtime(current_app).db.sessions
     assert sessions is not None
     try:
-        wait = limits.per_key_host.allow(key_host(parse_signature(incoming).key_id))
+        host = key_host(parse_signature(incoming).key_id)
+        wait = limits.per_key_host.allow(host)
         if wait is not None:
             return _answer({"error": "too many requests signed by your host"}, 429, wait)
+        async with sessions() as session:
+            blocked = await services.social.is_domain_blocked(session, host)
+        if blocked:  # an admin's domain block: nothing of theirs is verified or stored
+            return _answer({"error": "your server is blocked here"}, 403)
         signer = await verify_request(sessions, rt.settings, rt.client, incoming)
         activity = check_activity(parse_activity(body), signer)
     except KeyGoneError as exc:

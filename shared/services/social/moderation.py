@@ -178,7 +178,10 @@ async def report(
 
 
 def _domain(value: str) -> str:
+    """A server name as blocks keep it: lower case, no scheme, no port (a block covers
+    every port of the host, and every host under the domain)."""
     domain = value.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
+    domain = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
     if not domain or "/" in domain or " " in domain or len(domain) > 255:
         raise SocialError(f"{value!r} is not a server name like example.social")
     return domain
@@ -197,7 +200,12 @@ async def block_domain(session: AsyncSession, settings: Settings, domain: str, r
     )
     theirs = select(Actor.id).where(
         Actor.kind == ActorKind.REMOTE,
-        or_(func.lower(Actor.domain) == host, func.lower(Actor.domain).like(f"%.{host}")),
+        or_(
+            *(
+                func.lower(Actor.domain).like(pattern)
+                for pattern in (host, f"{host}:%", f"%.{host}", f"%.{host}:%")
+            )
+        ),
     )
     await session.execute(
         delete(Follow).where(or_(Follow.follower_id.in_(theirs), Follow.following_id.in_(theirs)))
@@ -230,11 +238,12 @@ async def list_domain_blocks(session: AsyncSession) -> list[DomainBlockRecord]:
 
 
 async def is_domain_blocked(session: AsyncSession, host: str) -> bool:
-    """Whether `host` (a port is ignored) or a server above it is blocked."""
-    name = host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()
+    """Whether `host` (a port is ignored) or a domain above it is blocked."""
+    try:
+        name = _domain(host)
+    except SocialError:
+        return False
     parts = name.split(".")
-    candidates = [".".join(parts[i:]) for i in range(len(parts) - 1)] or [name]
-    if host.lower() not in candidates:
-        candidates.append(host.lower())
+    candidates = [".".join(parts[i:]) for i in range(len(parts))]
     found = await session.scalar(select(DomainBlock.id).where(DomainBlock.domain.in_(candidates)))
     return found is not None
