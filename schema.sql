@@ -27,6 +27,25 @@ CREATE TABLE public.alembic_version (
     version_num character varying(32) NOT NULL
 );
 
+CREATE TABLE public.ap_account_blocks (
+    id integer NOT NULL,
+    user_id integer NOT NULL,
+    actor_id integer NOT NULL,
+    kind character varying(10) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_ap_account_blocks_kind CHECK (((kind)::text = ANY ((ARRAY['mute'::character varying, 'block'::character varying])::text[])))
+);
+
+CREATE SEQUENCE public.ap_account_blocks_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ap_account_blocks_id_seq OWNED BY public.ap_account_blocks.id;
+
 CREATE TABLE public.ap_activities (
     id integer NOT NULL,
     ap_id character varying(2048) NOT NULL,
@@ -81,6 +100,7 @@ CREATE TABLE public.ap_actors (
     deleted_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    manually_approves_followers boolean DEFAULT false NOT NULL,
     CONSTRAINT ck_ap_actors_kind CHECK (((kind)::text = ANY ((ARRAY['app'::character varying, 'member'::character varying, 'remote'::character varying])::text[])))
 );
 
@@ -138,6 +158,23 @@ CREATE SEQUENCE public.ap_delivery_attempts_id_seq
 
 ALTER SEQUENCE public.ap_delivery_attempts_id_seq OWNED BY public.ap_delivery_attempts.id;
 
+CREATE TABLE public.ap_domain_blocks (
+    id integer NOT NULL,
+    domain character varying(255) NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.ap_domain_blocks_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ap_domain_blocks_id_seq OWNED BY public.ap_domain_blocks.id;
+
 CREATE TABLE public.ap_follows (
     id integer NOT NULL,
     follower_id integer NOT NULL,
@@ -167,7 +204,8 @@ CREATE TABLE public.ap_inbox_states (
     last_status_code integer,
     last_error text,
     last_success_at timestamp with time zone,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    failing_since timestamp with time zone
 );
 
 CREATE SEQUENCE public.ap_inbox_states_id_seq
@@ -200,6 +238,11 @@ CREATE SEQUENCE public.ap_notifications_id_seq
 
 ALTER SEQUENCE public.ap_notifications_id_seq OWNED BY public.ap_notifications.id;
 
+CREATE TABLE public.ap_object_tags (
+    object_id integer NOT NULL,
+    tag character varying(100) NOT NULL
+);
+
 CREATE TABLE public.ap_objects (
     id integer NOT NULL,
     ap_id character varying(2048) NOT NULL,
@@ -214,7 +257,10 @@ CREATE TABLE public.ap_objects (
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
     published_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone,
-    deleted_at timestamp with time zone
+    deleted_at timestamp with time zone,
+    language character varying(16),
+    attachments jsonb DEFAULT '[]'::jsonb NOT NULL,
+    source text
 );
 
 CREATE SEQUENCE public.ap_objects_id_seq
@@ -226,6 +272,46 @@ CREATE SEQUENCE public.ap_objects_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.ap_objects_id_seq OWNED BY public.ap_objects.id;
+
+CREATE TABLE public.ap_reactions (
+    id integer NOT NULL,
+    kind character varying(10) NOT NULL,
+    actor_id integer NOT NULL,
+    object_id integer NOT NULL,
+    activity_ap_id character varying(2048),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_ap_reactions_kind CHECK (((kind)::text = ANY ((ARRAY['like'::character varying, 'announce'::character varying])::text[])))
+);
+
+CREATE SEQUENCE public.ap_reactions_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ap_reactions_id_seq OWNED BY public.ap_reactions.id;
+
+CREATE TABLE public.ap_reports (
+    id integer NOT NULL,
+    reporter_id integer NOT NULL,
+    actor_id integer NOT NULL,
+    object_ap_ids jsonb DEFAULT '[]'::jsonb NOT NULL,
+    comment text DEFAULT ''::text NOT NULL,
+    activity_ap_id character varying(2048),
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.ap_reports_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ap_reports_id_seq OWNED BY public.ap_reports.id;
 
 CREATE TABLE public.ap_timeline_entries (
     id integer NOT NULL,
@@ -244,6 +330,22 @@ CREATE SEQUENCE public.ap_timeline_entries_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.ap_timeline_entries_id_seq OWNED BY public.ap_timeline_entries.id;
+
+CREATE TABLE public.ap_unavailable_hosts (
+    id integer NOT NULL,
+    host character varying(255) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.ap_unavailable_hosts_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ap_unavailable_hosts_id_seq OWNED BY public.ap_unavailable_hosts.id;
 
 CREATE TABLE public.authors (
     id integer NOT NULL,
@@ -1045,6 +1147,8 @@ ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;
 
 ALTER TABLE ONLY public.account_tokens ALTER COLUMN id SET DEFAULT nextval('public.account_tokens_id_seq'::regclass);
 
+ALTER TABLE ONLY public.ap_account_blocks ALTER COLUMN id SET DEFAULT nextval('public.ap_account_blocks_id_seq'::regclass);
+
 ALTER TABLE ONLY public.ap_activities ALTER COLUMN id SET DEFAULT nextval('public.ap_activities_id_seq'::regclass);
 
 ALTER TABLE ONLY public.ap_actors ALTER COLUMN id SET DEFAULT nextval('public.ap_actors_id_seq'::regclass);
@@ -1052,6 +1156,8 @@ ALTER TABLE ONLY public.ap_actors ALTER COLUMN id SET DEFAULT nextval('public.ap
 ALTER TABLE ONLY public.ap_deliveries ALTER COLUMN id SET DEFAULT nextval('public.ap_deliveries_id_seq'::regclass);
 
 ALTER TABLE ONLY public.ap_delivery_attempts ALTER COLUMN id SET DEFAULT nextval('public.ap_delivery_attempts_id_seq'::regclass);
+
+ALTER TABLE ONLY public.ap_domain_blocks ALTER COLUMN id SET DEFAULT nextval('public.ap_domain_blocks_id_seq'::regclass);
 
 ALTER TABLE ONLY public.ap_follows ALTER COLUMN id SET DEFAULT nextval('public.ap_follows_id_seq'::regclass);
 
@@ -1061,7 +1167,13 @@ ALTER TABLE ONLY public.ap_notifications ALTER COLUMN id SET DEFAULT nextval('pu
 
 ALTER TABLE ONLY public.ap_objects ALTER COLUMN id SET DEFAULT nextval('public.ap_objects_id_seq'::regclass);
 
+ALTER TABLE ONLY public.ap_reactions ALTER COLUMN id SET DEFAULT nextval('public.ap_reactions_id_seq'::regclass);
+
+ALTER TABLE ONLY public.ap_reports ALTER COLUMN id SET DEFAULT nextval('public.ap_reports_id_seq'::regclass);
+
 ALTER TABLE ONLY public.ap_timeline_entries ALTER COLUMN id SET DEFAULT nextval('public.ap_timeline_entries_id_seq'::regclass);
+
+ALTER TABLE ONLY public.ap_unavailable_hosts ALTER COLUMN id SET DEFAULT nextval('public.ap_unavailable_hosts_id_seq'::regclass);
 
 ALTER TABLE ONLY public.authors ALTER COLUMN id SET DEFAULT nextval('public.authors_id_seq'::regclass);
 
@@ -1135,6 +1247,9 @@ ALTER TABLE ONLY public.alembic_version
 ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT pk_account_tokens PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ap_account_blocks
+    ADD CONSTRAINT pk_ap_account_blocks PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.ap_activities
     ADD CONSTRAINT pk_ap_activities PRIMARY KEY (id);
 
@@ -1147,6 +1262,9 @@ ALTER TABLE ONLY public.ap_deliveries
 ALTER TABLE ONLY public.ap_delivery_attempts
     ADD CONSTRAINT pk_ap_delivery_attempts PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ap_domain_blocks
+    ADD CONSTRAINT pk_ap_domain_blocks PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.ap_follows
     ADD CONSTRAINT pk_ap_follows PRIMARY KEY (id);
 
@@ -1156,11 +1274,23 @@ ALTER TABLE ONLY public.ap_inbox_states
 ALTER TABLE ONLY public.ap_notifications
     ADD CONSTRAINT pk_ap_notifications PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ap_object_tags
+    ADD CONSTRAINT pk_ap_object_tags PRIMARY KEY (object_id, tag);
+
 ALTER TABLE ONLY public.ap_objects
     ADD CONSTRAINT pk_ap_objects PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.ap_reactions
+    ADD CONSTRAINT pk_ap_reactions PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.ap_reports
+    ADD CONSTRAINT pk_ap_reports PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.ap_timeline_entries
     ADD CONSTRAINT pk_ap_timeline_entries PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.ap_unavailable_hosts
+    ADD CONSTRAINT pk_ap_unavailable_hosts PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.authors
     ADD CONSTRAINT pk_authors PRIMARY KEY (id);
@@ -1273,6 +1403,9 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT uq_account_tokens_token_hash UNIQUE (token_hash);
 
+ALTER TABLE ONLY public.ap_account_blocks
+    ADD CONSTRAINT uq_ap_account_blocks_user_id_actor_id_kind UNIQUE (user_id, actor_id, kind);
+
 ALTER TABLE ONLY public.ap_actors
     ADD CONSTRAINT uq_ap_actors_ap_id UNIQUE (ap_id);
 
@@ -1291,6 +1424,9 @@ ALTER TABLE ONLY public.ap_actors
 ALTER TABLE ONLY public.ap_deliveries
     ADD CONSTRAINT uq_ap_deliveries_activity_id_inbox_url UNIQUE (activity_id, inbox_url);
 
+ALTER TABLE ONLY public.ap_domain_blocks
+    ADD CONSTRAINT uq_ap_domain_blocks_domain UNIQUE (domain);
+
 ALTER TABLE ONLY public.ap_follows
     ADD CONSTRAINT uq_ap_follows_follower_id_following_id UNIQUE (follower_id, following_id);
 
@@ -1300,8 +1436,14 @@ ALTER TABLE ONLY public.ap_inbox_states
 ALTER TABLE ONLY public.ap_objects
     ADD CONSTRAINT uq_ap_objects_ap_id UNIQUE (ap_id);
 
+ALTER TABLE ONLY public.ap_reactions
+    ADD CONSTRAINT uq_ap_reactions_kind_actor_id_object_id UNIQUE (kind, actor_id, object_id);
+
 ALTER TABLE ONLY public.ap_timeline_entries
     ADD CONSTRAINT uq_ap_timeline_entries_user_id_object_id UNIQUE (user_id, object_id);
+
+ALTER TABLE ONLY public.ap_unavailable_hosts
+    ADD CONSTRAINT uq_ap_unavailable_hosts_host UNIQUE (host);
 
 ALTER TABLE ONLY public.authors
     ADD CONSTRAINT uq_authors_ghost_id UNIQUE (ghost_id);
@@ -1415,13 +1557,19 @@ CREATE INDEX ix_ap_follows_following_id ON public.ap_follows USING btree (follow
 
 CREATE INDEX ix_ap_notifications_user_read ON public.ap_notifications USING btree (user_id, read_at);
 
+CREATE INDEX ix_ap_object_tags_tag_object_id ON public.ap_object_tags USING btree (tag, object_id);
+
 CREATE INDEX ix_ap_objects_actor_id ON public.ap_objects USING btree (actor_id);
 
 CREATE INDEX ix_ap_objects_in_reply_to ON public.ap_objects USING btree (in_reply_to);
 
 CREATE INDEX ix_ap_objects_local_published ON public.ap_objects USING btree (is_local, published_at);
 
+CREATE INDEX ix_ap_reactions_object_id_kind ON public.ap_reactions USING btree (object_id, kind);
+
 CREATE INDEX ix_ap_timeline_entries_user_created ON public.ap_timeline_entries USING btree (user_id, created_at);
+
+CREATE INDEX ix_ap_timeline_entries_user_id_id ON public.ap_timeline_entries USING btree (user_id, id);
 
 CREATE INDEX ix_bookings_event_id ON public.bookings USING btree (event_id);
 
@@ -1526,6 +1674,12 @@ CREATE UNIQUE INDEX uq_users_username_lower ON public.users USING btree (lower((
 ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT fk_account_tokens_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.ap_account_blocks
+    ADD CONSTRAINT fk_ap_account_blocks_actor_id_ap_actors FOREIGN KEY (actor_id) REFERENCES public.ap_actors(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.ap_account_blocks
+    ADD CONSTRAINT fk_ap_account_blocks_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.ap_activities
     ADD CONSTRAINT fk_ap_activities_actor_id_ap_actors FOREIGN KEY (actor_id) REFERENCES public.ap_actors(id) ON DELETE CASCADE;
 
@@ -1556,8 +1710,23 @@ ALTER TABLE ONLY public.ap_notifications
 ALTER TABLE ONLY public.ap_notifications
     ADD CONSTRAINT fk_ap_notifications_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.ap_object_tags
+    ADD CONSTRAINT fk_ap_object_tags_object_id_ap_objects FOREIGN KEY (object_id) REFERENCES public.ap_objects(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.ap_objects
     ADD CONSTRAINT fk_ap_objects_actor_id_ap_actors FOREIGN KEY (actor_id) REFERENCES public.ap_actors(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.ap_reactions
+    ADD CONSTRAINT fk_ap_reactions_actor_id_ap_actors FOREIGN KEY (actor_id) REFERENCES public.ap_actors(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.ap_reactions
+    ADD CONSTRAINT fk_ap_reactions_object_id_ap_objects FOREIGN KEY (object_id) REFERENCES public.ap_objects(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.ap_reports
+    ADD CONSTRAINT fk_ap_reports_actor_id_ap_actors FOREIGN KEY (actor_id) REFERENCES public.ap_actors(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.ap_reports
+    ADD CONSTRAINT fk_ap_reports_reporter_id_users FOREIGN KEY (reporter_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.ap_timeline_entries
     ADD CONSTRAINT fk_ap_timeline_entries_boosted_by_id_ap_actors FOREIGN KEY (boosted_by_id) REFERENCES public.ap_actors(id) ON DELETE SET NULL;

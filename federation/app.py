@@ -13,6 +13,7 @@ from federation.bp.passkeys import bp as passkeys_bp
 from federation.bp.security import bp as security_bp
 from federation.bp.sign_in_links import bp as sign_in_links_bp
 from federation.services.provider import install_provider
+from federation.bp.social import install_social
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 from shared.infrastructure.runtime import runtime
@@ -28,4 +29,5 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(passkeys_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(home_bp)
+    install_social(app)  # the hub: timelines, compose, profiles, notifications
     return app

@@ -74,7 +74,7 @@ def platform_env(
 ) -> dict[str, str]:
     """The environment the apps read. Importing an app module needs none of it (the apps
     are built by `create_app(settings)`); it is set for the whole run because the helpers
-    that spawn real processes (tests/support/live.py, tests/activitypub/live.py) pass
+    that spawn real processes (tests/support/live.py, tests/support/activitypub/live.py) pass
     os.environ on to them."""
     env = {
         "DATABASE_URL": database_url,

@@ -347,6 +347,7 @@ class ActorRecord:
     public_key_pem: str | None
     app_name: str | None
     published_at: datetime | None
+    manually_approves_followers: bool = False
 
 
 CollectionName = Literal["outbox", "followers", "following"]

@@ -7,9 +7,9 @@ shares one transaction; the caller (a route, a worker) commits.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.dtos import (
     ActivityRecord,
@@ -43,6 +43,22 @@ from shared.contracts.dtos import (
     TotpEnrolment,
     UserRecord,
 )
+from shared.contracts.social import (
+    AccountRecord,
+    DomainBlockRecord,
+    FollowRequest,
+    NewStatus,
+    NotificationGroup,
+    NotificationItem,
+    PageQuery,
+    Relationship,
+    StatusContext,
+    StatusRecord,
+    TimelinePage,
+)
+
+if TYPE_CHECKING:  # the transport's client, named in the social domain's inbound calls
+    from shared.infrastructure.activitypub.http import FederationClient
 
 
 class IdentityService(Protocol):
@@ -405,6 +421,37 @@ class SocialService(Protocol):
         the member has no actor yet."""
         ...
 
+    async def ensure_inbox_recipient(
+        self, session: AsyncSession, app: str, kind: str, username: str | None = None
+    ) -> ActorRecord | None:
+        """The local actor whose inbox a POST to `app` names: `kind` "app" (the app's
+        actor), "instance" or "member" (`username`; both on federation only). Its row is
+        made or brought up to date with the settings (a write: inbox POSTs only). None
+        when `app` has no such actor or no member has the username."""
+        ...
+
+    async def prefetch_inbound(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        client: FederationClient,
+        sender: str,
+        activity: dict[str, Any],
+    ) -> None:
+        """Fetch from other servers what the verified `activity` of the cached actor
+        `sender` (its id) needs before it is applied (an actor's fresh document, a
+        boosted post); no transaction is held while asking. Raises LookupError for an
+        actor we never cached; fetch failures of optional parts are logged, not raised."""
+        ...
+
+    async def apply_inbound(
+        self, session: AsyncSession, sender: str, activity: dict[str, Any]
+    ) -> None:
+        """Apply the verified `activity` of `sender` in the caller's transaction: follows
+        (answered with Accept), posts into followers' timelines, notifications, deletes.
+        Idempotent: a redelivery changes nothing. Asks no other server. Raises
+        LookupError for an actor we never cached."""
+        ...
+
     async def get_collection(
         self, session: AsyncSession, actor: str, name: CollectionName, *, limit: int, offset: int
     ) -> CollectionSlice:
@@ -468,11 +515,205 @@ class SocialService(Protocol):
         """Whether the app's object `key` was federated and not deleted since."""
         ...
 
-    async def follow(self, session: AsyncSession, *, username: str, target: str) -> FollowRecord:
+    async def follow(
+        self, session: AsyncSession, client: FederationClient, *, username: str, target: str
+    ) -> FollowRecord:
         """The member follows the remote actor `target` (its id): a pending follow and a
         Follow in the outbox; the follow turns accepted when the Accept arrives. Fetches
-        the remote actor (signed GET). Raises FederationError when the member (or their
-        actor) does not exist or the remote actor cannot be fetched."""
+        the remote actor (signed GET, with the process's `client`). Raises
+        FederationError when the member (or their actor) does not exist or the remote
+        actor cannot be fetched."""
+        ...
+
+    # -- the social hub (issue 18). SocialError (contracts/social.py) carries the HTTP
+    # status a route answers with; NotVisible (404) for what the viewer may not see.
+
+    async def get_account(self, session: AsyncSession, account_id: int) -> AccountRecord:
+        """The account (an actor: ours or cached) with its counts; NotVisible if none."""
+        ...
+
+    async def get_member_account(self, session: AsyncSession, member_id: int) -> AccountRecord:
+        """The member's own account with its counts; NotVisible without an actor."""
+        ...
+
+    async def lookup_account(self, session: AsyncSession, handle: str) -> AccountRecord:
+        """The account we know by `cleo` or `@alice@host`, asking nobody; NotVisible if
+        we do not know it, SocialError (422) for something that is not a handle."""
+        ...
+
+    async def resolve_account(
+        self, session: AsyncSession, client: FederationClient, handle: str
+    ) -> AccountRecord:
+        """Like `lookup_account`, but a handle we do not know is looked up by WebFinger
+        on its server and its actor fetched and cached. SocialError (404) when it
+        cannot be found."""
+        ...
+
+    async def create_status(
+        self, session: AsyncSession, member_id: int, new: NewStatus
+    ) -> StatusRecord:
+        """The member posts: mentions, hashtags and links marked up, a Create in the
+        outbox, the status in local timelines and local mentions notified at once.
+        SocialError (422) over the character limit, for an unknown visibility, more
+        than four images or a bad language; (404) replying to what the member cannot
+        see; (403) for a member without an actor."""
+        ...
+
+    async def edit_status(
+        self, session: AsyncSession, member_id: int, status_id: int, new: NewStatus
+    ) -> StatusRecord:
+        """The member's own status changed (text, warning, images, language) and an
+        Update sent; NotVisible for anyone else's."""
+        ...
+
+    async def delete_status(
+        self, session: AsyncSession, member_id: int, status_id: int
+    ) -> StatusRecord:
+        """The member's own status deleted (a Delete sent); what it was comes back."""
+        ...
+
+    async def get_status(
+        self, session: AsyncSession, member_id: int | None, status_id: int
+    ) -> StatusRecord:
+        """The status as the member (None: a visitor) sees it; NotVisible otherwise."""
+        ...
+
+    async def get_context(
+        self, session: AsyncSession, member_id: int | None, status_id: int
+    ) -> StatusContext:
+        """The status's visible ancestors (oldest first) and replies."""
+        ...
+
+    async def react(
+        self,
+        session: AsyncSession,
+        member_id: int,
+        status_id: int,
+        kind: str,
+        *,
+        undo: bool = False,
+    ) -> StatusRecord:
+        """Favourite (`kind` "like": a Like) or boost ("announce": an Announce) the
+        status, or `undo` it (an Undo); idempotent. The status after. SocialError (422)
+        boosting a followers-only or direct status; NotVisible for what is not seen."""
+        ...
+
+    async def home_page(
+        self, session: AsyncSession, member_id: int, page: PageQuery
+    ) -> TimelinePage:
+        """The member's home timeline (those they follow, boosts, their own posts),
+        keyset-paged by timeline entry id; muted and blocked accounts left out."""
+        ...
+
+    async def public_page(
+        self,
+        session: AsyncSession,
+        member_id: int | None,
+        page: PageQuery,
+        *,
+        local: bool = False,
+        tag: str | None = None,
+    ) -> TimelinePage:
+        """Public statuses by id: all we know, our members' only (`local`), or one
+        hashtag's (`tag`)."""
+        ...
+
+    async def account_page(
+        self, session: AsyncSession, member_id: int | None, account_id: int, page: PageQuery
+    ) -> TimelinePage:
+        """The account's statuses the viewer may see, newest first."""
+        ...
+
+    async def follow_account(
+        self, session: AsyncSession, member_id: int, account_id: int
+    ) -> Relationship:
+        """Follow: a remote account gets a Follow (pending until its Accept); one of ours
+        is followed at once, or asked, when it approves followers by hand."""
+        ...
+
+    async def unfollow_account(
+        self, session: AsyncSession, member_id: int, account_id: int
+    ) -> Relationship:
+        """Stop following (an Undo of the Follow to a remote account); idempotent."""
+        ...
+
+    async def get_relationship(
+        self, session: AsyncSession, member_id: int, account_id: int
+    ) -> Relationship:
+        """How the member stands to the account (following, requested, muting, ...)."""
+        ...
+
+    async def list_follow_requests(
+        self, session: AsyncSession, member_id: int
+    ) -> list[FollowRequest]:
+        """Pending follows of the member (who approves by hand), newest first."""
+        ...
+
+    async def answer_follow_request(
+        self, session: AsyncSession, member_id: int, account_id: int, *, accept: bool
+    ) -> Relationship:
+        """Accept or reject a pending follow (an Accept or Reject to a remote follower);
+        NotVisible when there is no such request."""
+        ...
+
+    async def set_locked(self, session: AsyncSession, member_id: int, locked: bool) -> None:
+        """Whether the member approves followers by hand."""
+        ...
+
+    async def moderate(
+        self, session: AsyncSession, member_id: int, account_id: int, action: str
+    ) -> Relationship:
+        """ "mute", "unmute", "block" (a Block sent; follows both ways end) or "unblock"
+        (an Undo). ValueError for another action."""
+        ...
+
+    async def report(
+        self,
+        session: AsyncSession,
+        member_id: int,
+        account_id: int,
+        status_ids: list[int],
+        comment: str,
+    ) -> int:
+        """Report the account (and some of its statuses): a Flag from the instance actor
+        to a remote account's server. The report's id."""
+        ...
+
+    async def block_domain(self, session: AsyncSession, domain: str, reason: str) -> int:
+        """An admin blocks a server: its inbox POSTs refused from now on, its actors'
+        follows, posts, reactions and notifications purged. How many posts went."""
+        ...
+
+    async def unblock_domain(self, session: AsyncSession, domain: str) -> bool:
+        """Lift a domain block; False when there was none."""
+        ...
+
+    async def list_domain_blocks(self, session: AsyncSession) -> list[DomainBlockRecord]:
+        """Blocked servers, by name."""
+        ...
+
+    async def is_domain_blocked(self, session: AsyncSession, host: str) -> bool:
+        """Whether the host, or a domain above it, is blocked."""
+        ...
+
+    async def list_notification_items(
+        self,
+        session: AsyncSession,
+        member_id: int,
+        *,
+        max_id: int | None = None,
+        limit: int = 40,
+        kinds: tuple[str, ...] = (),
+    ) -> list[NotificationItem]:
+        """The member's notifications newest first, from muted or blocked accounts left
+        out; only `kinds` when given."""
+        ...
+
+    async def list_notification_groups(
+        self, session: AsyncSession, member_id: int, *, max_id: int | None = None, limit: int = 40
+    ) -> list[NotificationGroup]:
+        """The same, grouped: favourites and boosts of one status, and follows, each one
+        group (Mastodon 4.3)."""
         ...
 
     async def list_following(self, session: AsyncSession, username: str) -> list[FollowRecord]:
@@ -482,11 +723,6 @@ class SocialService(Protocol):
     async def list_followers(self, session: AsyncSession, app: str) -> list[FollowRecord]:
         """Who follows the app's actor, oldest first; empty before anyone has."""
         ...
-
-
-# The old name, kept while shared/services/publishing.py (the kernel engineer's) still
-# imports it; the lead drops it when the publishing mixins become event handlers.
-ActivityPubService = SocialService
 
 
 class NewslettersService(Protocol):

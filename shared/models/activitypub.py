@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -23,6 +25,70 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shared.models.base import Base, Timestamped
 
 
+class ActorKind(StrEnum):
+    APP = "app"
+    MEMBER = "member"
+    REMOTE = "remote"
+
+
+class FollowState(StrEnum):
+    PENDING = "pending"  # asked, no Accept yet (or waiting for the member's approval)
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class ActivityState(StrEnum):
+    """An outbound activity's fan-out, or an inbound one's processing."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    FOLLOWERS = "followers"
+    DIRECT = "direct"
+
+
+class NotificationKind(StrEnum):
+    MENTION = "mention"
+    REPLY = "reply"
+    FOLLOW = "follow"
+    FOLLOW_REQUEST = "follow_request"
+    LIKE = "like"
+    BOOST = "boost"
+
+
+class ReactionKind(StrEnum):
+    LIKE = "like"
+    ANNOUNCE = "announce"
+
+
+class BlockKind(StrEnum):
+    MUTE = "mute"  # hidden from the member's timelines and notifications, not federated
+    BLOCK = "block"  # that, plus the follows both ways end and a Block is sent
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
 class Actor(Timestamped, Base):
     """An actor: one of our apps, one of our members, or a cached remote one.
 
@@ -33,7 +99,7 @@ class Actor(Timestamped, Base):
 
     __tablename__ = "ap_actors"
     __table_args__ = (
-        CheckConstraint("kind IN ('app', 'member', 'remote')", name="kind"),
+        CheckConstraint(_one_of("kind", ActorKind), name="kind"),
         UniqueConstraint("preferred_username", "domain"),
     )
 
@@ -61,6 +127,10 @@ class Actor(Timestamped, Base):
     private_key_pem: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A member who approves followers by hand (remote actors: what their document says).
+    manually_approves_followers: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
 
 
 class Follow(Timestamped, Base):
@@ -73,7 +143,7 @@ class Follow(Timestamped, Base):
     __tablename__ = "ap_follows"
     __table_args__ = (
         UniqueConstraint("follower_id", "following_id"),
-        CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="status"),
+        CheckConstraint(_one_of("status", FollowState), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,8 +163,8 @@ class Activity(Base):
 
     __tablename__ = "ap_activities"
     __table_args__ = (
-        CheckConstraint("direction IN ('outbound', 'inbound')", name="direction"),
-        CheckConstraint("status IN ('pending', 'processing', 'done', 'failed')", name="status"),
+        CheckConstraint(_one_of("direction", Direction), name="direction"),
+        CheckConstraint(_one_of("status", ActivityState), name="status"),
         Index("ix_ap_activities_direction_status_id", "direction", "status", "id"),
     )
 
@@ -135,9 +205,7 @@ class Delivery(Base):
     __tablename__ = "ap_deliveries"
     __table_args__ = (
         UniqueConstraint("activity_id", "inbox_url"),
-        CheckConstraint(
-            "status IN ('pending', 'delivering', 'delivered', 'failed', 'dead')", name="status"
-        ),
+        CheckConstraint(_one_of("status", DeliveryState), name="status"),
         Index("ix_ap_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
@@ -179,8 +247,97 @@ class ApObject(Base):
     )
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str | None] = mapped_column(String(16))
+    # Images: [{"url", "alt", "media_type", "width", "height"}], absolute or /media/ paths.
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
+    # The text a member wrote (ours only): what an edit starts from.
+    source: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[Actor] = relationship(lazy="joined")
+
+
+class ObjectTag(Base):
+    """A hashtag on an object, lower case without '#': the hashtag timeline's index."""
+
+    __tablename__ = "ap_object_tags"
+    __table_args__ = (Index("ix_ap_object_tags_tag_object_id", "tag", "object_id"),)
+
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("ap_objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class Reaction(Base):
+    """A favourite (Like) or boost (Announce) of an object by an actor, ours or remote."""
+
+    __tablename__ = "ap_reactions"
+    __table_args__ = (
+        UniqueConstraint("kind", "actor_id", "object_id"),
+        CheckConstraint(_one_of("kind", ReactionKind), name="kind"),
+        Index("ix_ap_reactions_object_id_kind", "object_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("ap_actors.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(ForeignKey("ap_objects.id", ondelete="CASCADE"))
+    activity_ap_id: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AccountBlock(Base):
+    """A member's mute or block of another actor."""
+
+    __tablename__ = "ap_account_blocks"
+    __table_args__ = (
+        UniqueConstraint("user_id", "actor_id", "kind"),
+        CheckConstraint(_one_of("kind", BlockKind), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("ap_actors.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DomainBlock(Base):
+    """An admin's block of a whole server: its inbox POSTs refused, its content purged."""
+
+    __tablename__ = "ap_domain_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Report(Base):
+    """A member's report of an actor (and some of its posts), sent as a Flag."""
+
+    __tablename__ = "ap_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("ap_actors.id", ondelete="CASCADE"))
+    object_ap_ids: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    activity_ap_id: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class UnavailableHost(Base):
+    """A server our deliveries failed to for 7 days (Mastodon's rule): no more deliveries
+    until it is heard from again."""
+
+    __tablename__ = "ap_unavailable_hosts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Notification(Base):
@@ -205,6 +362,8 @@ class TimelineEntry(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "object_id"),
         Index("ix_ap_timeline_entries_user_created", "user_id", "created_at"),
+        # Keyset paging: newest first by id, for one member.
+        Index("ix_ap_timeline_entries_user_id_id", "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,4 +405,6 @@ class InboxState(Base):
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the current run of failures began (NULL after a success).
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -20,7 +20,6 @@ from bovine import BovineActor
 
 from shared.infrastructure.activitypub.keys import generate_keypair
 from shared.infrastructure.config import APP_NAMES
-from tests.activitypub.standin import StandInServer, eventually
 from tests.dev.test_platform import (
     REPO_ROOT,
     START_TIMEOUT,
@@ -28,6 +27,7 @@ from tests.dev.test_platform import (
     _free_port_base,
     _runner_env,
 )
+from tests.support.activitypub.standin import StandInServer, eventually
 
 pytestmark = pytest.mark.slow
 PEER_HOST = "127.0.0.44"

@@ -6,10 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models.market import ProductImage
 from shared.models.newsletters import Newsletter, NewsletterSubscription
-from shared.services.activitypub import SqlActivityPubService
 from shared.services.blog import SqlBlogService
 from shared.services.market import SqlMarketService
 from shared.services.newsletters import SqlNewslettersService
+from shared.services.social import SqlSocialService
 from tests.support.factories import (
     add,
     make_author,
@@ -75,7 +75,7 @@ async def test_local_timeline_sanitizes_and_skips_remote_and_deleted_notes(
     await make_note(db, actor, '<p>Hello <script>alert(1)</script><a href="javascript:x">x</a></p>')
     await make_note(db, actor, "<p>From afar</p>", is_local=False)
 
-    [note] = await SqlActivityPubService().list_local_timeline(db)
+    [note] = await SqlSocialService().list_local_timeline(db)
 
     assert "<script>" not in note.content_html
     assert "javascript:" not in note.content_html

@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -275,7 +275,8 @@ def actor_document(actor: ActorRecord) -> dict[str, Any]:
         "followers": actor.followers_url,
         "following": actor.following_url,
         "endpoints": {"sharedInbox": actor.shared_inbox_url},
-        "manuallyApprovesFollowers": actor.app_name == INSTANCE,
+        "manuallyApprovesFollowers": actor.app_name == INSTANCE
+        or actor.manually_approves_followers,
         "discoverable": actor.app_name != INSTANCE,
         "indexable": actor.app_name != INSTANCE,
         "published": _iso(actor.published_at),
@@ -287,9 +288,16 @@ def actor_document(actor: ActorRecord) -> dict[str, Any]:
     }
     if actor.icon_url:
         media = "image/svg+xml" if actor.icon_url.endswith(".svg") else None
-        icon = {"type": "Image", "url": actor.icon_url}
+        icon = {"type": "Image", "url": absolute_url(actor.ap_id, actor.icon_url)}
         document["icon"] = {**icon, "mediaType": media} if media else icon
     return document
+
+
+def absolute_url(base: str, url: str) -> str:
+    """`url` as another server can fetch it: a path of ours (an uploaded image's
+    `/media/...`) joined to the origin of `base` (the actor or object it belongs to);
+    absolute URLs unchanged."""
+    return urljoin(base, url)
 
 
 def _iso(moment: datetime | None) -> str:

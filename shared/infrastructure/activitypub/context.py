@@ -1,22 +1,27 @@
-"""What one app process holds for ActivityPub: its name, settings and the federation client."""
+"""What one app process holds for ActivityPub: its name, settings, and the platform's
+federation client (one per process, opened and closed by the bootstrap)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from quart import Quart
 
 from shared.infrastructure.activitypub.http import FederationClient
 from shared.infrastructure.config import Settings
 
+if TYPE_CHECKING:  # the bootstrap imports the modules that import this one
+    from shared.infrastructure.bootstrap import Platform
+
 EXTENSION_KEY = "rose_ash_activitypub"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ApRuntime:
     app_name: str
     settings: Settings
-    _client: FederationClient | None = field(default=None, repr=False)
+    platform: Platform
 
     @property
     def base_url(self) -> str:
@@ -28,20 +33,11 @@ class ApRuntime:
 
     @property
     def client(self) -> FederationClient:
-        if self._client is None:
-            raise RuntimeError(
-                "the federation client is not open: serve the app through its lifespan"
-            )
-        return self._client
-
-    async def open(self) -> None:
-        self._client = FederationClient(self.settings.activitypub)
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """The platform's federation client: raises until the app is served (its
+        lifespan opens the platform)."""
+        return self.platform.federation_http
 
 
 def ap_runtime(app: Quart) -> ApRuntime:
-    return app.extensions[EXTENSION_KEY]
+    rt: ApRuntime = app.extensions[EXTENSION_KEY]
+    return rt

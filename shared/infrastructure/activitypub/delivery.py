@@ -35,15 +35,21 @@ from shared.infrastructure.activitypub.remote import RemoteActorError, RemoteAct
 from shared.infrastructure.config import ActivityPubSettings
 from shared.models.activitypub import (
     Activity,
+    ActivityState,
     Actor,
+    ActorKind,
     Delivery,
+    DeliveryState,
+    Direction,
     Follow,
+    FollowState,
     InboxState,
 )
 
 LEASE = timedelta(minutes=5)
 MAX_PAUSE = timedelta(days=1)
 _PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
+RETRYABLE = (DeliveryState.PENDING, DeliveryState.FAILED, DeliveryState.DELIVERING)
 
 
 def retry_delay(attempts_made: int, scale: float = 1.0, rng: random.Random | None = None) -> float:
@@ -88,7 +94,7 @@ async def fan_out(session: AsyncSession, activity: Activity, remote: RemoteActor
             # Server-side: one row per distinct preferred inbox, however many followers.
             await session.execute(_followers_fan_out(activity.id, actor.id))
             has_local = await session.scalar(
-                _accepted_followers(actor.id).where(Actor.kind != "remote").limit(1)
+                _accepted_followers(actor.id).where(Actor.kind != ActorKind.REMOTE).limit(1)
             )
             reaches_us = reaches_us or bool(has_local)
             continue
@@ -100,7 +106,7 @@ async def fan_out(session: AsyncSession, activity: Activity, remote: RemoteActor
                 target = None
         if target is None or target.deleted_at is not None:
             continue
-        if target.kind == "remote":
+        if target.kind == ActorKind.REMOTE:
             inboxes.append(target.inbox_url or "")
         else:
             reaches_us = True
@@ -112,7 +118,9 @@ async def fan_out(session: AsyncSession, activity: Activity, remote: RemoteActor
             .on_conflict_do_nothing(index_elements=[Delivery.activity_id, Delivery.inbox_url])
         )
     if reaches_us:  # our own members and apps: one inbound copy for the shared inbox
-        await store_inbound(session, actor, None, dict(activity.payload))
+        # No app's background task will pick this copy up: the job is due at once.
+        payload = dict(activity.payload)
+        await store_inbound(session, actor, None, payload, head_start=timedelta(0))
     count = await session.scalar(
         select(func.count(Delivery.id)).where(Delivery.activity_id == activity.id)
     )
@@ -127,7 +135,7 @@ def _accepted_followers(actor_id: int) -> Select[Any]:
         .join(Follow, Follow.follower_id == Actor.id)
         .where(
             Follow.following_id == actor_id,
-            Follow.status == "accepted",
+            Follow.status == FollowState.ACCEPTED,
             Actor.deleted_at.is_(None),
         )
     )
@@ -140,8 +148,8 @@ def _followers_fan_out(activity_id: int, actor_id: int) -> Any:
         .join(Follow, Follow.follower_id == Actor.id)
         .where(
             Follow.following_id == actor_id,
-            Follow.status == "accepted",
-            Actor.kind == "remote",
+            Follow.status == FollowState.ACCEPTED,
+            Actor.kind == ActorKind.REMOTE,
             Actor.deleted_at.is_(None),
             inbox.is_not(None),
         )
@@ -157,7 +165,7 @@ def _followers_fan_out(activity_id: int, actor_id: int) -> Any:
 async def claim_activities_to_fan_out(session: AsyncSession, limit: int) -> list[Activity]:
     rows = await session.scalars(
         select(Activity)
-        .where(Activity.direction == "outbound", Activity.status == "pending")
+        .where(Activity.direction == Direction.OUTBOUND, Activity.status == ActivityState.PENDING)
         .order_by(Activity.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -166,7 +174,7 @@ async def claim_activities_to_fan_out(session: AsyncSession, limit: int) -> list
 
 
 async def mark_fanned_out(session: AsyncSession, activity: Activity) -> None:
-    activity.status = "done"
+    activity.status = ActivityState.DONE
     activity.processed_at = datetime.now(UTC)
     activity.attempts += 1
 
@@ -200,7 +208,7 @@ async def claim_deliveries(session: AsyncSession, limit: int) -> list[Claimed]:
     due = (
         select(Delivery.id)
         .where(
-            Delivery.status.in_(("pending", "failed", "delivering")),
+            Delivery.status.in_(RETRYABLE),
             Delivery.next_attempt_at <= func.now(),
             ~paused,
         )
@@ -212,7 +220,7 @@ async def claim_deliveries(session: AsyncSession, limit: int) -> list[Claimed]:
     rows = await session.execute(
         update(Delivery)
         .where(Delivery.id.in_(due))
-        .values(status="delivering", next_attempt_at=func.now() + LEASE)
+        .values(status=DeliveryState.DELIVERING, next_attempt_at=func.now() + LEASE)
         .returning(Delivery.id, Delivery.activity_id, Delivery.inbox_url, Delivery.attempts)
     )
     return [Claimed(*row) for row in rows]
@@ -224,9 +232,12 @@ async def release(session: AsyncSession, claimed: Iterable[Claimed]) -> None:
     if ids:
         await session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.status == "delivering")
+            .where(Delivery.id.in_(ids), Delivery.status == DeliveryState.DELIVERING)
             .values(
-                status=text("CASE WHEN attempts > 0 THEN 'failed' ELSE 'pending' END"),
+                status=case(
+                    (Delivery.attempts > 0, DeliveryState.FAILED.value),
+                    else_=DeliveryState.PENDING.value,
+                ),
                 next_attempt_at=func.now(),
             )
         )
@@ -268,13 +279,15 @@ def _state_of(outcome: Outcome, settings: ActivityPubSettings, now: datetime) ->
         "last_error": outcome.error,
     }
     if outcome.error is None and code is not None and 200 <= code < 300:
-        return {**row, "status": "delivered", "delivered_at": now, "next_attempt_at": now}
+        delivered = DeliveryState.DELIVERED.value
+        return {**row, "status": delivered, "delivered_at": now, "next_attempt_at": now}
     if is_final_failure(code) or attempt >= settings.delivery_max_attempts:
-        return {**row, "status": "dead", "delivered_at": None, "next_attempt_at": now}
+        dead = DeliveryState.DEAD.value
+        return {**row, "status": dead, "delivered_at": None, "next_attempt_at": now}
     delay = retry_delay(attempt, settings.delivery_backoff_scale)
     return {
         **row,
-        "status": "failed",
+        "status": DeliveryState.FAILED.value,
         "delivered_at": None,
         "next_attempt_at": now + timedelta(seconds=delay),
     }

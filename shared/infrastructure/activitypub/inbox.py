@@ -1,9 +1,16 @@
 """Inboxes: store what arrived (once per activity id and recipient), process it later.
 
 The route verifies and stores synchronously, answers 202, then processes in
-a background task of the app; the EventProcessor picks up whatever an app
-did not get to (it crashed, or `inbox_background` is off). Claiming is an
-atomic status change, so a row is processed by one of them only.
+a background task of the app. Storing also enqueues a durable job
+(`activitypub.inbound`) in the same transaction: the worker runs it after a
+head start, processing whatever the app did not get to (it crashed, or
+`inbox_background` is off), and retrying a failed activity with backoff
+until it is dead, visible and retryable with `python -m
+shared.infrastructure.jobs list|retry`. Claiming is an atomic status
+change, so a row is processed by one of them only.
+
+What an activity means (follows, posts, likes) is the social domain's:
+processing asks `services.social` to prefetch and then apply it.
 
 A row is unique per (activity id, direction, recipient, actor), and an
 activity's id must be on its actor's host: nobody can pre-empt another
@@ -18,6 +25,7 @@ import logging
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,16 +33,24 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.infrastructure.activitypub.handlers import HANDLERS, Context
 from shared.infrastructure.activitypub.http import FederationClient
-from shared.infrastructure.activitypub.outbox import notify
-from shared.infrastructure.activitypub.prefetch import PREFETCHERS, Prefetch
-from shared.infrastructure.activitypub.remote import RemoteActors, first_id
-from shared.infrastructure.config import Settings
-from shared.models.activitypub import Activity, Actor
+from shared.infrastructure.activitypub.remote import first_id
+from shared.infrastructure.jobs import enqueue, job_kind
+from shared.infrastructure.jobs.context import JobContext
+from shared.models.activitypub import Activity, ActivityState, Actor, Direction
+from shared.services.registry import services
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = "5 minutes"
+INBOUND_JOB = "activitypub.inbound"
+# The app's background task goes first; the job is the durable fallback and the retry.
+INBOUND_HEAD_START = timedelta(seconds=10)
+
+
+class Processed(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # someone else holds it, or it is done already
 
 
 class InboxError(Exception):
@@ -108,22 +124,31 @@ def check_activity(activity: Any, signer: Actor) -> dict[str, Any]:
 
 
 async def store_inbound(
-    session: AsyncSession, signer: Actor, recipient: Actor | None, activity: dict[str, Any]
+    session: AsyncSession,
+    signer: Actor,
+    recipient: str | None,
+    activity: dict[str, Any],
+    *,
+    head_start: timedelta = INBOUND_HEAD_START,
 ) -> int | None:
-    """Record the activity for `recipient` (None: the shared inbox); its row id, or None
-    when this copy was stored before (a redelivery)."""
+    """Record the activity for our actor `recipient` (its id; None: the shared inbox) and
+    enqueue its processing job, due after `head_start`; the row id, or None when this
+    copy was stored before (a redelivery)."""
     target = activity.get("object")
+    recipient_id = (
+        select(Actor.id).where(Actor.ap_id == recipient).scalar_subquery() if recipient else None
+    )
     statement = (
         insert(Activity)
         .values(
             ap_id=activity["id"][:2048],
-            direction="inbound",
+            direction=Direction.INBOUND,
             type=activity["type"][:30],
             actor_id=signer.id,
-            recipient_id=recipient.id if recipient else None,
+            recipient_id=recipient_id,
             object_ap_id=(first_id(target) or "")[:2048] or None,
             payload=activity,
-            status="pending",
+            status=ActivityState.PENDING,
         )
         .on_conflict_do_nothing(
             index_elements=[
@@ -138,23 +163,34 @@ async def store_inbound(
     )
     stored = (await session.execute(statement)).scalar_one_or_none()
     if stored is not None:
-        await notify(session, "inbound")
+        run_at = datetime.now(UTC) + head_start
+        job = {"activity_id": stored}
+        await enqueue(session, INBOUND_JOB, job, run_at=run_at, key=f"ap-inbound:{stored}")
     return stored
 
 
-async def claim_inbound(session: AsyncSession, activity_id: int) -> Activity | None:
+async def claim_inbound(
+    session: AsyncSession, activity_id: int, *, retry: bool = False
+) -> Activity | None:
+    """The row, now `processing`, when it is pending (or failed, with `retry`) or its
+    claim went stale; None when someone else holds it or it is done."""
+    claimable = [ActivityState.PENDING, *([ActivityState.FAILED] if retry else [])]
     row = await session.scalar(
         update(Activity)
         .where(
             Activity.id == activity_id,
-            Activity.direction == "inbound",
+            Activity.direction == Direction.INBOUND,
             or_(
-                Activity.status == "pending",
-                (Activity.status == "processing")
+                Activity.status.in_(claimable),
+                (Activity.status == ActivityState.PROCESSING)
                 & (Activity.claimed_at < func.now() - text(f"interval '{STALE_CLAIM}'")),
             ),
         )
-        .values(status="processing", claimed_at=func.now(), attempts=Activity.attempts + 1)
+        .values(
+            status=ActivityState.PROCESSING,
+            claimed_at=func.now(),
+            attempts=Activity.attempts + 1,
+        )
         .returning(Activity)
     )
     return row
@@ -162,44 +198,42 @@ async def claim_inbound(session: AsyncSession, activity_id: int) -> Activity | N
 
 async def process_inbound(
     sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
     client: FederationClient | None,
     activity_id: int,
-) -> str:
-    """Claim and handle one stored activity; its final status ("done", "failed") or
-    "skipped" when someone else has it.
+    *,
+    retry: bool = False,
+) -> Processed:
+    """Claim and handle one stored activity (a failed one again with `retry`).
 
-    Three steps, none holding a transaction across network I/O: claim, fetch what
-    the activity needs from other servers (its prefetcher, when there is a client),
+    Three steps, none holding a transaction across network I/O: claim, let the social
+    domain fetch what the activity needs from other servers (when there is a client),
     then apply it in one transaction that touches only the database."""
     async with sessions() as session, session.begin():
-        row = await claim_inbound(session, activity_id)
+        row = await claim_inbound(session, activity_id, retry=retry)
         sender = await session.get(Actor, row.actor_id) if row is not None else None
     if row is None:
-        return "skipped"
+        return Processed.SKIPPED
     assert sender is not None
     payload = dict(row.payload)
+    social = services.social
     try:
-        prefetch = PREFETCHERS.get(row.type)
-        if prefetch is not None and client is not None:
-            remote = RemoteActors(sessions, settings, client)
-            await prefetch(Prefetch(sessions, settings, remote, sender, payload))
+        if client is not None:
+            await social.prefetch_inbound(sessions, client, sender.ap_id, payload)
         async with sessions() as session, session.begin():
-            handler = HANDLERS.get(row.type)
-            if handler is not None:
-                fresh = await session.get(Actor, row.actor_id, populate_existing=True)
-                assert fresh is not None
-                await handler(Context(session, settings, fresh, payload))
-            await _finish(session, row.id, "done", None)
-        return "done"
+            await social.apply_inbound(session, sender.ap_id, payload)
+            await _finish(session, row.id, ActivityState.DONE, None)
+        return Processed.DONE
     except Exception as exc:
         log.exception("processing inbound activity %s (%s) failed", row.ap_id, row.type)
         async with sessions() as session, session.begin():
-            await _finish(session, row.id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
-        return "failed"
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            await _finish(session, row.id, ActivityState.FAILED, error)
+        return Processed.FAILED
 
 
-async def _finish(session: AsyncSession, activity_id: int, status: str, error: str | None) -> None:
+async def _finish(
+    session: AsyncSession, activity_id: int, status: ActivityState, error: str | None
+) -> None:
     await session.execute(
         update(Activity)
         .where(Activity.id == activity_id)
@@ -207,24 +241,19 @@ async def _finish(session: AsyncSession, activity_id: int, status: str, error: s
     )
 
 
-async def pending_inbound(
-    session: AsyncSession, *, older_than_seconds: float, limit: int
-) -> list[int]:
-    """Inbound rows nobody is processing (or whose processor died), oldest first."""
-    rows = await session.scalars(
-        select(Activity.id)
-        .where(
-            Activity.direction == "inbound",
-            or_(
-                (Activity.status == "pending")
-                & (
-                    Activity.created_at <= datetime.now(UTC) - timedelta(seconds=older_than_seconds)
-                ),
-                (Activity.status == "processing")
-                & (Activity.claimed_at < func.now() - text(f"interval '{STALE_CLAIM}'")),
-            ),
-        )
-        .order_by(Activity.id)
-        .limit(limit)
-    )
-    return list(rows)
+class InboundNotProcessed(RuntimeError):
+    """The activity failed, or another process still holds it: the job runs again later."""
+
+
+@job_kind(INBOUND_JOB, max_attempts=8, timeout=timedelta(minutes=2), backoff=timedelta(seconds=30))
+async def process_inbound_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Process a stored inbound activity the app did not get to, or retry a failed one."""
+    activity_id = int(payload["activity_id"])
+    outcome = await process_inbound(ctx.sessions, ctx.federation, activity_id, retry=True)
+    if outcome == Processed.FAILED:
+        raise InboundNotProcessed(f"inbound activity {activity_id} failed (see its last_error)")
+    if outcome == Processed.SKIPPED:
+        async with ctx.sessions() as session:
+            status = await session.scalar(select(Activity.status).where(Activity.id == activity_id))
+        if status == ActivityState.PROCESSING:
+            raise InboundNotProcessed(f"inbound activity {activity_id} is still being processed")

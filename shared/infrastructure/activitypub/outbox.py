@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import FederatedObject
-from shared.infrastructure.activitypub.actors import AS_CONTEXT, PUBLIC
-from shared.models.activitypub import Activity, Actor, ApObject
+from shared.infrastructure.activitypub.actors import AS_CONTEXT, PUBLIC, absolute_url
+from shared.models.activitypub import Activity, ActivityState, Actor, ApObject, Direction
 
 CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag"}]
 
@@ -45,7 +45,7 @@ NOTIFY_CHANNEL = "rose_ash_activitypub"
 
 
 async def notify(session: AsyncSession, kind: str) -> None:
-    """Wake the EventProcessor when this transaction commits ("outbound", "inbound",
+    """Wake the EventProcessor when this transaction commits ("outbound" or
     "deliveries"); workers also poll, so a lost notification only costs latency."""
     await session.execute(
         text("SELECT pg_notify(:channel, :kind)"), {"channel": NOTIFY_CHANNEL, "kind": kind}
@@ -62,12 +62,12 @@ async def enqueue_activity(
     target = activity.get("object")
     row = Activity(
         ap_id=activity["id"],
-        direction="outbound",
+        direction=Direction.OUTBOUND,
         type=str(activity["type"]),
         actor_id=actor.id,
         object_ap_id=target.get("id") if isinstance(target, dict) else target,
         payload=activity,
-        status="pending",
+        status=ActivityState.PENDING,
     )
     session.add(row)
     await session.flush()
@@ -109,7 +109,7 @@ def object_document(actor: Actor, item: FederatedObject) -> dict[str, Any]:
             for t in item.tags
         ]
     if item.image_url:
-        document["image"] = {"type": "Image", "url": item.image_url}
+        document["image"] = {"type": "Image", "url": absolute_url(base, item.image_url)}
     if item.starts_at:
         document["startTime"] = iso(item.starts_at)
     if item.ends_at:

@@ -1,16 +1,16 @@
 """The EventProcessor: ActivityPub's loop in the worker (`python -m shared.infrastructure.jobs
 run`, which runs every job kind; this module's `main` is the old name for it).
 
-In every worker process (run as many as you like) it loops over three jobs:
-fan outbound activities out into deliveries, send due deliveries (up to
-`worker_concurrency` at once, a few per host), and process inbound
-activities no app got to. Each claims its rows with `FOR UPDATE SKIP
-LOCKED`, so workers share the work without overlap. Writers NOTIFY on
-commit and the worker LISTENs (on its one connection, for every loop and
-the jobs), so new work starts at once; polling every `worker_poll_seconds`
-is the fallback. Deliveries keep their own table and batched claiming
-rather than a job row each: thousands of rows a post, a few per host at
-once, their attempts recorded per delivery.
+In every worker process (run as many as you like) it loops over two jobs:
+fan outbound activities out into deliveries, and send due deliveries (up to
+`worker_concurrency` at once, a few per host). Inbound activities no app got
+to are a job kind of their own (`activitypub.inbound`, in inbox.py). Each
+claims its rows with `FOR UPDATE SKIP LOCKED`, so workers share the work
+without overlap. Writers NOTIFY on commit and the worker LISTENs (on its one
+connection, for every loop and the jobs), so new work starts at once;
+polling every `worker_poll_seconds` is the fallback. Deliveries keep their
+own table and batched claiming rather than a job row each: thousands of rows
+a post, a few per host at once, their attempts recorded per delivery.
 
 SIGTERM (or SIGINT) stops claiming, lets the deliveries in flight finish
 (for up to STOP_GRACE seconds), records them, and gives back the claimed
@@ -48,7 +48,6 @@ from shared.infrastructure.activitypub.delivery import (
     release,
 )
 from shared.infrastructure.activitypub.http import FederationClient, FetchError, Signer
-from shared.infrastructure.activitypub.inbox import pending_inbound, process_inbound
 from shared.infrastructure.activitypub.keys import platform_keypair
 from shared.infrastructure.activitypub.outbox import NOTIFY_CHANNEL
 from shared.infrastructure.activitypub.remote import RemoteActors
@@ -62,7 +61,6 @@ STOP_GRACE = 20.0
 PER_HOST = 8
 FLUSH_EVERY = 0.05
 FAN_OUT_BATCH = 20
-INBOUND_HEAD_START = 10.0
 
 
 class Processor:
@@ -88,13 +86,13 @@ class Processor:
         self._activity_actor: dict[int, int] = {}
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
         self._outcomes: list[Outcome] = []
-        self._wake = {kind: asyncio.Event() for kind in ("outbound", "inbound", "deliveries")}
+        self._wake = {kind: asyncio.Event() for kind in ("outbound", "deliveries")}
         self._background: dict[str, asyncio.Task[None]] = {}
 
     async def run(self) -> None:
         async with self.sessions() as session, session.begin():
             await ensure_local_actors(session, self.settings)
-        await asyncio.gather(self._fan_out_loop(), self._inbound_loop(), self._delivery_loop())
+        await asyncio.gather(self._fan_out_loop(), self._delivery_loop())
 
     async def _idle(self, kind: str) -> None:
         """Wait for a NOTIFY of this kind of work, a stop, or the poll interval."""
@@ -129,27 +127,6 @@ class Processor:
             except Exception:
                 log.exception("fan-out failed; retrying")
             await self._idle("outbound")
-
-    # -- inbound ------------------------------------------------------------------------
-
-    async def inbound_once(self) -> int:
-        head_start = INBOUND_HEAD_START if self.ap.inbox_background else 0.0
-        async with self.sessions() as session:
-            ids = await pending_inbound(session, older_than_seconds=head_start, limit=50)
-        for activity_id in ids:
-            if self.stopping.is_set():
-                break
-            await process_inbound(self.sessions, self.settings, self.client, activity_id)
-        return len(ids)
-
-    async def _inbound_loop(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                if await self.inbound_once():
-                    continue
-            except Exception:
-                log.exception("inbound processing failed; retrying")
-            await self._idle("inbound")
 
     # -- deliveries ---------------------------------------------------------------------
 
@@ -301,7 +278,7 @@ class Processor:
 
 @worker_loop("activitypub")
 def activitypub_loop(ctx: JobContext, stopping: asyncio.Event) -> Processor:
-    """ActivityPub in the worker: fan-out, deliveries and inbound, beside the jobs."""
+    """ActivityPub in the worker: fan-out and deliveries, beside the jobs."""
     platform_keypair(ctx.settings)  # a bad or (in prod) missing key stops start-up here
     return Processor(ctx.settings, ctx.sessions, ctx.federation, stopping)
 

@@ -2,7 +2,8 @@
 
 In order, each step cheaper than the next: the sender's address within its
 rate (429), the body within MAX_INBOX_BYTES by its Content-Length and while
-it streams (413), the key's host within its rate (429), the signature
+it streams (413), the key's host within its rate (429) and not blocked by an
+admin (403), the signature
 (401; 503 when key fetches are saturated), the JSON storable and the
 activity the signer's own (400/401). Then it is stored and answered 202; its
 processing runs in the background when a place is free, otherwise the
@@ -42,9 +43,8 @@ from shared.infrastructure.activitypub.signatures import (
     parse_signature,
 )
 from shared.infrastructure.activitypub.verify import KeyGoneError, key_host, verify_request
-from shared.infrastructure.config import Settings
 from shared.infrastructure.runtime import runtime, unit_of_work
-from shared.models.activitypub import Actor
+from shared.services.registry import services
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,9 @@ def _is_self_delete(body: bytes) -> bool:
     return actor is not None and actor == first_id(activity.get("object"))
 
 
-async def receive(recipient: Actor | None) -> Response:
-    """Verify, check and store one delivery to `recipient`'s inbox (None: the shared one)."""
+async def receive(recipient: str | None) -> Response:
+    """Verify, check and store one delivery to our actor `recipient`'s inbox (its id;
+    None: the shared one)."""
     rt = ap_runtime(current_app)
     limits = rt.client.limits
     wait = limits.per_source.allow(request.remote_addr or "")
@@ -117,9 +118,14 @@ async def receive(recipient: Actor | None) -> Response:
     sessions = runtime(current_app).db.sessions
     assert sessions is not None
     try:
-        wait = limits.per_key_host.allow(key_host(parse_signature(incoming).key_id))
+        host = key_host(parse_signature(incoming).key_id)
+        wait = limits.per_key_host.allow(host)
         if wait is not None:
             return _answer({"error": "too many requests signed by your host"}, 429, wait)
+        async with sessions() as session:
+            blocked = await services.social.is_domain_blocked(session, host)
+        if blocked:  # an admin's domain block: nothing of theirs is verified or stored
+            return _answer({"error": "your server is blocked here"}, 403)
         signer = await verify_request(sessions, rt.settings, rt.client, incoming)
         activity = check_activity(parse_activity(body), signer)
     except KeyGoneError as exc:
@@ -142,20 +148,17 @@ async def receive(recipient: Actor | None) -> Response:
     background = rt.settings.activitypub.inbox_background
     # Only start_background() when the rest holds: it takes a place that the task frees.
     if row_id is not None and background and limits.start_background():
-        current_app.add_background_task(
-            _process_in_background, limits, sessions, rt.settings, rt.client, row_id
-        )
+        current_app.add_background_task(_process_in_background, limits, sessions, rt.client, row_id)
     return _answer({"status": "accepted"}, 202)
 
 
 async def _process_in_background(
     limits: InboundLimits,
     sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
     client: FederationClient,
     row_id: int,
 ) -> None:
     try:
-        await process_inbound(sessions, settings, client, row_id)
+        await process_inbound(sessions, client, row_id)
     finally:
         limits.end_background()

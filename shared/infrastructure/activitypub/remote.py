@@ -23,7 +23,7 @@ from shared.infrastructure.activitypub.actors import instance_signer
 from shared.infrastructure.activitypub.http import FederationClient, FetchError
 from shared.infrastructure.config import Settings
 from shared.infrastructure.html import sanitize_html
-from shared.models.activitypub import Actor
+from shared.models.activitypub import Actor, ActorKind
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 STALE_AFTER = timedelta(days=1)
@@ -68,7 +68,7 @@ async def _store(session: AsyncSession, document: dict[str, Any], key: dict[str,
     icon_url = first_id(icon.get("url")) if isinstance(icon, dict) else first_id(icon)
     row = {
         "ap_id": ap_id,
-        "kind": "remote",
+        "kind": ActorKind.REMOTE,
         "type": _text(document.get("type"), 30),
         "preferred_username": username,
         "domain": domain,
@@ -86,6 +86,7 @@ async def _store(session: AsyncSession, document: dict[str, Any], key: dict[str,
         "public_key_pem": str(key["publicKeyPem"]),
         "fetched_at": datetime.now(UTC),
         "deleted_at": None,
+        "manually_approves_followers": document.get("manuallyApprovesFollowers") is True,
     }
     # A username freed by an actor the server since replaced must not block the new one.
     await session.execute(
@@ -94,7 +95,7 @@ async def _store(session: AsyncSession, document: dict[str, Any], key: dict[str,
             Actor.domain == domain,
             Actor.preferred_username == username,
             Actor.ap_id != ap_id,
-            Actor.kind == "remote",
+            Actor.kind == ActorKind.REMOTE,
         )
         .values(
             preferred_username=func.concat(func.left(Actor.preferred_username, 80), "~", Actor.id)
@@ -102,14 +103,14 @@ async def _store(session: AsyncSession, document: dict[str, Any], key: dict[str,
     )
     await session.execute(
         update(Actor)
-        .where(Actor.key_id == row["key_id"], Actor.ap_id != ap_id, Actor.kind == "remote")
+        .where(Actor.key_id == row["key_id"], Actor.ap_id != ap_id, Actor.kind == ActorKind.REMOTE)
         .values(key_id=None)
     )
     statement = insert(Actor).values(**row)
     upsert = statement.on_conflict_do_update(
         index_elements=[Actor.ap_id],
         set_={k: statement.excluded[k] for k in row if k not in ("ap_id", "kind")},
-        where=Actor.kind == "remote",
+        where=Actor.kind == ActorKind.REMOTE,
     ).returning(Actor.id)
     actor_pk = (await session.execute(upsert)).scalar_one_or_none()
     if actor_pk is None:
@@ -173,7 +174,7 @@ class RemoteActors:
         ap_id = urldefrag(ap_id).url
         async with self._step() as session:
             cached = await session.scalar(select(Actor).where(Actor.ap_id == ap_id))
-        if cached is not None and cached.kind != "remote":
+        if cached is not None and cached.kind != ActorKind.REMOTE:
             return cached
         fresh = (
             cached is not None

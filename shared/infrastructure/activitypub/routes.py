@@ -21,20 +21,13 @@ from quart import Blueprint, Response, abort, current_app, redirect, render_temp
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from shared.contracts.dtos import ActorRecord, CollectionName
-from shared.infrastructure.activitypub.actors import (
-    AS_CONTEXT,
-    INSTANCE,
-    actor_document,
-    app_actor,
-    member_actor,
-)
+from shared.infrastructure.activitypub.actors import AS_CONTEXT, INSTANCE, actor_document
 from shared.infrastructure.activitypub.collections import collection_document, page_window
 from shared.infrastructure.activitypub.context import ap_runtime
 from shared.infrastructure.activitypub.receiving import receive
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.security import csrf_exempt
-from shared.models.activitypub import Actor
 from shared.services.registry import services
 
 log = logging.getLogger(__name__)
@@ -77,21 +70,12 @@ async def _actor_record(kind: str, username: str | None = None) -> ActorRecord:
     return actor
 
 
-async def _actor(kind: str, username: str | None = None) -> Actor:
-    """The recipient row of an inbox POST (made when missing: a write path, unlike GETs).
-    Moves into the social service with inbound handling, in a later round."""
-    rt = ap_runtime(current_app)
-    actor: Actor | None
-    async with unit_of_work(current_app) as uow:  # rows or keys made on first use
-        session = uow.session
-        if kind == "app":
-            actor = await app_actor(session, rt.settings, rt.app_name)
-        elif rt.app_name != "federation":
-            actor = None
-        elif kind == "instance":
-            actor = await app_actor(session, rt.settings, INSTANCE)
-        else:
-            actor = await member_actor(session, rt.settings, username or "")
+async def _actor(kind: str, username: str | None = None) -> ActorRecord:
+    """The recipient of an inbox POST, from the social service (which makes its row when
+    missing: a write path, unlike GETs); 404 when this host has no such actor."""
+    app = ap_runtime(current_app).app_name
+    async with unit_of_work(current_app) as uow:
+        actor = await services.social.ensure_inbox_recipient(uow.session, app, kind, username)
     if actor is None:
         abort(404, description="No such actor here.")
     return actor
@@ -132,8 +116,9 @@ async def _collection(actor: ActorRecord, name: CollectionName) -> Response:
     return as_json(collection_document(f"{actor.ap_id}/{name}", page, part))
 
 
-async def _inbox(recipient: Actor | None) -> tuple[Response, int]:
-    response = await receive(recipient)  # limits, verification and storing: receiving.py
+async def _inbox(recipient: ActorRecord | None) -> tuple[Response, int]:
+    # Limits, verification and storing: receiving.py.
+    response = await receive(recipient.ap_id if recipient else None)
     return response, response.status_code
 
 

@@ -30,6 +30,7 @@ Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 KIND_MODULES = (
     "shared.infrastructure.jobs.builtin",
     "shared.infrastructure.activitypub.processor",
+    "shared.infrastructure.activitypub.inbox",  # inbound activities, retried
     "shared.infrastructure.oidc.logout_jobs",
 )
 

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts.dtos import ActorRecord
 from shared.infrastructure.activitypub.actors import (
     INSTANCE,
+    app_actor,
     app_actor_fields,
     ensure_app_actor,
     ensure_member_keys,
+    member_actor,
     member_summary,
     new_member_actor,
     rehome_member_actor,
@@ -55,6 +57,7 @@ def actor_record(actor: Actor, user: User | None = None) -> ActorRecord:
         public_key_pem=actor.public_key_pem,
         app_name=actor.app_name,
         published_at=actor.created_at,
+        manually_approves_followers=actor.manually_approves_followers,
     )
 
 
@@ -104,6 +107,21 @@ async def get_member_actor(session: AsyncSession, username: str) -> ActorRecord 
         )
     ).first()
     return actor_record(found[0], found[1]) if found else None
+
+
+async def ensure_inbox_recipient(
+    session: AsyncSession, settings: Settings, app: str, kind: str, username: str | None
+) -> ActorRecord | None:
+    """The local actor an inbox POST to `app` names (its row made or brought up to date:
+    a write path, unlike GETs); None when this app has no such actor."""
+    row: Actor | None = None
+    if kind == "app":
+        row = await app_actor(session, settings, app)
+    elif app == "federation" and kind == "instance":
+        row = await app_actor(session, settings, INSTANCE)
+    elif app == "federation" and kind == "member":
+        row = await member_actor(session, settings, username or "")
+    return actor_record(row) if row is not None else None
 
 
 async def member_actor_row(session: AsyncSession, username: str) -> Actor | None:

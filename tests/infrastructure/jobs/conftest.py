@@ -16,9 +16,9 @@ from shared.dev.schema import migrate
 from shared.infrastructure.activitypub.keys import KeyPair, generate_keypair
 from shared.infrastructure.config import APP_NAMES, Settings
 from shared.infrastructure.db import make_engine, make_sessionmaker
-from tests.activitypub.live import Workers, app_urls, settings_for, worker_env
 from tests.conftest import TEST_SECRET_KEY
 from tests.infrastructure.jobs.kinds import RUNS_TABLE
+from tests.support.activitypub.live import Workers, app_urls, settings_for, worker_env
 from tests.support.databases import DatabaseServer
 
 DATABASE = "rose_ash_jobs"

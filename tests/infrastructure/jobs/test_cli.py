@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.infrastructure.jobs import enqueue
 from shared.models.jobs import Job
-from tests.activitypub.live import Workers
-from tests.activitypub.standin import eventually
 from tests.infrastructure.jobs.conftest import runs
+from tests.support.activitypub.live import Workers
+from tests.support.activitypub.standin import eventually
 from tests.support.live import REPO_ROOT
 
 pytestmark = pytest.mark.slow

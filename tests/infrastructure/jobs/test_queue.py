@@ -19,9 +19,9 @@ from shared.infrastructure.jobs.context import JobContext
 from shared.infrastructure.jobs.runner import Runner
 from shared.infrastructure.jobs.settings import JobSettings
 from shared.models.jobs import Job
-from tests.activitypub.standin import eventually
 from tests.infrastructure.jobs import kinds
 from tests.infrastructure.jobs.conftest import runs
+from tests.support.activitypub.standin import eventually
 
 LEASE = timedelta(seconds=30)
 

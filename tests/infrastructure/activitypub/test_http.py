@@ -24,8 +24,8 @@ from shared.infrastructure.activitypub.keys import generate_keypair
 from shared.infrastructure.activitypub.signatures import sign_request
 from shared.infrastructure.config import ActivityPubSettings, Settings
 from shared.models.activitypub import Activity, Actor
-from tests.activitypub.standin import StandInServer
 from tests.conftest import AppFactory
+from tests.support.activitypub.standin import StandInServer
 
 LOOPBACK = ActivityPubSettings(fetch_allow_networks="127.0.0.0/8", fetch_max_redirects=2)
 

@@ -12,7 +12,7 @@ from shared.infrastructure.activitypub.actors import app_actor, member_actor
 from shared.infrastructure.activitypub.inbox import process_inbound, store_inbound
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Activity, Actor, ApObject, Follow, Notification, TimelineEntry
-from tests.activitypub.conftest import MakePeer, RemotePeer
+from tests.support.activitypub.fixtures import MakePeer, RemotePeer
 from tests.support.factories import make_user
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -26,10 +26,10 @@ async def deliver(
     activity: dict[str, Any],
     recipient: Actor | None = None,
 ) -> str:
-    row_id = await store_inbound(db, peer.actor, recipient, activity)
+    row_id = await store_inbound(db, peer.actor, recipient.ap_id if recipient else None, activity)
     assert row_id is not None
     await db.flush()
-    status = await process_inbound(sessions, settings, None, row_id)
+    status = await process_inbound(sessions, None, row_id)
     db.expunge_all()  # later reads see what the handler committed
     return status
 
@@ -75,7 +75,7 @@ async def test_redelivering_a_follow_changes_nothing(
     peer = await make_peer()
     follow = peer.activity("Follow", blog.ap_id)
     await deliver(sessions, db, ap_settings, peer, follow, blog)
-    assert await store_inbound(db, peer.actor, blog, follow) is None
+    assert await store_inbound(db, peer.actor, blog.ap_id, follow) is None
 
 
 async def test_undo_follow_removes_the_follower(

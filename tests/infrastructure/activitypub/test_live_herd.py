@@ -4,6 +4,7 @@ gets our Accept, then our Create; our member follows its user and records its Ac
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import aclosing
 from typing import Any
 
 import pytest
@@ -12,11 +13,12 @@ from sqlalchemy import select
 
 from shared.dev.embedded import free_port
 from shared.infrastructure.activitypub.actors import member_actor
+from shared.infrastructure.activitypub.http import FederationClient
 from shared.models.activitypub import Follow
 from shared.services.registry import wire_services
-from tests.activitypub.herd import Herd, HerdUser
-from tests.activitypub.live import Workers, committed, settings_for
-from tests.activitypub.standin import eventually
+from tests.support.activitypub.herd import Herd, HerdUser
+from tests.support.activitypub.live import Workers, committed, settings_for
+from tests.support.activitypub.standin import eventually
 from tests.support.factories import make_post, make_user
 from tests.support.live import LivePlatform
 
@@ -102,11 +104,14 @@ async def test_our_member_follows_a_herd_user_and_records_the_accept(
     live, workers = platform
     server, user = herd
     settings = settings_for(live.env())
-    async with committed(settings) as session:
+    async with (
+        committed(settings) as session,
+        aclosing(FederationClient(settings.activitypub)) as http,
+    ):
         social = wire_services(settings).social
         # Sign-up makes a member's actor; this test makes the member directly, so it too.
         await social.create_member_actor(session, (await make_user(session, "wren")).id)
-        await social.follow(session, username="wren", target=user.id)
+        await social.follow(session, http, username="wren", target=user.id)
         wren = await member_actor(session, settings, "wren")
         assert wren is not None
     async with BovineClient(domain=server.url, actor_id=user.id, secret=user.secret) as client:

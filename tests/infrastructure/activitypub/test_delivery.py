@@ -22,7 +22,7 @@ from shared.infrastructure.activitypub.delivery import (
 from shared.infrastructure.activitypub.outbox import enqueue_activity
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Activity, Delivery, DeliveryAttempt, Follow, InboxState
-from tests.activitypub.conftest import MakePeer
+from tests.support.activitypub.fixtures import MakePeer
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Due by the database's clock: now() is the test transaction's start, which on a busy host

@@ -19,7 +19,7 @@ from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import APP_NAMES, Settings, load_settings
 from shared.models.activitypub import Actor
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 WORKER = ["-m", "shared.infrastructure.jobs", "run"]
 
 

@@ -19,8 +19,8 @@ from shared.infrastructure.activitypub.receiving import MAX_INBOX_BYTES
 from shared.infrastructure.activitypub.signatures import http_date, sign_request
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Activity
-from tests.activitypub.conftest import MakePeer, RemotePeer
 from tests.conftest import AppFactory
+from tests.support.activitypub.fixtures import MakePeer, RemotePeer
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Prefetchers: the network part of handling an inbound activity, run before its transaction.
 
-A handler (handlers.py) applies an activity in one database transaction and
+A handler (inbound.py) applies an activity in one database transaction and
 asks no other server. What it needs from elsewhere (an actor's fresh
 document, a boosted post) is fetched here first, with no transaction open:
 a slow server then holds a socket, never a pooled connection. Each database
@@ -17,16 +17,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.infrastructure.activitypub.handlers import (
+from shared.infrastructure.activitypub.http import FederationClient
+from shared.infrastructure.activitypub.remote import RemoteActors, first_id
+from shared.infrastructure.config import Settings
+from shared.models.activitypub import Actor, ApObject
+from shared.services.social.inbound import (
     OBJECT_TYPES,
     Context,
     as_object,
     has_local_followers,
     store_object,
 )
-from shared.infrastructure.activitypub.remote import RemoteActors, first_id
-from shared.infrastructure.config import Settings
-from shared.models.activitypub import Actor, ApObject
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +81,23 @@ PREFETCHERS: dict[str, Prefetcher] = {
     "Update": prefetch_update,
     "Announce": prefetch_announce,
 }
+
+
+async def prefetch(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    client: FederationClient,
+    sender_ap_id: str,
+    activity: dict[str, Any],
+) -> None:
+    """Fetch what `activity` needs from other servers before it is applied (nothing for
+    most types); each database step in a short transaction of its own."""
+    step = PREFETCHERS.get(str(activity.get("type")))
+    if step is None:
+        return
+    async with sessions() as session:
+        sender = await session.scalar(select(Actor).where(Actor.ap_id == sender_ap_id))
+    if sender is None:
+        raise LookupError(f"no cached actor {sender_ap_id}")
+    remote = RemoteActors(sessions, settings, client)
+    await step(Prefetch(sessions, settings, remote, sender, activity))

@@ -1,5 +1,6 @@
-"""Fixtures for the ActivityPub tests: the platform key, settings that allow loopback,
-and remote actors whose keys we hold (stand-ins for other servers' members)."""
+"""Fixtures for the ActivityPub and social tests (imported by their conftest.py): the
+platform key, settings that allow loopback, remote actors whose keys we hold (stand-ins
+for other servers' members) and a live platform."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from shared.infrastructure.activitypub.http import Signer
 from shared.infrastructure.activitypub.keys import KeyPair, generate_keypair
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Actor
-from tests.activitypub.live import Workers, worker_env
 from tests.conftest import TEST_SECRET_KEY
+from tests.support.activitypub.live import Workers, worker_env
 from tests.support.databases import DatabaseServer
 from tests.support.live import LivePlatform
 

@@ -16,7 +16,7 @@ import pytest
 
 from shared.infrastructure.activitypub.keys import KeyPair, generate_keypair
 from shared.infrastructure.activitypub.signatures import sign_request
-from tests.activitypub.live import Workers, settings_for
+from tests.support.activitypub.live import Workers, settings_for
 from tests.support.live import LivePlatform
 
 pytestmark = pytest.mark.slow

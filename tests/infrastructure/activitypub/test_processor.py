@@ -16,7 +16,8 @@ from shared.infrastructure.activitypub.keys import KeyPair
 from shared.infrastructure.config import APP_NAMES, Settings
 from shared.models.activitypub import Delivery, Follow
 from shared.services.registry import wire_services
-from tests.activitypub.live import (
+from tests.conftest import TEST_SECRET_KEY
+from tests.support.activitypub.live import (
     Workers,
     app_urls,
     committed,
@@ -24,8 +25,7 @@ from tests.activitypub.live import (
     settings_for,
     worker_env,
 )
-from tests.activitypub.standin import StandInServer, eventually
-from tests.conftest import TEST_SECRET_KEY
+from tests.support.activitypub.standin import StandInServer, eventually
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_post
 

@@ -27,8 +27,8 @@ from shared.infrastructure.activitypub.remote import RemoteActors
 from shared.infrastructure.config import Settings
 from shared.models.activitypub import Follow
 from shared.services.registry import wire_services
-from tests.activitypub.live import Workers, committed, settings_for
-from tests.activitypub.standin import StandInActor, StandInServer, eventually
+from tests.support.activitypub.live import Workers, committed, settings_for
+from tests.support.activitypub.standin import StandInActor, StandInServer, eventually
 from tests.support.factories import make_post
 from tests.support.live import LivePlatform
 
