@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.blog import BlogReader, BlogWriter
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,
@@ -101,7 +102,10 @@ class IdentityService(Protocol):
         ...
 
 
-class BlogService(Protocol):
+class BlogService(BlogReader, BlogWriter, Protocol):
+    """The blog: readers' lists and pages (here and BlogReader), staff writing
+    (BlogWriter, shared/contracts/blog.py) and the navigation menus."""
+
     async def list_published_posts(
         self,
         session: AsyncSession,
