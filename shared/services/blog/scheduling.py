@@ -22,7 +22,7 @@ from shared.infrastructure.fragment_cache import FragmentCache
 from shared.infrastructure.jobs import job_kind, periodic
 from shared.infrastructure.jobs.context import JobContext
 from shared.infrastructure.uow import UnitOfWork
-from shared.services.blog.editing import PUBLISH_KIND, due_post_ids, publish_due
+from shared.services.blog.publishing import PUBLISH_KIND, due_post_ids, publish_due
 
 SWEEP_KIND = "blog.publish_due_posts"
 

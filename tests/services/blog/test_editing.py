@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts.blog import PostDraft, PostError, PostForbidden, StaffMember
 from shared.models.blog import Post
 from shared.models.jobs import Job
-from shared.services.blog.editing import PUBLISH_KIND, publish_due
+from shared.services.blog.publishing import PUBLISH_KIND, publish_due
 from shared.services.registry import Services
 from tests.services.blog.conftest import Unit, doc, outbox, para
 
