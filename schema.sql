@@ -369,6 +369,14 @@ CREATE SEQUENCE public.authors_id_seq
 
 ALTER SEQUENCE public.authors_id_seq OWNED BY public.authors.id;
 
+CREATE TABLE public.blog_staff (
+    user_id integer NOT NULL,
+    role character varying(20) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_blog_staff_role CHECK (((role)::text = ANY ((ARRAY['administrator'::character varying, 'editor'::character varying, 'author'::character varying, 'contributor'::character varying])::text[])))
+);
+
 CREATE TABLE public.bookings (
     id integer NOT NULL,
     event_id integer NOT NULL,
@@ -909,6 +917,34 @@ CREATE SEQUENCE public.payments_id_seq
 
 ALTER SEQUENCE public.payments_id_seq OWNED BY public.payments.id;
 
+CREATE TABLE public.post_authors (
+    post_id integer NOT NULL,
+    author_id integer NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.post_revisions (
+    id integer NOT NULL,
+    post_id integer NOT NULL,
+    title character varying(255) NOT NULL,
+    doc jsonb,
+    html text DEFAULT ''::text NOT NULL,
+    excerpt text DEFAULT ''::text NOT NULL,
+    reason character varying(30) DEFAULT 'save'::character varying NOT NULL,
+    created_by_id integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.post_revisions_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.post_revisions_id_seq OWNED BY public.post_revisions.id;
+
 CREATE TABLE public.post_tags (
     post_id integer NOT NULL,
     tag_id integer NOT NULL,
@@ -931,6 +967,11 @@ CREATE TABLE public.posts (
     ghost_id character varying(24),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    doc jsonb,
+    plaintext text DEFAULT ''::text NOT NULL,
+    featured boolean DEFAULT false NOT NULL,
+    created_by_id integer,
+    search_vector tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, (COALESCE(title, ''::character varying))::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, COALESCE(excerpt, ''::text)), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, COALESCE(plaintext, ''::text)), 'C'::"char"))) STORED,
     CONSTRAINT ck_posts_published_at_when_not_draft CHECK ((((status)::text = 'draft'::text) OR (published_at IS NOT NULL))),
     CONSTRAINT ck_posts_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'scheduled'::character varying, 'published'::character varying])::text[]))),
     CONSTRAINT ck_posts_type CHECK (((type)::text = ANY ((ARRAY['post'::character varying, 'page'::character varying])::text[]))),
@@ -1223,6 +1264,8 @@ ALTER TABLE ONLY public.payment_events ALTER COLUMN id SET DEFAULT nextval('publ
 
 ALTER TABLE ONLY public.payments ALTER COLUMN id SET DEFAULT nextval('public.payments_id_seq'::regclass);
 
+ALTER TABLE ONLY public.post_revisions ALTER COLUMN id SET DEFAULT nextval('public.post_revisions_id_seq'::regclass);
+
 ALTER TABLE ONLY public.posts ALTER COLUMN id SET DEFAULT nextval('public.posts_id_seq'::regclass);
 
 ALTER TABLE ONLY public.product_images ALTER COLUMN id SET DEFAULT nextval('public.product_images_id_seq'::regclass);
@@ -1294,6 +1337,9 @@ ALTER TABLE ONLY public.ap_unavailable_hosts
 
 ALTER TABLE ONLY public.authors
     ADD CONSTRAINT pk_authors PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.blog_staff
+    ADD CONSTRAINT pk_blog_staff PRIMARY KEY (user_id);
 
 ALTER TABLE ONLY public.bookings
     ADD CONSTRAINT pk_bookings PRIMARY KEY (id);
@@ -1369,6 +1415,12 @@ ALTER TABLE ONLY public.payment_events
 
 ALTER TABLE ONLY public.payments
     ADD CONSTRAINT pk_payments PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.post_authors
+    ADD CONSTRAINT pk_post_authors PRIMARY KEY (post_id, author_id);
+
+ALTER TABLE ONLY public.post_revisions
+    ADD CONSTRAINT pk_post_revisions PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.post_tags
     ADD CONSTRAINT pk_post_tags PRIMARY KEY (post_id, tag_id);
@@ -1631,9 +1683,17 @@ CREATE INDEX ix_payment_events_payment_id ON public.payment_events USING btree (
 
 CREATE INDEX ix_payments_order_id ON public.payments USING btree (order_id);
 
+CREATE INDEX ix_post_authors_author_id ON public.post_authors USING btree (author_id);
+
+CREATE INDEX ix_post_revisions_post_id_id ON public.post_revisions USING btree (post_id, id);
+
 CREATE INDEX ix_post_tags_tag_id ON public.post_tags USING btree (tag_id);
 
 CREATE INDEX ix_posts_author_id ON public.posts USING btree (author_id);
+
+CREATE INDEX ix_posts_created_by_id ON public.posts USING btree (created_by_id);
+
+CREATE INDEX ix_posts_search_vector ON public.posts USING gin (search_vector);
 
 CREATE INDEX ix_posts_status_published_at ON public.posts USING btree (status, published_at);
 
@@ -1740,6 +1800,9 @@ ALTER TABLE ONLY public.ap_timeline_entries
 ALTER TABLE ONLY public.authors
     ADD CONSTRAINT fk_authors_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
 
+ALTER TABLE ONLY public.blog_staff
+    ADD CONSTRAINT fk_blog_staff_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.bookings
     ADD CONSTRAINT fk_bookings_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;
 
@@ -1833,6 +1896,18 @@ ALTER TABLE ONLY public.payment_events
 ALTER TABLE ONLY public.payments
     ADD CONSTRAINT fk_payments_order_id_orders FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.post_authors
+    ADD CONSTRAINT fk_post_authors_author_id_authors FOREIGN KEY (author_id) REFERENCES public.authors(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.post_authors
+    ADD CONSTRAINT fk_post_authors_post_id_posts FOREIGN KEY (post_id) REFERENCES public.posts(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.post_revisions
+    ADD CONSTRAINT fk_post_revisions_created_by_id_users FOREIGN KEY (created_by_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.post_revisions
+    ADD CONSTRAINT fk_post_revisions_post_id_posts FOREIGN KEY (post_id) REFERENCES public.posts(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.post_tags
     ADD CONSTRAINT fk_post_tags_post_id_posts FOREIGN KEY (post_id) REFERENCES public.posts(id) ON DELETE CASCADE;
 
@@ -1841,6 +1916,9 @@ ALTER TABLE ONLY public.post_tags
 
 ALTER TABLE ONLY public.posts
     ADD CONSTRAINT fk_posts_author_id_authors FOREIGN KEY (author_id) REFERENCES public.authors(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.posts
+    ADD CONSTRAINT fk_posts_created_by_id_users FOREIGN KEY (created_by_id) REFERENCES public.users(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.product_images
     ADD CONSTRAINT fk_product_images_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;

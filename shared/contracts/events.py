@@ -97,6 +97,19 @@ class PostDeleted(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PostUnpublished(DomainEvent):
+    """A published post went back to draft; like PostDeleted it carries what federation
+    needs to withdraw it."""
+
+    post_id: int
+    uuid: str
+    type: str
+    slug: str
+    title: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class ProductListed(DomainEvent):
     """A product was put on sale."""
 

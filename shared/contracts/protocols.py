@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.contracts.blog import BlogReader, BlogWriter
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,
@@ -222,7 +223,10 @@ class TwoFactorService(Protocol):
         ...
 
 
-class BlogService(Protocol):
+class BlogService(BlogReader, BlogWriter, Protocol):
+    """The blog: readers' lists and pages (here and BlogReader), staff writing
+    (BlogWriter, shared/contracts/blog.py) and the navigation menus."""
+
     async def list_published_posts(
         self,
         session: AsyncSession,

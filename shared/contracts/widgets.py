@@ -54,6 +54,10 @@ FRAGMENT_TYPES: dict[str, FragmentType] = {
             "nothing",
             frozenset({"limit", "container_type", "container_id"}),
         ),
+        # A blog post's product card: one product's picture, price and stock, live.
+        FragmentType("product-card", "market", "nothing", frozenset({"id"})),
+        # A blog post's event card: one event's next date and place, live.
+        FragmentType("event-card", "events", "nothing", frozenset({"id"})),
     )
 }
 

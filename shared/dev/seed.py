@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import MemberCreated, record
-from shared.dev.demo_posts import ABOUT, POST_BODIES
+from shared.dev.demo_blog import seed_blog, seed_blog_showcase
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
 from shared.infrastructure.media import make_media_storage, store_image
 from shared.infrastructure.uow import UnitOfWork
 from shared.models.activitypub import Actor, ApObject
-from shared.models.blog import Author, NavigationItem, Post, Tag
+from shared.models.blog import Post
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
 from shared.models.market import Category, Product, ProductImage, ProductVariant, Stall
@@ -171,48 +171,6 @@ async def _seed_members(session: AsyncSession) -> dict[str, User]:
     # As at sign-up: the social domain's handler makes each member's actor and keys.
     record(session, *(MemberCreated(user.id) for user in users.values()))
     return users
-
-
-async def _seed_blog(session: AsyncSession, users: dict[str, User]) -> None:
-    authors = {
-        username: Author(slug=username, name=user.display_name, user_id=user.id)
-        for username, user in users.items()
-    }
-    session.add_all(authors.values())
-    tags: dict[str, Tag] = {}
-    writers = ["ada", "cleo", "ben", "ada", "cleo"]
-    for index, (slug, title, excerpt, tag_names) in enumerate(POSTS):
-        for name in tag_names:
-            tags.setdefault(name, Tag(slug=name.lower(), name=name))
-        session.add(
-            Post(
-                slug=slug,
-                title=title,
-                excerpt=excerpt,
-                html=POST_BODIES[slug].strip(),
-                status="published",
-                published_at=_at(-3 * index - 1, 9),
-                author=authors[writers[index]],
-                tags=[tags[name] for name in tag_names],
-            )
-        )
-    session.add(
-        Post(slug="draft-spring-plans", title="Spring plans (draft)", author=authors["ada"])
-    )
-    session.add(
-        Post(
-            type="page",
-            slug="about",
-            title="About the cooperative",
-            html=ABOUT.strip(),
-            status="published",
-            published_at=_at(-30, 9),
-        )
-    )
-    for position, (label, url) in enumerate(
-        [("Home", "/"), ("About", "/about/"), ("Cooperative", "/tag/cooperative/")]
-    ):
-        session.add(NavigationItem(menu="primary", label=label, url=url, position=position))
 
 
 async def _seed_market(session: AsyncSession, users: dict[str, User]) -> None:
@@ -384,12 +342,13 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
         return False
     await SqlSocialService(settings).ensure_app_actors(session)
     users = await _seed_members(session)
-    await _seed_blog(session, users)
+    await seed_blog(session, users)
     await _seed_market(session, users)
     await _seed_events(session, users)
     await _seed_account(session, users)
     if media is not None:
         await _seed_images(session, media)
+    await seed_blog_showcase(session)  # its cards embed products, an event and photos
     await uow.commit()
     await _seed_notes(session, settings.apps["federation"].base_url)
     return True

@@ -7,7 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -16,8 +18,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, Timestamped
@@ -40,7 +43,25 @@ class PostType(StrEnum):
     PAGE = "page"
 
 
+class StaffRole(StrEnum):
+    """Ghost's staff roles, most powerful first."""
+
+    ADMINISTRATOR = "administrator"
+    EDITOR = "editor"
+    AUTHOR = "author"
+    CONTRIBUTOR = "contributor"
+
+
 POST_STATUSES = tuple(PostStatus)
+STAFF_ROLES = tuple(StaffRole)
+
+# Title weighs most, then the excerpt, then the body; 'simple' keeps words as written
+# (no stemming tied to one language: members write in several).
+SEARCH_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(excerpt, '')), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(plaintext, '')), 'C')"
+)
 POST_VISIBILITIES = tuple(PostVisibility)
 POST_TYPES = tuple(PostType)
 
@@ -73,6 +94,20 @@ class PostTag(Base):
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class PostAuthor(Base):
+    """A byline of a post: several authors each, in order (the first is the primary)."""
+
+    __tablename__ = "post_authors"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class Tag(Timestamped, Base):
     __tablename__ = "tags"
 
@@ -96,6 +131,7 @@ class Post(Timestamped, Base):
             "status = 'draft' OR published_at IS NOT NULL", name="published_at_when_not_draft"
         ),
         Index("ix_posts_status_published_at", "status", "published_at"),
+        Index("ix_posts_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,11 +153,58 @@ class Post(Timestamped, Base):
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ghost_id: Mapped[str | None] = mapped_column(String(24), unique=True)
+    # The editor's document (ProseMirror JSON); `html` is rendered from it on the server.
+    doc: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    # The body's words, for search and summaries.
+    plaintext: Mapped[str] = mapped_column(Text, default="", server_default="")
+    featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), deferred=True
+    )
 
     author: Mapped[Author | None] = relationship(lazy="selectin")
+    authors: Mapped[list[Author]] = relationship(
+        secondary="post_authors", order_by="PostAuthor.position", lazy="selectin"
+    )
     tags: Mapped[list[Tag]] = relationship(
         secondary="post_tags", order_by="PostTag.position", lazy="selectin"
     )
+
+
+class PostRevision(Base):
+    """One save of a post: what it said then. Restoring one saves a new revision."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (Index("ix_post_revisions_post_id_id", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(255))
+    doc: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reason: Mapped[str] = mapped_column(String(30), default="save", server_default="save")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BlogStaff(Timestamped, Base):
+    """A member's staff role on the blog (an `is_admin` member is an administrator anyway)."""
+
+    __tablename__ = "blog_staff"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('administrator', 'editor', 'author', 'contributor')", name="role"
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
 
 
 class NavigationItem(Timestamped, Base):

@@ -10,7 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.contracts.dtos import FederatedObject
-from shared.contracts.events import EventContext, PostDeleted, PostPublished, PostUpdated
+from shared.contracts.events import (
+    EventContext,
+    PostDeleted,
+    PostPublished,
+    PostUnpublished,
+    PostUpdated,
+)
 from shared.models.blog import Post, PostStatus, PostType, PostVisibility
 from shared.services.federating import federate, federation, fresh, plain_text
 
@@ -56,8 +62,9 @@ async def federate_updated_post(event: PostUpdated, ctx: EventContext) -> None:
         await federation().publish(ctx.session, article_of(post), "Update")
 
 
-async def federate_deleted_post(event: PostDeleted, ctx: EventContext) -> None:
-    """Delete the Article of a federated post (a Tombstone stays at its id)."""
+async def federate_deleted_post(event: PostDeleted | PostUnpublished, ctx: EventContext) -> None:
+    """Delete the Article of a federated post that was deleted, unpublished or made
+    members-only (a Tombstone stays at its id; publishing again sends a new Create)."""
     key = f"posts/{event.uuid}"
     if event.published_at is None or not await federation().is_published(ctx.session, "blog", key):
         return

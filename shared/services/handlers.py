@@ -17,6 +17,7 @@ from shared.contracts.events import (
     NavigationChanged,
     PostDeleted,
     PostPublished,
+    PostUnpublished,
     PostUpdated,
     ProductListed,
 )
@@ -62,6 +63,7 @@ def event_handlers() -> EventHandlers:
     table.inside(PostPublished, federate_published_post)
     table.inside(PostUpdated, federate_updated_post)
     table.inside(PostDeleted, federate_deleted_post)
+    table.inside(PostUnpublished, federate_deleted_post)  # withdrawn: a Delete, like deleting
     table.inside(ProductListed, announce_listed_product)
     table.inside(EventPublished, federate_published_event)
     # Cached fragments, dropped only once the change is visible to the next fetch.

@@ -3,6 +3,8 @@
 //   src/app.js  (htmx)             -> dist/app.js
 //   src/passkeys.js (WebAuthn)     -> dist/passkeys.js
 //   src/img/*                      -> dist/img/
+//   ../editor/index.js, editor.css  -> dist/editor.js, dist/editor.css (the blog's
+//                                     staff editor: TipTap; only its page loads it)
 // Usage: `npm run build` from the repository root. Exits non-zero on any error.
 // Outputs are overwritten in place, not wiped first, so other bundles that
 // live in dist/ (the blog editor's) survive a rebuild.
@@ -50,6 +52,19 @@ const builds = [
     outfile: path.join(dist, "passkeys.js"),
     format: "iife",
     target: ["es2020"],
+  },
+  {
+    ...common,
+    entryPoints: [path.join(here, "..", "editor", "index.js")],
+    outfile: path.join(dist, "editor.js"),
+    format: "iife",
+    target: ["es2020"],
+  },
+  {
+    ...common,
+    entryPoints: [path.join(here, "..", "editor", "editor.css")],
+    outfile: path.join(dist, "editor.css"),
+    target: ["chrome109", "firefox115", "safari15.6"],
   },
 ];
 

@@ -32,6 +32,7 @@ KIND_MODULES = (
     "shared.infrastructure.activitypub.processor",
     "shared.infrastructure.activitypub.inbox",  # inbound activities, retried
     "shared.infrastructure.oidc.logout_jobs",
+    "shared.services.blog.scheduling",
 )
 
 

@@ -1,0 +1,90 @@
+"""Staff roles (Ghost's): who may write, publish and edit what.
+
+- contributor: writes drafts, edits their own drafts; never publishes.
+- author: writes and publishes their own posts.
+- editor: publishes and edits anyone's posts and pages.
+- administrator: everything an editor does (an `is_admin` member is one anyway).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.blog import PostForbidden, StaffMember
+from shared.contracts.dtos import UserRecord
+from shared.models.blog import STAFF_ROLES, Author, BlogStaff, Post, PostStatus, StaffRole
+
+
+async def get_staff_member(session: AsyncSession, user: UserRecord | None) -> StaffMember | None:
+    """The member's blog role, or None when they are not staff."""
+    if user is None:
+        return None
+    role = await session.scalar(select(BlogStaff.role).where(BlogStaff.user_id == user.id))
+    if user.is_admin:
+        role = StaffRole.ADMINISTRATOR
+    if role is None:
+        return None
+    return StaffMember(
+        user_id=user.id, username=user.username, name=user.display_name or user.username, role=role
+    )
+
+
+async def set_staff_role(session: AsyncSession, user_id: int, role: str | None) -> None:
+    """Give the member a role (None takes it away)."""
+    if role is None:
+        await session.execute(delete(BlogStaff).where(BlogStaff.user_id == user_id))
+        return
+    if role not in STAFF_ROLES:
+        raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    statement = insert(BlogStaff).values(user_id=user_id, role=role)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=[BlogStaff.user_id], set_={"role": role})
+    )
+
+
+def owns(staff: StaffMember, post: Post) -> bool:
+    return post.created_by_id == staff.user_id or any(
+        author.user_id == staff.user_id for author in post.authors
+    )
+
+
+def check_can_edit(staff: StaffMember, post: Post) -> None:
+    """Editors edit anything; authors their own posts; contributors their own drafts."""
+    if staff.edits_everyone:
+        return
+    if not owns(staff, post):
+        raise PostForbidden("You can only edit your own posts.")
+    if post.type != "post":
+        raise PostForbidden("Only editors and administrators edit pages.")
+    if staff.role == StaffRole.CONTRIBUTOR and post.status != PostStatus.DRAFT:
+        raise PostForbidden("Contributors cannot edit a post once it is scheduled or published.")
+
+
+def check_can_publish(staff: StaffMember, post: Post) -> None:
+    """Publishing, scheduling and unpublishing: authors their own posts, editors anyone's."""
+    if not staff.can_publish:
+        raise PostForbidden("Contributors write drafts; an editor publishes them.")
+    check_can_edit(staff, post)
+
+
+def check_can_create(staff: StaffMember, type_: str) -> None:
+    if type_ == "page" and not staff.edits_everyone:
+        raise PostForbidden("Only editors and administrators write pages.")
+
+
+async def author_for(session: AsyncSession, staff: StaffMember) -> Author:
+    """The staff member's byline, made the first time they write."""
+    author = await session.scalar(select(Author).where(Author.user_id == staff.user_id))
+    if author is not None:
+        return author
+    username = staff.username
+    slug, n = username.lower(), 1
+    while await session.scalar(select(Author.id).where(Author.slug == slug)) is not None:
+        n += 1
+        slug = f"{username.lower()}-{n}"
+    author = Author(slug=slug, name=staff.name, user_id=staff.user_id)
+    session.add(author)
+    await session.flush()
+    return author
