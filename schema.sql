@@ -1,6 +1,50 @@
 -- Rose Ash reference schema, generated from the Alembic migrations by
 -- `make schema` (python -m shared.dev.schema). Do not edit by hand.
 
+CREATE FUNCTION public.market_product_listed_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status = 'listed' AND EXISTS (SELECT 1 FROM product_variants WHERE product_id = NEW.id)
+       AND NOT EXISTS (
+           SELECT 1 FROM product_variants
+            WHERE product_id = NEW.id
+              AND (made_to_order OR stock IS NULL OR stock > 0)
+       ) THEN
+        NEW.status := 'sold_out';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE FUNCTION public.market_refresh_product() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    target integer;
+    sold_out boolean;
+    lowest integer;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        target := OLD.product_id;
+    ELSE
+        target := NEW.product_id;
+    END IF;
+    SELECT bool_and(NOT made_to_order AND stock IS NOT NULL AND stock = 0), min(price_minor)
+      INTO sold_out, lowest
+      FROM product_variants WHERE product_id = target;
+    UPDATE products SET
+        price_minor = coalesce(lowest, price_minor),
+        status = CASE
+            WHEN status = 'listed' AND coalesce(sold_out, false) THEN 'sold_out'
+            WHEN status = 'sold_out' AND NOT coalesce(sold_out, false) THEN 'listed'
+            ELSE status
+        END
+      WHERE id = target;
+    RETURN NULL;
+END;
+$$;
+
 CREATE TABLE public.account_tokens (
     id integer NOT NULL,
     user_id integer NOT NULL,
@@ -461,6 +505,18 @@ CREATE SEQUENCE public.jobs_id_seq
 
 ALTER SEQUENCE public.jobs_id_seq OWNED BY public.jobs.id;
 
+CREATE TABLE public.market_page_products (
+    page_id integer NOT NULL,
+    product_id integer NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.market_page_stalls (
+    page_id integer NOT NULL,
+    stall_id integer NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL
+);
+
 CREATE TABLE public.market_pages (
     id integer NOT NULL,
     slug character varying(100) NOT NULL,
@@ -854,18 +910,17 @@ CREATE TABLE public.products (
     slug character varying(150) NOT NULL,
     title character varying(255) NOT NULL,
     description text DEFAULT ''::text NOT NULL,
-    price_minor integer NOT NULL,
+    price_minor integer DEFAULT 0 NOT NULL,
     currency character varying(3) DEFAULT 'GBP'::character varying NOT NULL,
-    stock integer,
     status character varying(20) DEFAULT 'draft'::character varying NOT NULL,
     source_url character varying(2048),
     scraped_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    search tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, (COALESCE(title, ''::character varying))::text), 'A'::"char") || setweight(to_tsvector('english'::regconfig, COALESCE(description, ''::text)), 'B'::"char"))) STORED,
     CONSTRAINT ck_products_currency_code CHECK (((currency)::text ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT ck_products_price_not_negative CHECK ((price_minor >= 0)),
-    CONSTRAINT ck_products_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'listed'::character varying, 'archived'::character varying])::text[]))),
-    CONSTRAINT ck_products_stock_not_negative CHECK (((stock IS NULL) OR (stock >= 0)))
+    CONSTRAINT ck_products_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'listed'::character varying, 'sold_out'::character varying, 'archived'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.products_id_seq
@@ -878,6 +933,11 @@ CREATE SEQUENCE public.products_id_seq
 
 ALTER SEQUENCE public.products_id_seq OWNED BY public.products.id;
 
+CREATE TABLE public.stall_helpers (
+    stall_id integer NOT NULL,
+    user_id integer NOT NULL
+);
+
 CREATE TABLE public.stalls (
     id integer NOT NULL,
     slug character varying(100) NOT NULL,
@@ -887,7 +947,13 @@ CREATE TABLE public.stalls (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     image_url character varying(2048),
-    image_alt character varying(300) DEFAULT ''::character varying NOT NULL
+    image_alt character varying(300) DEFAULT ''::character varying NOT NULL,
+    status character varying(20) DEFAULT 'pending'::character varying NOT NULL,
+    story text DEFAULT ''::text NOT NULL,
+    location character varying(200) DEFAULT ''::character varying NOT NULL,
+    pickup_details text DEFAULT ''::text NOT NULL,
+    reviewed_at timestamp with time zone,
+    CONSTRAINT ck_stalls_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'approved'::character varying, 'rejected'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.stalls_id_seq
@@ -1142,6 +1208,12 @@ ALTER TABLE ONLY public.job_schedules
 ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT pk_jobs PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.market_page_products
+    ADD CONSTRAINT pk_market_page_products PRIMARY KEY (page_id, product_id);
+
+ALTER TABLE ONLY public.market_page_stalls
+    ADD CONSTRAINT pk_market_page_stalls PRIMARY KEY (page_id, stall_id);
+
 ALTER TABLE ONLY public.market_pages
     ADD CONSTRAINT pk_market_pages PRIMARY KEY (id);
 
@@ -1195,6 +1267,9 @@ ALTER TABLE ONLY public.product_variants
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT pk_products PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.stall_helpers
+    ADD CONSTRAINT pk_stall_helpers PRIMARY KEY (stall_id, user_id);
 
 ALTER TABLE ONLY public.stalls
     ADD CONSTRAINT pk_stalls PRIMARY KEY (id);
@@ -1382,6 +1457,10 @@ CREATE INDEX ix_jobs_leased_until ON public.jobs USING btree (leased_until) WHER
 
 CREATE INDEX ix_jobs_state_finished_at ON public.jobs USING btree (state, finished_at);
 
+CREATE INDEX ix_market_page_products_product_id ON public.market_page_products USING btree (product_id);
+
+CREATE INDEX ix_market_page_stalls_stall_id ON public.market_page_stalls USING btree (stall_id);
+
 CREATE INDEX ix_navigation_items_menu_position ON public.navigation_items USING btree (menu, "position");
 
 CREATE INDEX ix_newsletter_sends_newsletter_id ON public.newsletter_sends USING btree (newsletter_id);
@@ -1426,9 +1505,17 @@ CREATE INDEX ix_product_variants_product_position ON public.product_variants USI
 
 CREATE INDEX ix_products_category_id ON public.products USING btree (category_id);
 
+CREATE INDEX ix_products_search ON public.products USING gin (search);
+
+CREATE INDEX ix_products_stall_status ON public.products USING btree (stall_id, status);
+
 CREATE INDEX ix_products_status_created_at ON public.products USING btree (status, created_at);
 
+CREATE INDEX ix_stall_helpers_user_id ON public.stall_helpers USING btree (user_id);
+
 CREATE INDEX ix_stalls_owner_id ON public.stalls USING btree (owner_id);
+
+CREATE INDEX ix_stalls_status_name ON public.stalls USING btree (status, name);
 
 CREATE INDEX ix_ticket_types_event_id ON public.ticket_types USING btree (event_id);
 
@@ -1453,6 +1540,10 @@ CREATE UNIQUE INDEX uq_product_variants_product_sku ON public.product_variants U
 CREATE UNIQUE INDEX uq_users_email_lower ON public.users USING btree (lower((email)::text));
 
 CREATE UNIQUE INDEX uq_users_username_lower ON public.users USING btree (lower((username)::text));
+
+CREATE TRIGGER product_variants_refresh_product AFTER INSERT OR DELETE OR UPDATE ON public.product_variants FOR EACH ROW EXECUTE FUNCTION public.market_refresh_product();
+
+CREATE TRIGGER products_listed_check BEFORE INSERT OR UPDATE OF status ON public.products FOR EACH ROW EXECUTE FUNCTION public.market_product_listed_check();
 
 ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT fk_account_tokens_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
@@ -1532,6 +1623,18 @@ ALTER TABLE ONLY public.categories
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_calendar_id_calendars FOREIGN KEY (calendar_id) REFERENCES public.calendars(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.market_page_products
+    ADD CONSTRAINT fk_market_page_products_page_id_market_pages FOREIGN KEY (page_id) REFERENCES public.market_pages(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.market_page_products
+    ADD CONSTRAINT fk_market_page_products_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.market_page_stalls
+    ADD CONSTRAINT fk_market_page_stalls_page_id_market_pages FOREIGN KEY (page_id) REFERENCES public.market_pages(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.market_page_stalls
+    ADD CONSTRAINT fk_market_page_stalls_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.newsletter_sends
     ADD CONSTRAINT fk_newsletter_sends_newsletter_id_newsletters FOREIGN KEY (newsletter_id) REFERENCES public.newsletters(id) ON DELETE CASCADE;
 
@@ -1606,6 +1709,12 @@ ALTER TABLE ONLY public.products
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT fk_products_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.stall_helpers
+    ADD CONSTRAINT fk_stall_helpers_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.stall_helpers
+    ADD CONSTRAINT fk_stall_helpers_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.stalls
     ADD CONSTRAINT fk_stalls_owner_id_users FOREIGN KEY (owner_id) REFERENCES public.users(id) ON DELETE RESTRICT;
