@@ -139,4 +139,4 @@ async def existing_product_ids(session: AsyncSession, stall_id: int) -> dict[str
     rows = await session.execute(
         select(Product.slug, Product.id).where(Product.stall_id == stall_id)
     )
-    return {slug: pid for slug, pid in rows.tuples()}
+    return {slug: pid for slug, pid in rows}
