@@ -82,8 +82,9 @@ def test_a_graph_with_nested_offers_and_a_price_specification_is_read() -> None:
       "@graph": [{"@type": "WebSite", "name": "Shop"},
                  {"@type": ["Product"], "name": "Oat cakes",
                   "offers": {"@type": "AggregateOffer", "offers": [
-                     {"@type": "Offer", "priceSpecification":
-                        {"@type": "UnitPriceSpecification", "price": 3.2, "priceCurrency": "EUR"}}]}}]}
+                     {"@type": "Offer", "priceSpecification": {
+                        "@type": "UnitPriceSpecification", "price": 3.2,
+                        "priceCurrency": "EUR"}}]}}]}
     </script>"""
     found = extract_product(html, "https://shop.example/oat-cakes")
     assert found is not None
