@@ -174,3 +174,27 @@ async def test_editing_keeps_variant_ids_and_archiving_takes_it_off_sale(
     visitor = await market_as(None)
     assert (await visitor.get("/stalls/marsh-honey/heather-honey/")).status_code == 404
     assert "Ling honey" not in await text(await visitor.get("/search/?q=honey"))
+
+
+async def test_no_bad_value_in_any_product_field_is_a_500_or_half_written(
+    market_as: MarketAs, db: AsyncSession, ben: User
+) -> None:
+    from tests.infrastructure.test_bad_input import BAD_VALUES
+
+    await _stall(db, ben)
+    client = await market_as(ben)
+    token = await csrf(client, "/stalls/marsh-honey/manage/products/new")
+    failures = []
+    for field in HONEY:
+        for label, value in BAD_VALUES.items():
+            if "\x00" in value:
+                continue  # refused before any route (tests/infrastructure/test_bad_input.py)
+            form = {**HONEY, "slug": "", field: value, "csrf_token": token}
+            response = await client.post("/stalls/marsh-honey/manage/products/new", form=form)
+            if response.status_code >= 500:
+                failures.append(f"{field}: {label}")
+            elif response.status_code == 303:
+                await db.execute(Product.__table__.delete())
+    assert failures == []
+    # What was refused left nothing behind.
+    assert await db.scalar(select(func.count(ProductVariant.id))) == 0
