@@ -6,13 +6,15 @@ if not __package__:  # loaded as `app` from inside market/
 from quart import Quart
 
 from market.bp.fragments.product_card import bp as product_card_bp
-from market.bp.home import bp as home_bp
+from market.bp import admin, home, imports, manage, manage_products, pages, products, search, stalls
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 
 
 def create_app(settings: Settings | None = None) -> Quart:
     app = create_base_app("market", settings=settings)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(product_card_bp)
+    for module in (home, search, pages, admin, stalls, manage, manage_products, imports):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(product_card_bp)  # the blog editor's product card
+    app.register_blueprint(products.bp)  # last: /stalls/<stall>/<product>/ is the catch-all
     return app

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.contracts.errors import UnverifiedMember
+from shared.contracts.market import UnitPrice
 from shared.contracts.money import Money
 
 
@@ -101,6 +102,9 @@ class ProductSummary:
     image_url: str | None
     image_alt: str
     in_stock: bool
+    # The cheapest variant's price per kg / litre / item (EU 98/6/EC), when it has a measure.
+    unit_price: UnitPrice | None = None
+    variant_count: int = 1
 
 
 @dataclass(frozen=True, slots=True)

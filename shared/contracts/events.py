@@ -117,6 +117,27 @@ class ProductListed(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ProductUpdated(DomainEvent):
+    """A product's title, description, variants or images changed."""
+
+    product_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductArchived(DomainEvent):
+    """A product was withdrawn from sale (archived); its row stays."""
+
+    product_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StallApproved(DomainEvent):
+    """An admin approved a member's stall application: the stall is public."""
+
+    stall_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class EventPublished(DomainEvent):
     """A calendar event was published (or announced again after a change)."""
 

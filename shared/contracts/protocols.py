@@ -60,6 +60,17 @@ from shared.contracts.social import (
 
 if TYPE_CHECKING:  # the transport's client, named in the social domain's inbound calls
     from shared.infrastructure.activitypub.http import FederationClient
+from shared.contracts.market import (
+    CategoryRecord,
+    ImportPreview,
+    MarketPageRecord,
+    NewProduct,
+    NewStall,
+    ProductPage,
+    ProductQuery,
+    ProductRecord,
+    StallRecord,
+)
 
 
 class IdentityService(Protocol):
@@ -312,10 +323,18 @@ class BlogService(BlogReader, BlogWriter, Protocol):
 
 
 class MarketService(Protocol):
+    """Stalls, products with variants, search, market pages and CSV import/export.
+
+    Writes raise `MarketError` (shared.contracts.market) naming each refused field;
+    "not found" is None. Only approved stalls and their listed or sold-out products
+    are public; routes check who may manage a stall with `can_manage_stall`.
+    """
+
     async def list_listed_products(
         self, session: AsyncSession, *, limit: int = 24
     ) -> list[ProductSummary]:
-        """Products on sale (status listed), newest first."""
+        """Public products (listed, or sold out: shown with the badge) of approved stalls,
+        newest first."""
         ...
 
     async def list_product(self, session: AsyncSession, product_id: int) -> ProductSummary | None:
@@ -325,7 +344,150 @@ class MarketService(Protocol):
         ...
 
     async def list_stalls(self, session: AsyncSession) -> list[StallSummary]:
-        """Every stall with its count of listed products, by name."""
+        """Every approved stall with its count of public products, by name."""
+        ...
+
+    async def apply_for_stall(
+        self, session: AsyncSession, owner_id: int, draft: NewStall
+    ) -> StallRecord:
+        """A pending stall owned by `owner_id`; MarketError for a bad or taken field."""
+        ...
+
+    async def update_stall(
+        self, session: AsyncSession, stall_id: int, draft: NewStall
+    ) -> StallRecord | None:
+        """Change a stall's name, story, location, pickup details (not its slug)."""
+        ...
+
+    async def review_stall(
+        self, session: AsyncSession, stall_id: int, *, approve: bool
+    ) -> StallRecord | None:
+        """Approve (records StallApproved) or reject an application; None if unknown."""
+        ...
+
+    async def get_stall(self, session: AsyncSession, slug: str) -> StallRecord | None:
+        """The stall at `slug` in any status (the route decides who may see it)."""
+        ...
+
+    async def can_manage_stall(self, session: AsyncSession, stall_id: int, user_id: int) -> bool:
+        """True for the stall's owner and its helpers."""
+        ...
+
+    async def add_stall_helper(self, session: AsyncSession, stall_id: int, username: str) -> None:
+        """Let the member `username` manage the stall; MarketError when there is none."""
+        ...
+
+    async def remove_stall_helper(self, session: AsyncSession, stall_id: int, user_id: int) -> None:
+        """Take a helper off the stall (nothing when they were not one)."""
+        ...
+
+    async def list_stall_applications(self, session: AsyncSession) -> list[StallRecord]:
+        """Pending stall applications, oldest first."""
+        ...
+
+    async def list_managed_stalls(self, session: AsyncSession, user_id: int) -> list[StallSummary]:
+        """The stalls `user_id` owns or helps with, in any status."""
+        ...
+
+    async def create_product(
+        self, session: AsyncSession, stall_id: int, draft: NewProduct
+    ) -> ProductRecord:
+        """A draft product with its variants; MarketError for an unknown category or a
+        taken slug."""
+        ...
+
+    async def update_product(
+        self, session: AsyncSession, product_id: int, draft: NewProduct
+    ) -> ProductRecord | None:
+        """Replace a product's fields and variants (variant ids kept by position);
+        records ProductUpdated when it is public. None if unknown."""
+        ...
+
+    async def set_product_status(
+        self, session: AsyncSession, product_id: int, status: str
+    ) -> ProductRecord | None:
+        """Move a product to `status`: listing records ProductListed (first time on sale),
+        archiving ProductArchived. MarketError when a stall not approved lists."""
+        ...
+
+    async def add_product_image(
+        self, session: AsyncSession, product_id: int, url: str, alt: str
+    ) -> None:
+        """Add a stored image to a product (MarketError past the limit)."""
+        ...
+
+    async def get_product(
+        self, session: AsyncSession, stall_slug: str, product_slug: str
+    ) -> ProductRecord | None:
+        """The product in any status (the route decides who may see it), or None."""
+        ...
+
+    async def list_stall_products(
+        self, session: AsyncSession, stall_id: int, *, public_only: bool = True
+    ) -> list[ProductSummary]:
+        """A stall's products by title; only listed and sold-out ones by default."""
+        ...
+
+    async def list_stall_product_records(
+        self, session: AsyncSession, stall_id: int
+    ) -> list[ProductRecord]:
+        """Every product of a stall with its variants, by slug (the export)."""
+        ...
+
+    async def list_categories(self, session: AsyncSession) -> list[CategoryRecord]:
+        """The category tree, depth first, each with its depth."""
+        ...
+
+    async def search_products(self, session: AsyncSession, query: ProductQuery) -> ProductPage:
+        """Public products matching `query`, one page of them, with the total."""
+        ...
+
+    async def list_products_by_id(
+        self, session: AsyncSession, product_ids: list[int]
+    ) -> list[ProductSummary]:
+        """The public ones of `product_ids`, in that order."""
+        ...
+
+    async def save_market_page(
+        self,
+        session: AsyncSession,
+        page_id: int | None,
+        *,
+        title: str,
+        slug: str,
+        html: str,
+        is_published: bool,
+        stall_slugs: list[str],
+        product_refs: list[str],
+    ) -> MarketPageRecord:
+        """Create or replace a market page; MarketError naming an unknown stall/product."""
+        ...
+
+    async def get_market_page(self, session: AsyncSession, slug: str) -> MarketPageRecord | None:
+        """The page at `slug` (published or not), or None."""
+        ...
+
+    async def get_market_page_by_id(
+        self, session: AsyncSession, page_id: int
+    ) -> MarketPageRecord | None:
+        """The page with `page_id`, or None."""
+        ...
+
+    async def list_market_pages(
+        self, session: AsyncSession, *, published_only: bool = True
+    ) -> list[MarketPageRecord]:
+        """Market pages by title."""
+        ...
+
+    async def export_stall_csv(self, session: AsyncSession, stall_id: int) -> str:
+        """The stall's products and variants as CSV, one row per variant."""
+        ...
+
+    async def import_stall_csv(
+        self, session: AsyncSession, stall_id: int, text: str, *, dry_run: bool
+    ) -> ImportPreview:
+        """Read a CSV; each row's problems by column. Writes (drafts, or updates by slug)
+        only when not `dry_run` and no row has a problem; MarketError for a bad file."""
         ...
 
 

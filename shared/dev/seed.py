@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import MemberCreated, record
 from shared.dev.demo_blog import seed_blog, seed_blog_showcase
+from shared.dev.demo_market import seed_market
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
 from shared.infrastructure.media import make_media_storage, store_image
@@ -29,7 +30,7 @@ from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Post
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
-from shared.models.market import Category, Product, ProductImage, ProductVariant, Stall
+from shared.models.market import Product, ProductImage, Stall
 from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
 from shared.services.social import SqlSocialService
 from shared.services.social.actors import make_missing_actors
@@ -74,41 +75,6 @@ POSTS = [
         "A beginner's guide to sourdough",
         "Flour, water, salt and patience. Our baker walks through her weekly loaf.",
         ["Food", "Workshops"],
-    ),
-]
-
-STALLS: list[tuple[str, str, str, str, list[tuple[str, str, int, int | None]]]] = [
-    (
-        "hartley-ceramics",
-        "Hartley Ceramics",
-        "Stoneware for everyday use, thrown in Ben's garden studio.",
-        "ben",
-        [
-            ("breakfast-bowl", "Breakfast bowl", 2400, 12),
-            ("stoneware-mug", "Stoneware mug", 1800, 30),
-            ("serving-platter", "Serving platter", 5500, 0),
-        ],
-    ),
-    (
-        "marsh-honey",
-        "Marsh Honey",
-        "Raw honey and beeswax from hives on the marsh edge.",
-        "cleo",
-        [
-            ("wildflower-honey-340g", "Wildflower honey, 340 g", 850, 40),
-            ("beeswax-candle-pair", "Beeswax candle pair", 1200, None),
-        ],
-    ),
-    (
-        "okafor-bakery",
-        "Okafor Bakery",
-        "Naturally leavened bread, baked on Saturday mornings.",
-        "ada",
-        [
-            ("country-sourdough", "Country sourdough", 450, 20),
-            ("seeded-rye", "Seeded rye", 500, 15),
-            ("cinnamon-buns-four", "Cinnamon buns (four)", 800, 10),
-        ],
     ),
 ]
 
@@ -173,29 +139,6 @@ async def _seed_members(session: AsyncSession) -> dict[str, User]:
     return users
 
 
-async def _seed_market(session: AsyncSession, users: dict[str, User]) -> None:
-    crafts = Category(slug="crafts", name="Crafts")
-    food = Category(slug="food", name="Food")
-    session.add_all([crafts, food])
-    for offset, (slug, name, description, owner, products) in enumerate(STALLS):
-        stall = Stall(slug=slug, name=name, description=description, owner_id=users[owner].id)
-        session.add(stall)
-        for index, (product_slug, title, price, stock) in enumerate(products):
-            session.add(
-                Product(
-                    stall=stall,
-                    category=crafts if slug == "hartley-ceramics" else food,
-                    slug=product_slug,
-                    title=title,
-                    description=f"{title} from {name}.",
-                    price_minor=price,
-                    currency="GBP",
-                    stock=stock,
-                    status="listed",
-                    created_at=_at(-offset * 4 - index, 12),
-                    variants=[ProductVariant(name="Standard", price_minor=price, stock=stock)],
-                )
-            )
 
 
 async def _seed_events(session: AsyncSession, users: dict[str, User]) -> None:
@@ -343,7 +286,7 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     await SqlSocialService(settings).ensure_app_actors(session)
     users = await _seed_members(session)
     await seed_blog(session, users)
-    await _seed_market(session, users)
+    await seed_market(session, users, _at)
     await _seed_events(session, users)
     await _seed_account(session, users)
     if media is not None:

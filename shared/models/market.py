@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -15,18 +16,31 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, Timestamped
 
 
 class ProductStatus(StrEnum):
+    """Draft (the owner's), listed (on sale), sold out (listed, but every variant's tracked
+    stock is zero: a database trigger moves listed <-> sold out), archived (withdrawn)."""
+
     DRAFT = "draft"
     LISTED = "listed"
+    SOLD_OUT = "sold_out"
     ARCHIVED = "archived"
 
 
 PRODUCT_STATUSES = tuple(ProductStatus)
+
+
+class StallStatus(StrEnum):
+    """A member applies (pending); an admin approves or rejects. Only approved stalls are public."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class MeasureUnit(StrEnum):
@@ -41,6 +55,10 @@ class Stall(Timestamped, Base):
     """A member's shop inside the market."""
 
     __tablename__ = "stalls"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        Index("ix_stalls_status_name", "status", "name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
@@ -50,6 +68,27 @@ class Stall(Timestamped, Base):
     # A stored image's URL (media storage names every size from it), or None.
     image_url: Mapped[str | None] = mapped_column(String(2048))
     image_alt: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    status: Mapped[str] = mapped_column(
+        String(20), default=StallStatus.PENDING, server_default="pending"
+    )
+    # The stall's story (sanitized HTML), where it is, and how buyers collect.
+    story: Mapped[str] = mapped_column(Text, default="", server_default="")
+    location: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    pickup_details: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StallHelper(Base):
+    """A member the owner lets manage the stall's products."""
+
+    __tablename__ = "stall_helpers"
+
+    stall_id: Mapped[int] = mapped_column(
+        ForeignKey("stalls.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Category(Timestamped, Base):
@@ -74,17 +113,28 @@ class ProductImage(Base):
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+SEARCH_DOCUMENT = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B')"
+)
+
+
 class Product(Timestamped, Base):
-    """Something a stall sells. Price in minor units; `stock` None means not tracked."""
+    """Something a stall sells, in one or more variants (the priced, stocked unit).
+
+    `price_minor` is the lowest variant price (the "from" price lists sort by), kept by
+    a database trigger on product_variants; the variants are what carts and orders name.
+    """
 
     __tablename__ = "products"
     __table_args__ = (
         UniqueConstraint("stall_id", "slug"),
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
-        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
-        CheckConstraint("status IN ('draft', 'listed', 'archived')", name="status"),
+        CheckConstraint("status IN ('draft', 'listed', 'sold_out', 'archived')", name="status"),
         Index("ix_products_status_created_at", "status", "created_at"),
+        Index("ix_products_search", "search", postgresql_using="gin"),
+        Index("ix_products_stall_status", "stall_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,14 +145,16 @@ class Product(Timestamped, Base):
     slug: Mapped[str] = mapped_column(String(150))
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    price_minor: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3), default="GBP", server_default="GBP")
-    stock: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(
         String(20), default=ProductStatus.DRAFT, server_default="draft"
     )
     source_url: Mapped[str | None] = mapped_column(String(2048))
     scraped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True
+    )
 
     stall: Mapped[Stall] = relationship(lazy="joined")
     category: Mapped[Category | None] = relationship(lazy="raise")
@@ -164,3 +216,31 @@ class MarketPage(Timestamped, Base):
     title: Mapped[str] = mapped_column(String(255))
     html: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_published: Mapped[bool] = mapped_column(default=False, server_default="false")
+
+
+class MarketPageStall(Base):
+    """A stall an admin chose to show on a market page, in order."""
+
+    __tablename__ = "market_page_stalls"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("market_pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    stall_id: Mapped[int] = mapped_column(
+        ForeignKey("stalls.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class MarketPageProduct(Base):
+    """A product an admin chose to show on a market page, in order."""
+
+    __tablename__ = "market_page_products"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("market_pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -19,7 +19,9 @@ from shared.contracts.events import (
     PostPublished,
     PostUnpublished,
     PostUpdated,
+    ProductArchived,
     ProductListed,
+    ProductUpdated,
 )
 from shared.contracts.widgets import cart_changed, scope_of
 from shared.services.blog_federation import (
@@ -29,7 +31,11 @@ from shared.services.blog_federation import (
 )
 from shared.services.cart import adopt_anonymous_cart
 from shared.services.events_federation import federate_published_event
-from shared.services.market_federation import announce_listed_product
+from shared.services.market_federation import (
+    announce_listed_product,
+    federate_archived_product,
+    federate_updated_product,
+)
 from shared.services.registry import services
 
 
@@ -65,6 +71,8 @@ def event_handlers() -> EventHandlers:
     table.inside(PostDeleted, federate_deleted_post)
     table.inside(PostUnpublished, federate_deleted_post)  # withdrawn: a Delete, like deleting
     table.inside(ProductListed, announce_listed_product)
+    table.inside(ProductUpdated, federate_updated_product)
+    table.inside(ProductArchived, federate_archived_product)
     table.inside(EventPublished, federate_published_event)
     # Cached fragments, dropped only once the change is visible to the next fetch.
     table.after_commit(CartChanged, refresh_mini_cart)

@@ -11,7 +11,7 @@ import html as html_lib
 from datetime import UTC, datetime
 
 from shared.contracts.dtos import FederatedObject
-from shared.contracts.events import EventContext, ProductListed
+from shared.contracts.events import EventContext, ProductArchived, ProductListed, ProductUpdated
 from shared.contracts.money import Money, format_money
 from shared.models.market import Product, ProductStatus
 from shared.services.federating import federation, fresh, plain_text
@@ -19,7 +19,10 @@ from shared.services.federating import federation, fresh, plain_text
 
 def note_of(product: Product) -> FederatedObject:
     path = f"/stalls/{product.stall.slug}/{product.slug}/"
-    price = format_money(Money(product.price_minor, product.currency))
+    lowest = min((v.price_minor for v in product.variants), default=product.price_minor)
+    price = format_money(Money(lowest, product.currency))
+    if len(product.variants) > 1:
+        price = f"from {price}"
     title, stall = html_lib.escape(product.title), html_lib.escape(product.stall.name)
     content = f"<p>New at {stall}: {title}, {price}</p>"
     if product.description:
@@ -43,3 +46,21 @@ async def announce_listed_product(event: ProductListed, ctx: EventContext) -> No
         return
     if not await federation().is_published(ctx.session, "market", f"products/{product.id}"):
         await federation().publish(ctx.session, note_of(product), "Create")
+
+
+async def federate_updated_product(event: ProductUpdated, ctx: EventContext) -> None:
+    """An edit of a federated product that is still on sale sends an Update."""
+    product = await fresh(ctx.session, Product, event.product_id)
+    if product is None or product.status not in (ProductStatus.LISTED, ProductStatus.SOLD_OUT):
+        return
+    if await federation().is_published(ctx.session, "market", f"products/{product.id}"):
+        await federation().publish(ctx.session, note_of(product), "Update")
+
+
+async def federate_archived_product(event: ProductArchived, ctx: EventContext) -> None:
+    """Archiving a federated product sends a Delete (a Tombstone stays at its id)."""
+    product = await fresh(ctx.session, Product, event.product_id)
+    if product is None:
+        return
+    if await federation().is_published(ctx.session, "market", f"products/{product.id}"):
+        await federation().publish(ctx.session, note_of(product), "Delete")

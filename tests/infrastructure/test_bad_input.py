@@ -142,6 +142,43 @@ ENDPOINTS = [
     ),
     Endpoint("blog", "POST", "/admin/navigation/1/move", {"direction": "up"}, True),
     Endpoint("blog", "GET", "/admin/navigation/1/", {}, True),
+    # The market: search, a stall application and a market page (as an admin, a member too).
+    Endpoint(
+        "market",
+        "GET",
+        "/search/",
+        {
+            "q": "honey",
+            "category": "food",
+            "stall": "s",
+            "in_stock": "1",
+            "min_price": "1.00",
+            "max_price": "9.50",
+            "sort": "price_asc",
+            "page": "1",
+        },
+    ),
+    Endpoint(
+        "market",
+        "POST",
+        "/stalls/apply/",
+        {
+            "name": "Stall",
+            "slug": "stall",
+            "description": "d",
+            "story": "<p>s</p>",
+            "location": "l",
+            "pickup_details": "p",
+        },
+        True,
+    ),
+    Endpoint(
+        "market",
+        "POST",
+        "/admin/pages/new",
+        {"title": "T", "slug": "t", "html": "<p>x</p>", "stalls": "a", "products": "a/b"},
+        True,
+    ),
     # Pages with ?page= (ActivityPub collections) and a public page by slug.
     Endpoint("blog", "GET", "/actor/outbox", {"page": "1"}),
     Endpoint("blog", "GET", "/tag/news/", {"page": "1"}),

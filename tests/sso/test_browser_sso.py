@@ -97,7 +97,8 @@ async def _listed_product(database_url: str, title: str) -> None:
             "VALUES ('stallholder@example.test', 'stallholder', 'Stall Holder') RETURNING id"
         )
         stall = await conn.fetchval(
-            "INSERT INTO stalls (slug, name, owner_id) VALUES ('lanterns', 'Lanterns', $1) "
+            "INSERT INTO stalls (slug, name, owner_id, status) "
+            "VALUES ('lanterns', 'Lanterns', $1, 'approved') "
             "RETURNING id",
             owner,
         )

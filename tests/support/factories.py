@@ -54,9 +54,14 @@ async def make_author(session: AsyncSession, name: str) -> Author:
     return author
 
 
-async def make_stall(session: AsyncSession, name: str, owner: User | None = None) -> Stall:
+async def make_stall(
+    session: AsyncSession, name: str, owner: User | None = None, **fields: Any
+) -> Stall:
     owner = owner or await make_user(session)
-    stall = Stall(slug=f"stall-{next(_ids)}", name=name, owner_id=owner.id)
+    fields.setdefault("status", "approved")
+    stall = Stall(
+        slug=fields.pop("slug", f"stall-{next(_ids)}"), name=name, owner_id=owner.id, **fields
+    )
     await add(session, stall)
     return stall
 
@@ -65,7 +70,7 @@ async def make_product(
     session: AsyncSession, stall: Stall, title: str, price_minor: int, **fields: Any
 ) -> Product:
     fields.setdefault("status", "listed")
-    stock = fields.get("stock")
+    stock = fields.pop("stock", None)
     product = Product(
         stall=stall,
         slug=fields.pop("slug", f"product-{next(_ids)}"),

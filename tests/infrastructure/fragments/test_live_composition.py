@@ -91,7 +91,7 @@ async def _starting_rows(session: AsyncSession) -> int:
     ada = User(username="ada", display_name="Ada Okafor", email="ada@example.test")
     session.add(ada)
     await session.flush()
-    stall = Stall(slug="marsh-honey", name="Marsh Honey", owner_id=ada.id)
+    stall = Stall(slug="marsh-honey", name="Marsh Honey", owner_id=ada.id, status="approved")
     honey = Product(stall=stall, slug="honey", title="Wildflower honey", price_minor=850)
     honey.variants = [ProductVariant(name="Standard", price_minor=850)]
     honey.status = "listed"
