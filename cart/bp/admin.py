@@ -4,7 +4,7 @@ import secrets
 
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
-from cart.payments import settings, sumup, units
+from cart.payments import end_reads, settings, sumup, units
 from shared.contracts.cart import OrderNotFound, OrderStateError, PaymentUnavailable
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session
@@ -69,6 +69,7 @@ async def post_refund(number: str) -> Response:
         abort(400, description="The refund form is incomplete: reload the page.")
     line_id = whole_number(form.get("line_id"), "The line")
     amount = whole_number(form.get("amount_minor"), "The amount (in pence or cents)")
+    await end_reads()
     try:
         async with sumup() as client:
             await refund(

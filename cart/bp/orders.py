@@ -4,7 +4,7 @@ SumUp, the member's list, and the EU withdrawal button."""
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 from sqlalchemy import select
 
-from cart.payments import order_path, payment_urls, settings, sumup, units
+from cart.payments import end_reads, order_path, payment_urls, settings, sumup, units
 from shared.contracts.cart import OrderNotFound, OrderStateError, PaymentUnavailable
 from shared.contracts.errors import CartItemUnavailable
 from shared.infrastructure.runtime import request_session, unit_of_work
@@ -60,7 +60,7 @@ async def get_order(number: str) -> str:
     return await render_template(
         "cart/orders/show.html",
         order=order,
-        stall_names=dict(names.tuples().all()),
+        stall_names={stall_id: name for stall_id, name in names},
         token=order.access_token,
         payment_failed=failed and order.status == OrderStatus.PENDING_PAYMENT,
         can_withdraw=can_withdraw(order),
@@ -76,6 +76,7 @@ async def post_pay(number: str) -> Response | tuple[str, int]:
     # The amount shown on the review page comes back with the form: a changed one is refused.
     if form.get("amount_minor") != str(order.total_minor):
         abort(400, description="The amount does not match the order: reload the order page.")
+    await end_reads()
     try:
         async with sumup() as client:
             url = await start_payment(units, client, settings(), order.id, payment_urls(order))
@@ -95,6 +96,7 @@ async def get_return(number: str) -> Response:
     order = await _order(number, request.args.get("t"))
     payments = await payments_of(request_session(current_app), order.id)
     notice = ""
+    await end_reads()
     if payments and payments[-1].checkout_id:
         try:
             async with sumup() as client:
