@@ -824,6 +824,29 @@ CREATE SEQUENCE public.oauth_tokens_id_seq
 
 ALTER SEQUENCE public.oauth_tokens_id_seq OWNED BY public.oauth_tokens.id;
 
+CREATE TABLE public.order_fulfilments (
+    id integer NOT NULL,
+    order_id integer NOT NULL,
+    stall_id integer,
+    method character varying(10) NOT NULL,
+    address text DEFAULT ''::text NOT NULL,
+    status character varying(12) DEFAULT 'to_prepare'::character varying NOT NULL,
+    done_at timestamp with time zone,
+    CONSTRAINT ck_order_fulfilments_delivery_has_address CHECK ((((method)::text = 'pickup'::text) OR (address <> ''::text))),
+    CONSTRAINT ck_order_fulfilments_method CHECK (((method)::text = ANY ((ARRAY['pickup'::character varying, 'delivery'::character varying])::text[]))),
+    CONSTRAINT ck_order_fulfilments_status CHECK (((status)::text = ANY ((ARRAY['to_prepare'::character varying, 'ready'::character varying, 'fulfilled'::character varying, 'collected'::character varying])::text[])))
+);
+
+CREATE SEQUENCE public.order_fulfilments_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.order_fulfilments_id_seq OWNED BY public.order_fulfilments.id;
+
 CREATE TABLE public.order_lines (
     id integer NOT NULL,
     order_id integer NOT NULL,
@@ -834,6 +857,9 @@ CREATE TABLE public.order_lines (
     quantity integer NOT NULL,
     variant_id integer,
     variant_name character varying(100) DEFAULT ''::character varying NOT NULL,
+    stall_id integer,
+    withdrawable boolean DEFAULT false NOT NULL,
+    refunded_minor integer DEFAULT 0 NOT NULL,
     CONSTRAINT ck_order_lines_price_not_negative CHECK ((unit_price_minor >= 0)),
     CONSTRAINT ck_order_lines_quantity_positive CHECK ((quantity > 0))
 );
@@ -853,14 +879,24 @@ CREATE TABLE public.orders (
     number character varying(20) NOT NULL,
     user_id integer,
     email character varying(320) NOT NULL,
-    status character varying(20) DEFAULT 'pending'::character varying NOT NULL,
+    status character varying(20) DEFAULT 'pending_payment'::character varying NOT NULL,
     currency character varying(3) NOT NULL,
     total_minor integer NOT NULL,
     paid_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    contact_name character varying(200) DEFAULT ''::character varying NOT NULL,
+    phone character varying(40) DEFAULT ''::character varying NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    refunded_minor integer DEFAULT 0 NOT NULL,
+    cart_id integer,
+    access_token character varying(64) NOT NULL,
+    cancelled_at timestamp with time zone,
+    withdrawn_at timestamp with time zone,
     CONSTRAINT ck_orders_currency_code CHECK (((currency)::text ~ '^[A-Z]{3}$'::text)),
-    CONSTRAINT ck_orders_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'paid'::character varying, 'fulfilled'::character varying, 'cancelled'::character varying, 'refunded'::character varying])::text[]))),
+    CONSTRAINT ck_orders_refund_within_total CHECK ((refunded_minor <= total_minor)),
+    CONSTRAINT ck_orders_refunded_not_negative CHECK ((refunded_minor >= 0)),
+    CONSTRAINT ck_orders_status CHECK (((status)::text = ANY ((ARRAY['pending_payment'::character varying, 'paid'::character varying, 'fulfilled'::character varying, 'collected'::character varying, 'cancelled'::character varying, 'partially_refunded'::character varying, 'refunded'::character varying])::text[]))),
     CONSTRAINT ck_orders_total_not_negative CHECK ((total_minor >= 0))
 );
 
@@ -904,7 +940,11 @@ CREATE TABLE public.payments (
     status character varying(20) DEFAULT 'pending'::character varying NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT ck_payments_amount_not_negative CHECK ((amount_minor >= 0))
+    hosted_checkout_url character varying(2048),
+    transaction_id character varying(100),
+    checked_at timestamp with time zone,
+    CONSTRAINT ck_payments_amount_not_negative CHECK ((amount_minor >= 0)),
+    CONSTRAINT ck_payments_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'paid'::character varying, 'failed'::character varying, 'expired'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.payments_id_seq
@@ -1051,6 +1091,7 @@ CREATE TABLE public.products (
     scraped_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    withdrawal_allowed boolean DEFAULT true NOT NULL,
     CONSTRAINT ck_products_currency_code CHECK (((currency)::text ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT ck_products_price_not_negative CHECK ((price_minor >= 0)),
     CONSTRAINT ck_products_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'listed'::character varying, 'archived'::character varying])::text[]))),
@@ -1066,6 +1107,31 @@ CREATE SEQUENCE public.products_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.products_id_seq OWNED BY public.products.id;
+
+CREATE TABLE public.refunds (
+    id integer NOT NULL,
+    payment_id integer NOT NULL,
+    order_line_id integer,
+    key character varying(100) NOT NULL,
+    amount_minor integer NOT NULL,
+    status character varying(10) DEFAULT 'requested'::character varying NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    requested_by integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_refunds_amount_positive CHECK ((amount_minor > 0)),
+    CONSTRAINT ck_refunds_status CHECK (((status)::text = ANY ((ARRAY['requested'::character varying, 'succeeded'::character varying, 'failed'::character varying])::text[])))
+);
+
+CREATE SEQUENCE public.refunds_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.refunds_id_seq OWNED BY public.refunds.id;
 
 CREATE TABLE public.stalls (
     id integer NOT NULL,
@@ -1088,6 +1154,25 @@ CREATE SEQUENCE public.stalls_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.stalls_id_seq OWNED BY public.stalls.id;
+
+CREATE TABLE public.stock_holds (
+    id integer NOT NULL,
+    order_id integer NOT NULL,
+    variant_id integer NOT NULL,
+    quantity integer NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT ck_stock_holds_quantity_positive CHECK ((quantity > 0))
+);
+
+CREATE SEQUENCE public.stock_holds_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.stock_holds_id_seq OWNED BY public.stock_holds.id;
 
 CREATE TABLE public.tags (
     id integer NOT NULL,
@@ -1256,6 +1341,8 @@ ALTER TABLE ONLY public.oauth_consents ALTER COLUMN id SET DEFAULT nextval('publ
 
 ALTER TABLE ONLY public.oauth_tokens ALTER COLUMN id SET DEFAULT nextval('public.oauth_tokens_id_seq'::regclass);
 
+ALTER TABLE ONLY public.order_fulfilments ALTER COLUMN id SET DEFAULT nextval('public.order_fulfilments_id_seq'::regclass);
+
 ALTER TABLE ONLY public.order_lines ALTER COLUMN id SET DEFAULT nextval('public.order_lines_id_seq'::regclass);
 
 ALTER TABLE ONLY public.orders ALTER COLUMN id SET DEFAULT nextval('public.orders_id_seq'::regclass);
@@ -1274,7 +1361,11 @@ ALTER TABLE ONLY public.product_variants ALTER COLUMN id SET DEFAULT nextval('pu
 
 ALTER TABLE ONLY public.products ALTER COLUMN id SET DEFAULT nextval('public.products_id_seq'::regclass);
 
+ALTER TABLE ONLY public.refunds ALTER COLUMN id SET DEFAULT nextval('public.refunds_id_seq'::regclass);
+
 ALTER TABLE ONLY public.stalls ALTER COLUMN id SET DEFAULT nextval('public.stalls_id_seq'::regclass);
+
+ALTER TABLE ONLY public.stock_holds ALTER COLUMN id SET DEFAULT nextval('public.stock_holds_id_seq'::regclass);
 
 ALTER TABLE ONLY public.tags ALTER COLUMN id SET DEFAULT nextval('public.tags_id_seq'::regclass);
 
@@ -1404,6 +1495,9 @@ ALTER TABLE ONLY public.oauth_consents
 ALTER TABLE ONLY public.oauth_tokens
     ADD CONSTRAINT pk_oauth_tokens PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.order_fulfilments
+    ADD CONSTRAINT pk_order_fulfilments PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.order_lines
     ADD CONSTRAINT pk_order_lines PRIMARY KEY (id);
 
@@ -1437,8 +1531,14 @@ ALTER TABLE ONLY public.product_variants
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT pk_products PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT pk_refunds PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.stalls
     ADD CONSTRAINT pk_stalls PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.stock_holds
+    ADD CONSTRAINT pk_stock_holds PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.tags
     ADD CONSTRAINT pk_tags PRIMARY KEY (id);
@@ -1560,6 +1660,12 @@ ALTER TABLE ONLY public.oauth_tokens
 ALTER TABLE ONLY public.oauth_tokens
     ADD CONSTRAINT uq_oauth_tokens_refresh_token_hash UNIQUE (refresh_token_hash);
 
+ALTER TABLE ONLY public.order_fulfilments
+    ADD CONSTRAINT uq_order_fulfilments_order_id_stall_id UNIQUE (order_id, stall_id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT uq_orders_access_token UNIQUE (access_token);
+
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT uq_orders_number UNIQUE (number);
 
@@ -1580,6 +1686,9 @@ ALTER TABLE ONLY public.posts
 
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT uq_products_stall_id_slug UNIQUE (stall_id, slug);
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT uq_refunds_key UNIQUE (key);
 
 ALTER TABLE ONLY public.stalls
     ADD CONSTRAINT uq_stalls_slug UNIQUE (slug);
@@ -1669,9 +1778,13 @@ CREATE INDEX ix_oauth_tokens_session_id ON public.oauth_tokens USING btree (sess
 
 CREATE INDEX ix_oauth_tokens_user_id ON public.oauth_tokens USING btree (user_id);
 
+CREATE INDEX ix_order_fulfilments_stall_id ON public.order_fulfilments USING btree (stall_id);
+
 CREATE INDEX ix_order_lines_order_id ON public.order_lines USING btree (order_id);
 
 CREATE INDEX ix_order_lines_product_id ON public.order_lines USING btree (product_id);
+
+CREATE INDEX ix_order_lines_stall_id ON public.order_lines USING btree (stall_id);
 
 CREATE INDEX ix_order_lines_ticket_type_id ON public.order_lines USING btree (ticket_type_id);
 
@@ -1705,7 +1818,15 @@ CREATE INDEX ix_products_category_id ON public.products USING btree (category_id
 
 CREATE INDEX ix_products_status_created_at ON public.products USING btree (status, created_at);
 
+CREATE INDEX ix_refunds_payment_id ON public.refunds USING btree (payment_id);
+
 CREATE INDEX ix_stalls_owner_id ON public.stalls USING btree (owner_id);
+
+CREATE INDEX ix_stock_holds_expires_at ON public.stock_holds USING btree (expires_at);
+
+CREATE INDEX ix_stock_holds_order_id ON public.stock_holds USING btree (order_id);
+
+CREATE INDEX ix_stock_holds_variant_expires_at ON public.stock_holds USING btree (variant_id, expires_at);
 
 CREATE INDEX ix_ticket_types_event_id ON public.ticket_types USING btree (event_id);
 
@@ -1875,6 +1996,12 @@ ALTER TABLE ONLY public.oauth_tokens
 ALTER TABLE ONLY public.oauth_tokens
     ADD CONSTRAINT fk_oauth_tokens_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.order_fulfilments
+    ADD CONSTRAINT fk_order_fulfilments_order_id_orders FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.order_fulfilments
+    ADD CONSTRAINT fk_order_fulfilments_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE SET NULL;
+
 ALTER TABLE ONLY public.order_lines
     ADD CONSTRAINT fk_order_lines_order_id_orders FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE;
 
@@ -1882,10 +2009,16 @@ ALTER TABLE ONLY public.order_lines
     ADD CONSTRAINT fk_order_lines_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.order_lines
+    ADD CONSTRAINT fk_order_lines_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.order_lines
     ADD CONSTRAINT fk_order_lines_ticket_type_id_ticket_types FOREIGN KEY (ticket_type_id) REFERENCES public.ticket_types(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.order_lines
     ADD CONSTRAINT fk_order_lines_variant_id_product_variants FOREIGN KEY (variant_id) REFERENCES public.product_variants(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT fk_orders_cart_id_carts FOREIGN KEY (cart_id) REFERENCES public.carts(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.orders
     ADD CONSTRAINT fk_orders_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
@@ -1932,8 +2065,23 @@ ALTER TABLE ONLY public.products
 ALTER TABLE ONLY public.products
     ADD CONSTRAINT fk_products_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT fk_refunds_order_line_id_order_lines FOREIGN KEY (order_line_id) REFERENCES public.order_lines(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT fk_refunds_payment_id_payments FOREIGN KEY (payment_id) REFERENCES public.payments(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.refunds
+    ADD CONSTRAINT fk_refunds_requested_by_users FOREIGN KEY (requested_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
 ALTER TABLE ONLY public.stalls
     ADD CONSTRAINT fk_stalls_owner_id_users FOREIGN KEY (owner_id) REFERENCES public.users(id) ON DELETE RESTRICT;
+
+ALTER TABLE ONLY public.stock_holds
+    ADD CONSTRAINT fk_stock_holds_order_id_orders FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.stock_holds
+    ADD CONSTRAINT fk_stock_holds_variant_id_product_variants FOREIGN KEY (variant_id) REFERENCES public.product_variants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.ticket_types
     ADD CONSTRAINT fk_ticket_types_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;

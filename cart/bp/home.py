@@ -1,21 +1,20 @@
-"""The cart page: what the visitor is about to buy."""
+"""The cart page: what the visitor is about to buy, grouped by stall, to change or check out."""
 
-from quart import Blueprint, current_app, render_template, request
+from quart import Blueprint, current_app, render_template
 
-from cart.config import ANON_CART_COOKIE
+from cart.payments import owner
 from shared.infrastructure.runtime import request_session
 from shared.infrastructure.viewer import current_viewer
-from shared.services.registry import services
+from shared.services.cart.orders import owned_stalls
+from shared.services.cart.page import cart_page
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 async def get_home() -> str:
+    session = request_session(current_app)
     viewer = current_viewer()
-    cart = await services.cart.get_cart_summary(
-        request_session(current_app),
-        user_id=viewer.id if viewer else None,
-        anon_token=request.cookies.get(ANON_CART_COOKIE),
-    )
-    return await render_template("cart/home/index.html", cart=cart)
+    page = await cart_page(session, owner())
+    stalls = await owned_stalls(session, viewer.id) if viewer else []
+    return await render_template("cart/home/index.html", page=page, owns_stalls=bool(stalls))

@@ -19,6 +19,8 @@ from quart import Blueprint, Response, abort, current_app, redirect, render_temp
 from werkzeug.datastructures import MultiDict
 
 from cart.config import ANON_CART_COOKIE, ANON_CART_MAX_AGE
+from cart.payments import owner
+from shared.contracts.cart import CartLineNotFound
 from shared.contracts.dtos import NewCartLine
 from shared.contracts.errors import CartItemUnavailable
 from shared.infrastructure.cross_app import (
@@ -30,6 +32,7 @@ from shared.infrastructure.cross_app import (
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
+from shared.services.cart.page import remove_line, set_quantity
 from shared.services.registry import services
 
 bp = Blueprint("lines", __name__)
@@ -110,3 +113,30 @@ async def post_line() -> Response:
             samesite="Lax",
         )
     return response
+
+
+@bp.post("/lines/<int:line_id>/quantity")
+async def post_quantity(line_id: int) -> Response:
+    """Change a line's quantity on the cart page; a bad number or another's line is a 4xx."""
+    form = await request.form
+    quantity = whole_number(form.get("quantity"), "The quantity")
+    if quantity is None or not 1 <= quantity <= 99:
+        abort(400, description="Choose a quantity from 1 to 99 (or remove the line).")
+    try:
+        async with unit_of_work(current_app) as uow:
+            await set_quantity(uow.session, owner(), line_id, quantity)
+    except CartLineNotFound as exc:
+        abort(404, description=str(exc))
+    except CartItemUnavailable as exc:
+        abort(409, description=str(exc))
+    return redirect("/", 303)
+
+
+@bp.post("/lines/<int:line_id>/delete")
+async def post_delete(line_id: int) -> Response:
+    try:
+        async with unit_of_work(current_app) as uow:
+            await remove_line(uow.session, owner(), line_id)
+    except CartLineNotFound as exc:
+        abort(404, description=str(exc))
+    return redirect("/", 303)

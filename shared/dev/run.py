@@ -46,6 +46,7 @@ from shared.dev.embedded import (
 )
 from shared.dev.processes import PrefixedProcess, stop_all
 from shared.dev.smtp import ReceivedMail, SmtpStandIn
+from shared.dev.sumup import SumUpStandIn
 from shared.infrastructure.config import APP_NAMES
 from shared.infrastructure.serving import HYPERCORN_ARGS
 
@@ -198,6 +199,7 @@ class Platform:
         self.worker: PrefixedProcess | None = None
         self._stopped = False
         self.smtp: SmtpStandIn | None = None
+        self.sumup: SumUpStandIn | None = None
 
     def _database_url(self) -> tuple[str, str]:
         if os.environ.get("DATABASE_URL"):
@@ -321,6 +323,20 @@ class Platform:
         env.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp.port))
         say(f"SMTP stand-in on 127.0.0.1:{self.smtp.port}: mails are printed as [mail] lines")
 
+    def _start_sumup(self, env: dict[str, str]) -> None:
+        """The SumUp stand-in: a hosted page with Pay and Decline, when no key is set."""
+        if os.environ.get("SUMUP_API_KEY"):
+            return
+        self.sumup = SumUpStandIn(on_event=lambda text: echo(f"[sumup] {text}")).start()
+        cart = next(app for app in self.apps if app.name == "cart")
+        env.update(
+            SUMUP_API_URL=self.sumup.url,
+            SUMUP_API_KEY=self.sumup.api_key,
+            SUMUP_MERCHANT_CODE=self.sumup.merchant_code,
+            SUMUP_WEBHOOK_BASE_URL=cart.internal_url,
+        )
+        say(f"SumUp stand-in on {self.sumup.url}: its hosted page has Pay and Decline")
+
     def _print_urls(self, database: tuple[str, str], redis: tuple[str, str]) -> None:
         width = max(len(app.name) for app in self.apps) + 2
         rows = [f"  {app.name:<{width}}{app.public_url}" for app in self.apps]
@@ -346,6 +362,7 @@ class Platform:
         if self.seed:
             self._seed(env)
         self._start_smtp(env)
+        self._start_sumup(env)
         self._start_apps(env)
         self._start_worker(env)
         self._wait_until_ready()
@@ -370,6 +387,8 @@ class Platform:
             stop_all([(p.proc, signal.SIGTERM) for p in children], APP_STOP_TIMEOUT)
         if self.smtp is not None:
             self.smtp.stop()
+        if self.sumup is not None:
+            self.sumup.stop()
         if self.redis is not None:
             say("stopping Redis …")
             self.redis.stop()

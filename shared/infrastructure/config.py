@@ -58,6 +58,11 @@ ENV_OVERRIDES: dict[str, str] = {
     "AP_WORKER_POLL_SECONDS": "activitypub.worker_poll_seconds",
     "MEDIA_ROOT": "media.root",
     "MEDIA_BASE_URL": "media.base_url",
+    "SUMUP_API_KEY": "sumup.api_key",
+    "SUMUP_MERCHANT_CODE": "sumup.merchant_code",
+    "SUMUP_API_URL": "sumup.api_url",
+    "SUMUP_WEBHOOK_BASE_URL": "sumup.webhook_base_url",
+    "CART_HOLD_MINUTES": "sumup.hold_minutes",
 }
 for _app in APP_NAMES:
     ENV_OVERRIDES[f"APP_BASE_URL_{_app.upper()}"] = f"apps.{_app}.base_url"
@@ -208,6 +213,20 @@ class MailSettings(_Strict):
     smtp_starttls: bool = False
 
 
+class SumUpSettings(_Strict):
+    """SumUp payments: the API key and merchant code come from the environment.
+
+    `api_url` is SumUp's API, or the dev stand-in's (shared/dev/sumup.py) when no key is
+    set; `hold_minutes` is how long starting checkout keeps the stock for the buyer."""
+
+    api_key: str = ""
+    merchant_code: str = ""
+    api_url: str = "https://api.sumup.com"
+    # Where SumUp posts webhooks: the cart's base URL unless set (dev: its internal URL).
+    webhook_base_url: str = ""
+    hold_minutes: int = Field(15, ge=1, le=24 * 60)
+
+
 class ActivityPubSettings(_Strict):
     """Federation: the platform keypair, outgoing fetch limits, the delivery worker.
 
@@ -286,6 +305,7 @@ class Settings(_Strict):
     mail: MailSettings = MailSettings()
     activitypub: ActivityPubSettings = ActivityPubSettings()
     media: MediaSettings = MediaSettings()
+    sumup: SumUpSettings = SumUpSettings()
 
     @field_validator("apps")
     @classmethod

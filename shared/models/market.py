@@ -151,6 +151,8 @@ class Product(Timestamped, Base):
         String(20), default=ProductStatus.DRAFT, server_default="draft"
     )
     source_url: Mapped[str | None] = mapped_column(String(2048))
+    # EU right of withdrawal (14 days); off for perishable food and dated tickets.
+    withdrawal_allowed: Mapped[bool] = mapped_column(default=True, server_default="true")
     scraped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search: Mapped[str] = mapped_column(
         TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True

@@ -33,6 +33,7 @@ KIND_MODULES = (
     "shared.infrastructure.activitypub.inbox",  # inbound activities, retried
     "shared.infrastructure.oidc.logout_jobs",
     "shared.services.blog.scheduling",
+    "shared.services.cart.jobs",
 )
 
 

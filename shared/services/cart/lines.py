@@ -15,6 +15,7 @@ from shared.contracts.events import CartChanged, EventContext, MemberSignedIn, r
 from shared.models.cart import Cart, CartLine
 from shared.models.events import Event, EventStatus, TicketType
 from shared.models.market import Product, ProductStatus, ProductVariant
+from shared.services.cart import holds
 
 EMPTY_CART = CartSummary(item_count=0, lines=(), subtotals=())
 
@@ -55,7 +56,7 @@ class SqlCartService:
         lines = []
         for line, product, variant, ticket_type, event in rows:
             if product is not None:
-                title = _variant_title(product, variant)
+                title = variant_title(product, variant)
                 unit = Money(variant.price_minor, product.currency)
             else:
                 title = f"{event.title}: {ticket_type.name}"
@@ -134,7 +135,7 @@ MAX_QUANTITY = 99
 
 async def adopt_anonymous_cart(event: MemberSignedIn, ctx: EventContext) -> None:
     """Inside handler: what the visitor put in the cart before signing in becomes the member's."""
-    from shared.services.registry import services  # the registry imports this module
+    from shared.services.registry import services  # the registry imports this package
 
     if event.anon_cart_token:
         await services.cart.merge_anonymous_cart(
@@ -154,7 +155,7 @@ async def _cart_id(session: AsyncSession, *, user_id: int | None, anon_token: st
     return cart_id
 
 
-def _variant_title(product: Product, variant: ProductVariant) -> str:
+def variant_title(product: Product, variant: ProductVariant) -> str:
     """ "Apple juice (1 l)": the variant is named only when there is a choice."""
     return product.title if len(product.variants) < 2 else f"{product.title} ({variant.name})"
 
@@ -183,11 +184,11 @@ async def _on_sale(session: AsyncSession, line: NewCartLine) -> CartItem:
         variant = next((v for v in product.variants if v.id == line.variant_id), None)
         if variant is None:
             raise CartItemUnavailable("That product does not come in that variant.")
-        left = None if variant.made_to_order else variant.stock
+        left = holds.left(variant, await holds.held(session, [variant.id]))
         if left == 0:
             raise CartItemUnavailable("That product is sold out.")
         price = Money(variant.price_minor, product.currency)
-        return CartItem(title=_variant_title(product, variant), unit_price=price, left=left)
+        return CartItem(title=variant_title(product, variant), unit_price=price, left=left)
     ticket_type = await session.get(TicketType, line.ticket_type_id)
     now = datetime.now(UTC)
     if (

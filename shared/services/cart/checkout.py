@@ -1,0 +1,178 @@
+"""Placing an order from the cart: contact, fulfilment per stall, notes; the stock held.
+
+The order is written in one transaction with its lines (title and price copied now),
+its fulfilment per stall and a hold on every counted variant. The variants are locked
+first (holds.lock_variants), so of concurrent checkouts for the last units exactly as
+many succeed as there are units; the others get SoldOut and write nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.cart import (
+    CartOwner,
+    CheckoutError,
+    Contact,
+    FulfilmentChoice,
+    SoldOut,
+)
+from shared.contracts.errors import CartItemUnavailable
+from shared.models.cart import (
+    FulfilmentMethod,
+    Order,
+    OrderFulfilment,
+    OrderLine,
+    OrderStatus,
+    StockHold,
+)
+from shared.models.events import EventStatus
+from shared.models.market import ProductStatus
+from shared.services.cart import holds
+from shared.services.cart.lines import variant_title
+from shared.services.cart.page import cart_rows
+
+# Letters and digits that cannot be misheard or misread (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+_READABLE = "ACDEFGHJKMNPQRTUVWXY34679"
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MAX_NOTES = 2000
+MAX_ADDRESS = 500
+
+
+def order_number() -> str:
+    """ "K7MX-4QDA": eight characters read aloud in two groups; about 10^11 of them."""
+    chars = [secrets.choice(_READABLE) for _ in range(8)]
+    return "".join(chars[:4]) + "-" + "".join(chars[4:])
+
+
+def check_contact(contact: Contact) -> Contact:
+    email = contact.email.strip()
+    name = contact.name.strip()
+    if not _EMAIL_RE.match(email) or len(email) > 320:
+        raise CheckoutError("email", "Give an email address we can send the order to.")
+    if not name or len(name) > 200:
+        raise CheckoutError("name", "Give your name (up to 200 characters).")
+    phone = contact.phone.strip()
+    if len(phone) > 40:
+        raise CheckoutError("phone", "That phone number is too long.")
+    return Contact(email=email, name=name, phone=phone)
+
+
+def check_choice(
+    choice: FulfilmentChoice | None, stall_id: int, stall_name: str
+) -> FulfilmentChoice:
+    if choice is None or choice.method not in tuple(FulfilmentMethod):
+        raise CheckoutError(f"method_{stall_id}", f"Choose pickup or delivery for {stall_name}.")
+    address = choice.address.strip()
+    if choice.method == FulfilmentMethod.DELIVERY and not address:
+        raise CheckoutError(f"address_{stall_id}", f"Give the delivery address for {stall_name}.")
+    if len(address) > MAX_ADDRESS:
+        raise CheckoutError(f"address_{stall_id}", "That address is too long.")
+    return FulfilmentChoice(stall_id, choice.method, address)
+
+
+async def place_order(
+    session: AsyncSession,
+    *,
+    owner: CartOwner,
+    contact: Contact,
+    choices: Mapping[int, FulfilmentChoice],
+    notes: str,
+    hold_minutes: int,
+) -> Order:
+    """A pending-payment order of everything in the owner's cart, its stock held.
+
+    Raises CheckoutError (the form), SoldOut / CartItemUnavailable (the cart)."""
+    contact = check_contact(contact)
+    if len(notes) > MAX_NOTES:
+        raise CheckoutError("notes", f"Keep the notes under {MAX_NOTES} characters.")
+    rows = await cart_rows(session, owner, lock=True)
+    if not rows:
+        raise CheckoutError("cart", "Your cart is empty.")
+    variants = await holds.lock_variants(
+        session, [line.variant_id for line, *_ in rows if line.variant_id is not None]
+    )
+    held = await holds.held(session, variants)
+    order = Order(
+        number=order_number(),
+        user_id=owner.user_id,
+        email=contact.email,
+        contact_name=contact.name,
+        phone=contact.phone,
+        notes=notes.strip(),
+        status=OrderStatus.PENDING_PAYMENT,
+        access_token=secrets.token_urlsafe(32),
+        cart_id=rows[0][0].cart_id,
+        currency="",
+        total_minor=0,
+    )
+    expires_at = holds.now() + timedelta(minutes=hold_minutes)
+    currencies: set[str] = set()
+    fulfilments: dict[int, OrderFulfilment] = {}
+    new_holds: list[StockHold] = []
+    for line, product, _, ticket_type, event in rows:
+        if product is not None:
+            variant = variants.get(line.variant_id or 0)
+            if variant is None or product.status != ProductStatus.LISTED:
+                raise CartItemUnavailable(f"{product.title} is no longer on sale.")
+            title = variant_title(product, variant)
+            left = holds.left(variant, held)
+            if left is not None and line.quantity > left:
+                raise SoldOut(title)
+            if product.stall_id not in fulfilments:
+                choice = check_choice(
+                    choices.get(product.stall_id), product.stall_id, product.stall.name
+                )
+                fulfilments[product.stall_id] = OrderFulfilment(
+                    stall_id=product.stall_id, method=choice.method, address=choice.address
+                )
+            if left is not None:
+                new_holds.append(
+                    StockHold(variant_id=variant.id, quantity=line.quantity, expires_at=expires_at)
+                )
+            currencies.add(product.currency)
+            order.lines.append(
+                OrderLine(
+                    product_id=product.id,
+                    variant_id=variant.id,
+                    stall_id=product.stall_id,
+                    title=product.title,
+                    variant_name=variant.name if len(product.variants) > 1 else "",
+                    unit_price_minor=variant.price_minor,
+                    quantity=line.quantity,
+                    withdrawable=product.withdrawal_allowed,
+                )
+            )
+        else:
+            assert ticket_type is not None and event is not None
+            if event.status != EventStatus.PUBLISHED:
+                raise CartItemUnavailable(f"{event.title} is no longer on sale.")
+            if ticket_type.quantity is not None and line.quantity > ticket_type.quantity:
+                raise SoldOut(f"{event.title}: {ticket_type.name}")
+            currencies.add(ticket_type.currency)
+            order.lines.append(
+                OrderLine(
+                    ticket_type_id=ticket_type.id,
+                    title=f"{event.title}: {ticket_type.name}",
+                    unit_price_minor=ticket_type.price_minor,
+                    quantity=line.quantity,
+                    withdrawable=False,  # dated event tickets carry no right of withdrawal
+                )
+            )
+    if len(currencies) != 1:
+        raise CheckoutError("cart", "One order is paid in one currency: check out each apart.")
+    order.currency = currencies.pop()
+    order.total_minor = sum(line.total_minor for line in order.lines)
+    order.fulfilments.extend(fulfilments.values())
+    session.add(order)
+    await session.flush()
+    for hold in new_holds:
+        hold.order_id = order.id
+    session.add_all(new_holds)
+    await session.flush()
+    return order

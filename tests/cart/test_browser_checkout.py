@@ -1,0 +1,182 @@
+"""Acceptance, in headless Chromium against the six real apps, the jobs worker, the SumUp
+stand-in and the SMTP stand-in: a guest buys from two stalls and pays; each stall owner
+sees their line; staff refund one line and the order shows partially refunded."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from shared.dev.processes import spawn, stop_all
+from shared.dev.schema import migrate
+from shared.dev.smtp import SmtpStandIn
+from shared.dev.sumup import SumUpStandIn
+from shared.infrastructure.oidc.keys import generate_private_key_pem
+from tests.conftest import TEST_SECRET_KEY
+from tests.sso.conftest import sign_up
+from tests.sso.test_browser_sso import SIGN_IN, chromium, fill_sign_in_form
+from tests.support.databases import DatabaseServer
+from tests.support.live import REPO_ROOT, LivePlatform
+
+pytestmark = pytest.mark.slow
+DATABASE = "rose_ash_cart_browser"
+
+
+@pytest.fixture(scope="module")
+def mail() -> Iterator[SmtpStandIn]:
+    with SmtpStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def payments() -> Iterator[SumUpStandIn]:
+    with SumUpStandIn(webhook_delays=(0, 0.5, 1, 2)) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def live(
+    database_server: DatabaseServer,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    mail: SmtpStandIn,
+    payments: SumUpStandIn,
+) -> Iterator[LivePlatform]:
+    url = database_server.create_fresh(DATABASE)
+    migrate(url)
+    platform = LivePlatform(
+        url,
+        redis_url.rsplit("/", 1)[0] + "/6",
+        TEST_SECRET_KEY,
+        tmp_path_factory.mktemp("cart-logs"),
+        extra_env={
+            "OIDC_PRIVATE_KEY": generate_private_key_pem(),
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(mail.port),
+            "ROSE_ASH_ENV": "dev",
+            "SUMUP_API_URL": payments.url,
+            "SUMUP_API_KEY": payments.api_key,
+            "SUMUP_MERCHANT_CODE": payments.merchant_code,
+        },
+    )
+    platform.extra_env["SUMUP_WEBHOOK_BASE_URL"] = platform.internal_url("cart")
+    platform.start()
+    log = (platform.log_dir / "worker.log").open("ab")
+    worker = spawn(
+        [sys.executable, "-m", "shared.infrastructure.jobs", "run"],
+        stdout=log,
+        env=platform.env(),
+        cwd=REPO_ROOT,
+    )
+    yield platform
+    stop_all([(worker, signal.SIGTERM)])
+    log.close()
+    platform.stop()
+    database_server.drop(DATABASE)
+
+
+async def _two_stalls(database_url: str, owners: dict[str, str]) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        for username, (stall, title, price, stock) in zip(
+            owners.values(),
+            (("Hill Bakery", "Seeded loaf", 450, 8), ("Hartley Ceramics", "Blue mug", 1800, 2)),
+            strict=True,
+        ):
+            owner = await conn.fetchval("SELECT id FROM users WHERE username = $1", username)
+            stall_id = await conn.fetchval(
+                "INSERT INTO stalls (slug, name, owner_id) VALUES ($1, $2, $3) RETURNING id",
+                stall.lower().replace(" ", "-"),
+                stall,
+                owner,
+            )
+            product = await conn.fetchval(
+                "INSERT INTO products (stall_id, slug, title, price_minor, currency, status) "
+                "VALUES ($1, $2, $3, $4, 'GBP', 'listed') RETURNING id",
+                stall_id,
+                title.lower().replace(" ", "-"),
+                title,
+                price,
+            )
+            await conn.execute(
+                "INSERT INTO product_variants (product_id, name, price_minor, stock) "
+                "VALUES ($1, 'Standard', $2, $3)",
+                product,
+                price,
+                stock,
+            )
+    finally:
+        await conn.close()
+
+
+async def _sign_in(page: Any, live: LivePlatform, username: str, path: str) -> None:
+    await page.goto(live.public_url("cart") + "/")
+    await page.locator(SIGN_IN).click()
+    await fill_sign_in_form(page, username)
+    await page.wait_for_url(live.public_url("cart") + "/")
+    await page.goto(live.public_url("cart") + path)
+
+
+async def test_a_guest_buys_from_two_stalls_and_staff_refund_one_line(
+    live: LivePlatform, mail: SmtpStandIn, payments: SumUpStandIn
+) -> None:
+    owners = {"bakery": "bakerowner", "potter": "potterowner"}
+    for username in (*owners.values(), "staffmember"):
+        sign_up(live, username).browser.close()
+    await _two_stalls(live.database_url, owners)
+    conn = await asyncpg.connect(live.database_url)
+    await conn.execute("UPDATE users SET is_admin = true WHERE username = 'staffmember'")
+    await conn.close()
+
+    async with chromium() as (_context, page):
+        for title in ("Seeded loaf", "Blue mug"):
+            await page.goto(live.public_url("market") + "/")
+            card = page.locator("article", has_text=title)
+            await card.get_by_role("button", name="Add to cart").click()
+            await page.get_by_role("button", name="Add to cart", exact=True).click()
+        await page.goto(live.public_url("cart") + "/")
+        assert await page.get_by_role("heading", name="Hill Bakery").count() == 1
+        assert await page.get_by_role("heading", name="Hartley Ceramics").count() == 1
+
+        await page.get_by_role("button", name="Check out").click()
+        await page.fill("input[name=email]", "guest@example.test")
+        await page.fill("input[name=name]", "Grace Hopper")
+        potter = page.locator("fieldset", has_text="Hartley Ceramics")
+        await potter.get_by_label("Delivery", exact=True).check()
+        await potter.get_by_label("Delivery address").fill("2 Mill Street, York")
+        await page.get_by_role("button", name="Review order").click()
+        await page.get_by_role("button", name="Pay £22.50").click()
+
+        await page.wait_for_url(re.compile(re.escape(payments.url) + "/pay/.*"))
+        assert await page.locator("[data-amount]").inner_text() == "22.50 GBP"
+        await page.get_by_role("button", name="Pay", exact=True).click()
+        await page.wait_for_url(re.compile(r".*/orders/[A-Z0-9-]+\?t=.*"))
+        assert await page.get_by_text("your payment is confirmed").count() == 1
+        number = (await page.locator("h1").inner_text()).removeprefix("Order ").strip()
+
+    confirmation = mail.wait_for(to="guest@example.test", subject="payment confirmed", timeout=60)
+    assert number in confirmation.subject and "Blue mug" in confirmation.text
+
+    for username, line in (("bakerowner", "Seeded loaf"), ("potterowner", "Blue mug")):
+        async with chromium() as (_context, page):
+            await _sign_in(page, live, username, "/stall-orders")
+            work = page.locator(f"[data-order='{number}']")
+            assert await work.get_by_text(line).count() == 1
+            other = "Blue mug" if line == "Seeded loaf" else "Seeded loaf"
+            assert await work.get_by_text(other).count() == 0
+
+    async with chromium() as (_context, page):
+        await _sign_in(page, live, "staffmember", "/admin/orders")
+        await page.get_by_role("link", name=number).click()
+        await page.get_by_role("button", name="Refund Blue mug").click()
+        await page.wait_for_url(re.compile(f".*/admin/orders/{number}$"))
+        assert await page.locator("[data-order-status]").inner_text() == "partially refunded"
+    refund = mail.wait_for(to="guest@example.test", subject="refund", timeout=60)
+    assert "£18.00" in refund.text
