@@ -270,14 +270,18 @@ ALTER SEQUENCE public.authors_id_seq OWNED BY public.authors.id;
 CREATE TABLE public.bookings (
     id integer NOT NULL,
     event_id integer NOT NULL,
-    user_id integer NOT NULL,
+    user_id integer,
     occurrence_start timestamp with time zone NOT NULL,
     seats integer DEFAULT 1 NOT NULL,
     status character varying(20) DEFAULT 'confirmed'::character varying NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    guest_email character varying(320) DEFAULT ''::character varying NOT NULL,
+    name character varying(200) DEFAULT ''::character varying NOT NULL,
+    token_hash character varying(64) NOT NULL,
+    CONSTRAINT ck_bookings_member_or_guest CHECK (((user_id IS NOT NULL) OR ((guest_email)::text <> ''::text))),
     CONSTRAINT ck_bookings_seats_positive CHECK ((seats > 0)),
-    CONSTRAINT ck_bookings_status CHECK (((status)::text = ANY ((ARRAY['confirmed'::character varying, 'cancelled'::character varying])::text[])))
+    CONSTRAINT ck_bookings_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'confirmed'::character varying, 'waiting'::character varying, 'cancelled'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.bookings_id_seq
@@ -301,6 +305,7 @@ CREATE TABLE public.calendars (
     owner_id integer,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    is_private boolean DEFAULT false NOT NULL,
     CONSTRAINT ck_calendars_container_complete CHECK (((container_type IS NULL) = (container_id IS NULL))),
     CONSTRAINT ck_calendars_container_type CHECK (((container_type IS NULL) OR ((container_type)::text = ANY ((ARRAY['post'::character varying, 'stall'::character varying, 'market_page'::character varying])::text[]))))
 );
@@ -377,6 +382,47 @@ CREATE SEQUENCE public.categories_id_seq
 
 ALTER SEQUENCE public.categories_id_seq OWNED BY public.categories.id;
 
+CREATE TABLE public.event_feed_tokens (
+    id integer NOT NULL,
+    user_id integer NOT NULL,
+    token_hash character varying(64) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.event_feed_tokens_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.event_feed_tokens_id_seq OWNED BY public.event_feed_tokens.id;
+
+CREATE TABLE public.event_overrides (
+    id integer NOT NULL,
+    event_id integer NOT NULL,
+    recurrence_id timestamp with time zone NOT NULL,
+    kind character varying(20) NOT NULL,
+    starts_at timestamp with time zone,
+    ends_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_event_overrides_kind CHECK (((kind)::text = ANY ((ARRAY['cancelled'::character varying, 'moved'::character varying])::text[]))),
+    CONSTRAINT ck_event_overrides_moved_has_times CHECK ((((kind)::text = 'cancelled'::text) OR ((starts_at IS NOT NULL) AND (ends_at > starts_at))))
+);
+
+CREATE SEQUENCE public.event_overrides_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.event_overrides_id_seq OWNED BY public.event_overrides.id;
+
 CREATE TABLE public.events (
     id integer NOT NULL,
     calendar_id integer NOT NULL,
@@ -392,6 +438,12 @@ CREATE TABLE public.events (
     status character varying(20) DEFAULT 'draft'::character varying NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    all_day boolean DEFAULT false NOT NULL,
+    map_url character varying(500) DEFAULT ''::character varying NOT NULL,
+    online_url character varying(500) DEFAULT ''::character varying NOT NULL,
+    image character varying(200),
+    tags character varying(50)[] DEFAULT '{}'::character varying[] NOT NULL,
+    split_from_id integer,
     CONSTRAINT ck_events_capacity_not_negative CHECK (((capacity IS NULL) OR (capacity >= 0))),
     CONSTRAINT ck_events_ends_after_start CHECK ((ends_at > starts_at)),
     CONSTRAINT ck_events_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'published'::character varying, 'cancelled'::character varying])::text[])))
@@ -958,6 +1010,8 @@ CREATE TABLE public.tickets (
     checked_in_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    seat integer DEFAULT 1 NOT NULL,
+    holder_email character varying(320) DEFAULT ''::character varying NOT NULL,
     CONSTRAINT ck_tickets_status CHECK (((status)::text = ANY ((ARRAY['valid'::character varying, 'void'::character varying, 'checked_in'::character varying])::text[])))
 );
 
@@ -1028,6 +1082,10 @@ ALTER TABLE ONLY public.cart_lines ALTER COLUMN id SET DEFAULT nextval('public.c
 ALTER TABLE ONLY public.carts ALTER COLUMN id SET DEFAULT nextval('public.carts_id_seq'::regclass);
 
 ALTER TABLE ONLY public.categories ALTER COLUMN id SET DEFAULT nextval('public.categories_id_seq'::regclass);
+
+ALTER TABLE ONLY public.event_feed_tokens ALTER COLUMN id SET DEFAULT nextval('public.event_feed_tokens_id_seq'::regclass);
+
+ALTER TABLE ONLY public.event_overrides ALTER COLUMN id SET DEFAULT nextval('public.event_overrides_id_seq'::regclass);
 
 ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
 
@@ -1129,6 +1187,12 @@ ALTER TABLE ONLY public.carts
 
 ALTER TABLE ONLY public.categories
     ADD CONSTRAINT pk_categories PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT pk_event_feed_tokens PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.event_overrides
+    ADD CONSTRAINT pk_event_overrides PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT pk_events PRIMARY KEY (id);
@@ -1254,7 +1318,7 @@ ALTER TABLE ONLY public.authors
     ADD CONSTRAINT uq_authors_user_id UNIQUE (user_id);
 
 ALTER TABLE ONLY public.bookings
-    ADD CONSTRAINT uq_bookings_event_id_user_id_occurrence_start UNIQUE (event_id, user_id, occurrence_start);
+    ADD CONSTRAINT uq_bookings_token_hash UNIQUE (token_hash);
 
 ALTER TABLE ONLY public.calendars
     ADD CONSTRAINT uq_calendars_slug UNIQUE (slug);
@@ -1267,6 +1331,15 @@ ALTER TABLE ONLY public.carts
 
 ALTER TABLE ONLY public.categories
     ADD CONSTRAINT uq_categories_slug UNIQUE (slug);
+
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT uq_event_feed_tokens_token_hash UNIQUE (token_hash);
+
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT uq_event_feed_tokens_user_id UNIQUE (user_id);
+
+ALTER TABLE ONLY public.event_overrides
+    ADD CONSTRAINT uq_event_overrides_event_id_recurrence_id UNIQUE (event_id, recurrence_id);
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT uq_events_calendar_id_slug UNIQUE (calendar_id, slug);
@@ -1334,6 +1407,9 @@ ALTER TABLE ONLY public.tags
 ALTER TABLE ONLY public.tickets
     ADD CONSTRAINT uq_tickets_code UNIQUE (code);
 
+ALTER TABLE ONLY public.tickets
+    ADD CONSTRAINT uq_tickets_order_line_id_seat UNIQUE (order_line_id, seat);
+
 CREATE INDEX ix_account_tokens_user_id ON public.account_tokens USING btree (user_id);
 
 CREATE INDEX ix_ap_activities_actor_id ON public.ap_activities USING btree (actor_id);
@@ -1359,6 +1435,8 @@ CREATE INDEX ix_ap_objects_local_published ON public.ap_objects USING btree (is_
 CREATE INDEX ix_ap_timeline_entries_user_created ON public.ap_timeline_entries USING btree (user_id, created_at);
 
 CREATE INDEX ix_bookings_event_id ON public.bookings USING btree (event_id);
+
+CREATE INDEX ix_bookings_occurrence ON public.bookings USING btree (event_id, occurrence_start, status);
 
 CREATE INDEX ix_bookings_user_id ON public.bookings USING btree (user_id);
 
@@ -1439,6 +1517,10 @@ CREATE INDEX ix_tickets_order_line_id ON public.tickets USING btree (order_line_
 CREATE INDEX ix_tickets_ticket_type_id ON public.tickets USING btree (ticket_type_id);
 
 CREATE UNIQUE INDEX uq_ap_activities_ap_id_direction_recipient ON public.ap_activities USING btree (ap_id, direction, COALESCE(recipient_id, 0), actor_id);
+
+CREATE UNIQUE INDEX uq_bookings_guest_occurrence ON public.bookings USING btree (event_id, occurrence_start, guest_email) WHERE (((status)::text <> 'cancelled'::text) AND (user_id IS NULL));
+
+CREATE UNIQUE INDEX uq_bookings_member_occurrence ON public.bookings USING btree (event_id, occurrence_start, user_id) WHERE (((status)::text <> 'cancelled'::text) AND (user_id IS NOT NULL));
 
 CREATE UNIQUE INDEX uq_cart_lines_cart_ticket_type ON public.cart_lines USING btree (cart_id, ticket_type_id) WHERE (ticket_type_id IS NOT NULL);
 
@@ -1529,8 +1611,17 @@ ALTER TABLE ONLY public.carts
 ALTER TABLE ONLY public.categories
     ADD CONSTRAINT fk_categories_parent_id_categories FOREIGN KEY (parent_id) REFERENCES public.categories(id) ON DELETE SET NULL;
 
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT fk_event_feed_tokens_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.event_overrides
+    ADD CONSTRAINT fk_event_overrides_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_calendar_id_calendars FOREIGN KEY (calendar_id) REFERENCES public.calendars(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT fk_events_split_from_id_events FOREIGN KEY (split_from_id) REFERENCES public.events(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.newsletter_sends
     ADD CONSTRAINT fk_newsletter_sends_newsletter_id_newsletters FOREIGN KEY (newsletter_id) REFERENCES public.newsletters(id) ON DELETE CASCADE;
