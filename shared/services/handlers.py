@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from shared.contracts.events import (
     CartChanged,
+    EventCancelled,
+    EventChanged,
     EventContext,
     EventHandlers,
     EventPublished,
@@ -27,7 +29,11 @@ from shared.services.blog_federation import (
     federate_updated_post,
 )
 from shared.services.cart import adopt_anonymous_cart
-from shared.services.events_federation import federate_published_event
+from shared.services.events_federation import (
+    federate_cancelled_event,
+    federate_changed_event,
+    federate_published_event,
+)
 from shared.services.market_federation import announce_listed_product
 from shared.services.registry import services
 
@@ -47,7 +53,9 @@ async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> Non
     await ctx.fragments.invalidate([scope_of("nav")])
 
 
-async def refresh_upcoming_events(event: EventPublished, ctx: EventContext) -> None:
+async def refresh_upcoming_events(
+    event: EventPublished | EventChanged | EventCancelled, ctx: EventContext
+) -> None:
     await ctx.fragments.invalidate([scope_of("upcoming-events")])
 
 
@@ -64,8 +72,12 @@ def event_handlers() -> EventHandlers:
     table.inside(PostDeleted, federate_deleted_post)
     table.inside(ProductListed, announce_listed_product)
     table.inside(EventPublished, federate_published_event)
+    table.inside(EventChanged, federate_changed_event)
+    table.inside(EventCancelled, federate_cancelled_event)
     # Cached fragments, dropped only once the change is visible to the next fetch.
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
     table.after_commit(EventPublished, refresh_upcoming_events)
+    table.after_commit(EventChanged, refresh_upcoming_events)
+    table.after_commit(EventCancelled, refresh_upcoming_events)
     return table

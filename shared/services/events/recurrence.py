@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -52,6 +53,8 @@ def check_rule(rule: str, starts_at: datetime) -> str:
         recur = icalendar.vRecur.from_ical(rule.strip().removeprefix("RRULE:"))
     except (ValueError, TypeError) as exc:
         raise InvalidEvent(f"The repeat rule {rule!r} is not an RFC 5545 RRULE.") from exc
+    if not recur.get("FREQ"):
+        raise InvalidEvent(f"The repeat rule {rule!r} is not an RFC 5545 RRULE (it has no FREQ).")
     unknown = set(recur) - ALLOWED_PARTS
     if unknown:
         raise InvalidEvent(f"The repeat rule uses {', '.join(sorted(unknown))}, which we refuse.")
@@ -134,12 +137,17 @@ def _aware(value: date | datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(value, time(), tzinfo=zone)
 
 
-def _record(event: Event, component: icalendar.Event) -> OccurrenceRecord:
+def _moment(component: icalendar.Component, name: str) -> date | datetime | None:
+    value: Any = getattr(component.get(name), "dt", None)
+    return value if isinstance(value, date) else None
+
+
+def _record(event: Event, component: icalendar.Component) -> OccurrenceRecord:
     zone = ZoneInfo(event.time_zone)
-    start = _aware(component["DTSTART"].dt, zone)
-    end = _aware(component["DTEND"].dt, zone) if "DTEND" in component else start
-    rid = component.get("RECURRENCE-ID")
-    original = _aware(rid.dt, zone) if rid is not None else start
+    start = _aware(_moment(component, "DTSTART") or event.starts_at, zone)
+    end = _aware(_moment(component, "DTEND") or start, zone)
+    rid = _moment(component, "RECURRENCE-ID")
+    original = _aware(rid, zone) if rid is not None else start
     calendar = event.calendar
     return OccurrenceRecord(
         event_id=event.id,
