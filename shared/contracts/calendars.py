@@ -80,6 +80,7 @@ class TicketRecord:
     event_slug: str
     ticket_type_name: str
     occurrence_start: datetime
+    occurrence_end: datetime
     time_zone: str
     holder_name: str
     holder_email: str

@@ -17,6 +17,7 @@ from shared.contracts.events import (
     MemberCreated,
     MemberSignedIn,
     NavigationChanged,
+    OrderPaid,
     PostDeleted,
     PostPublished,
     PostUpdated,
@@ -29,6 +30,7 @@ from shared.services.blog_federation import (
     federate_updated_post,
 )
 from shared.services.cart import adopt_anonymous_cart
+from shared.services.events.tickets import issue_tickets_on_paid
 from shared.services.events_federation import (
     federate_cancelled_event,
     federate_changed_event,
@@ -74,6 +76,7 @@ def event_handlers() -> EventHandlers:
     table.inside(EventPublished, federate_published_event)
     table.inside(EventChanged, federate_changed_event)
     table.inside(EventCancelled, federate_cancelled_event)
+    table.inside(OrderPaid, issue_tickets_on_paid)
     # Cached fragments, dropped only once the change is visible to the next fetch.
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)

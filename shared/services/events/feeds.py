@@ -16,8 +16,9 @@ import icalendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models.events import Event, FeedToken
-from shared.services.events.recurrence import vevents_of
+from shared.contracts.calendars import TicketRecord
+from shared.models.events import Booking, Event, FeedToken
+from shared.services.events.recurrence import UID_DOMAIN, find_occurrence, vevents_of
 
 REFRESH = timedelta(hours=1)
 PRODID = "-//Rose Ash//Events//EN"
@@ -86,3 +87,41 @@ async def member_of_token(session: AsyncSession, token: str) -> int | None:
     return await session.scalar(
         select(FeedToken.user_id).where(FeedToken.token_hash == _hash(token))
     )
+
+
+def private_feed_of(
+    bookings: Sequence[Booking], tickets: Sequence[TicketRecord], *, base_url: str
+) -> bytes:
+    """A member's own plans: one VEVENT per booked occurrence and per ticket."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("name", "My Rose Ash events")
+    calendar.add("x-wr-calname", "My Rose Ash events")
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", REFRESH)
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    for booking in bookings:
+        event = booking.event
+        occurrence = find_occurrence(event, booking.occurrence_start)
+        if occurrence is None:
+            continue
+        vevent = icalendar.Event()
+        vevent.add("uid", f"booking-{booking.id}@{UID_DOMAIN}")
+        vevent.add("dtstamp", stamp)
+        label = "waiting list" if booking.status == "waiting" else "booked"
+        vevent.add("summary", f"{event.title} ({label})")
+        vevent.add("dtstart", occurrence.starts_at)
+        vevent.add("dtend", occurrence.ends_at)
+        vevent.add("url", f"{base_url}/{event.calendar.slug}/{event.slug}/")
+        calendar.add_component(vevent)
+    for ticket in tickets:
+        vevent = icalendar.Event()
+        vevent.add("uid", f"ticket-{ticket.id}@{UID_DOMAIN}")
+        vevent.add("dtstamp", stamp)
+        vevent.add("summary", f"{ticket.event_title} (ticket: {ticket.ticket_type_name})")
+        vevent.add("dtstart", ticket.occurrence_start)
+        vevent.add("dtend", ticket.occurrence_end)
+        vevent.add("url", f"{base_url}/tickets/{ticket.code}/")
+        calendar.add_component(vevent)
+    return calendar.to_ical()

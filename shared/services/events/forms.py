@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from shared.contracts.calendars import InvalidEvent
@@ -30,9 +30,14 @@ _URL = re.compile(r"https?://[^\s<>\"']{1,490}")
 
 
 class FormData(Protocol):
-    def get(self, key: str, default: str = "") -> str: ...
+    def get(self, key: str, default: Any = None) -> Any: ...
 
     def getlist(self, key: str) -> list[str]: ...
+
+
+def _text(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +117,17 @@ def _whole(text: str, label: str, low: int, high: int) -> int:
 
 
 def _times(form: FormData, zone: ZoneInfo, all_day: bool) -> tuple[datetime, datetime]:
-    start_day = _date(form.get("start_date"), "The start date")
-    end_day = _date(form.get("end_date") or form.get("start_date"), "The end date")
+    start_day = _date(_text(form, "start_date"), "The start date")
+    end_day = _date(_text(form, "end_date") or _text(form, "start_date"), "The end date")
     if all_day:
         # DTEND of an all-day event is the day after its last day.
         start = datetime.combine(start_day, time(), tzinfo=zone)
         end = datetime.combine(end_day + timedelta(days=1), time(), tzinfo=zone)
     else:
-        start = datetime.combine(start_day, _time(form.get("start_time"), "The start time"), zone)
-        end = datetime.combine(end_day, _time(form.get("end_time"), "The end time"), zone)
+        start = datetime.combine(
+            start_day, _time(_text(form, "start_time"), "The start time"), zone
+        )
+        end = datetime.combine(end_day, _time(_text(form, "end_time"), "The end time"), zone)
     if end <= start:
         raise InvalidEvent("The event ends before it starts: the end must be after the start.")
     if end - start > timedelta(days=62):
@@ -130,15 +137,15 @@ def _times(form: FormData, zone: ZoneInfo, all_day: bool) -> tuple[datetime, dat
 
 def rule_from_form(form: FormData, starts_at: datetime) -> str | None:
     """The RRULE the recurrence fields describe, or None for a one-off event."""
-    advanced = form.get("rrule").strip()
+    advanced = _text(form, "rrule").strip()
     if advanced:
         return check_rule(advanced, starts_at)
-    repeat = form.get("repeat") or "none"
+    repeat = _text(form, "repeat") or "none"
     if repeat not in REPEATS:
         raise InvalidEvent(f"Repeat must be one of {', '.join(REPEATS)}.")
     if repeat == "none":
         return None
-    interval = _whole(form.get("interval") or "1", "Every", 1, MAX_INTERVAL)
+    interval = _whole(_text(form, "interval") or "1", "Every", 1, MAX_INTERVAL)
     parts = {
         "daily": ["FREQ=DAILY"],
         "weekly": ["FREQ=WEEKLY"],
@@ -152,10 +159,10 @@ def rule_from_form(form: FormData, starts_at: datetime) -> str | None:
         days = [d for d in WEEKDAYS if d in form.getlist("weekdays")]
         parts.append(f"BYDAY={','.join(days or [WEEKDAYS[starts_at.weekday()]])}")
     if repeat == "monthly_weekday":
-        nth = form.get("month_nth") or "1"
+        nth = _text(form, "month_nth") or "1"
         if nth not in NTHS:
             raise InvalidEvent("The week of the month must be first to fourth, or last.")
-        weekday = form.get("month_weekday") or WEEKDAYS[starts_at.weekday()]
+        weekday = _text(form, "month_weekday") or WEEKDAYS[starts_at.weekday()]
         if weekday not in WEEKDAYS:
             raise InvalidEvent("The day of the week must be one of MO, TU, WE, TH, FR, SA, SU.")
         parts.append(f"BYDAY={nth}{weekday}")
@@ -164,11 +171,11 @@ def rule_from_form(form: FormData, starts_at: datetime) -> str | None:
 
 
 def _end_part(form: FormData, starts_at: datetime) -> str:
-    ends = form.get("ends") or "count"
+    ends = _text(form, "ends") or "count"
     if ends == "count":
-        return f"COUNT={_whole(form.get('count'), 'The number of times', 1, MAX_COUNT)}"
+        return f"COUNT={_whole(_text(form, 'count'), 'The number of times', 1, MAX_COUNT)}"
     if ends == "until":
-        last = _date(form.get("until"), "The last date")
+        last = _date(_text(form, "until"), "The last date")
         # UNTIL in UTC at the end of that local day: the last day is included.
         end_of_day = datetime.combine(last, time(23, 59, 59), starts_at.tzinfo)
         return "UNTIL=" + end_of_day.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
@@ -177,28 +184,28 @@ def _end_part(form: FormData, starts_at: datetime) -> str:
 
 def parse_event_form(form: FormData) -> EventInput:
     """The form as an `EventInput`, or InvalidEvent naming the first thing wrong."""
-    title = form.get("title").strip()
+    title = _text(form, "title").strip()
     if not title or len(title) > 255:
         raise InvalidEvent("The title is required (at most 255 characters).")
-    zone = zone_named(form.get("time_zone").strip())
-    all_day = form.get("all_day") in ("1", "on", "true")
+    zone = zone_named(_text(form, "time_zone").strip())
+    all_day = _text(form, "all_day") in ("1", "on", "true")
     starts_at, ends_at = _times(form, zone, all_day)
-    capacity_text = form.get("capacity").strip()
+    capacity_text = _text(form, "capacity").strip()
     capacity = _whole(capacity_text, "Capacity", 1, 100_000) if capacity_text else None
-    location = form.get("location").strip()
+    location = _text(form, "location").strip()
     if len(location) > 300:
         raise InvalidEvent("The location can be at most 300 characters.")
     return EventInput(
         title=title,
-        description=sanitize_html(form.get("description"))[:20_000],
+        description=sanitize_html(_text(form, "description"))[:20_000],
         starts_at=starts_at,
         ends_at=ends_at,
         time_zone=zone.key,
         all_day=all_day,
         location=location,
-        map_url=_url(form.get("map_url"), "The map link"),
-        online_url=_url(form.get("online_url"), "The online address"),
-        tags=_tags(form.get("tags")),
+        map_url=_url(_text(form, "map_url"), "The map link"),
+        online_url=_url(_text(form, "online_url"), "The online address"),
+        tags=_tags(_text(form, "tags")),
         capacity=capacity,
         rrule=rule_from_form(form, starts_at),
     )

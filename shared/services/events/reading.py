@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import any_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.calendars import OccurrenceRecord
@@ -56,7 +56,7 @@ async def list_events(
     else:
         query = query.where(Calendar.is_private.is_(False))
     if tag is not None:
-        query = query.where(Event.tags.any(tag))  # type: ignore[arg-type]
+        query = query.where(literal(tag) == any_(Event.tags))
     if event_ids is not None:
         query = query.where(Event.id.in_(event_ids))
     return list((await session.scalars(query)).unique())
@@ -85,7 +85,7 @@ async def list_occurrences(
     else:
         query = query.where(Calendar.is_private.is_(False))
     if tag is not None:
-        query = query.where(Event.tags.any(tag))  # type: ignore[arg-type]
+        query = query.where(literal(tag) == any_(Event.tags))
     events = list((await session.scalars(query)).unique())
     return occurrences_between(events, start, end)
 
