@@ -121,6 +121,7 @@ async def book_member(
         user_id=user.id,
         name=user.display_name,
         occurrence_start=occurrence.recurrence_id,
+        seats=1,
         token_hash=hashed,
     )
     await _place(session, event, booking)
@@ -151,6 +152,7 @@ async def book_guest(
         guest_email=email,
         name=name.strip()[:200],
         occurrence_start=occurrence.recurrence_id,
+        seats=1,
         status=BookingStatus.PENDING,
         token_hash=hashed,
     )
@@ -315,7 +317,7 @@ async def list_participants(session: AsyncSession, event_id: int) -> list[tuple[
         .where(Booking.event_id == event_id, Booking.status.in_(LIVE))
         .order_by(Booking.occurrence_start, Booking.created_at, Booking.id)
     )
-    return [(booking, email) for booking, email in rows.tuples()]
+    return [(booking, email) for booking, email in rows]
 
 
 async def seats_taken(session: AsyncSession, event_id: int, occurrence: datetime) -> int:
