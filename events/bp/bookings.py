@@ -11,7 +11,7 @@ from quart import Blueprint, Response, abort, current_app, redirect, render_temp
 from sqlalchemy import select
 
 from events.bp.lookup import base_url, event_or_404, parse_key, session
-from shared.contracts.calendars import BookingRefused
+from shared.contracts.calendars import AlreadyBooked, BookingRefused
 from shared.infrastructure.runtime import unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.models.events import Booking, BookingStatus
@@ -70,7 +70,7 @@ async def post_booking(calendar_slug: str, event_slug: str, key: str) -> Respons
                 )
             status = booking.status
     except BookingRefused as refused:
-        abort(409 if "already" in str(refused) else 400, description=str(refused))
+        abort(409 if isinstance(refused, AlreadyBooked) else 400, description=str(refused))
     html = await render_template("events/bookings/booked.html", event=event, status=status)
     return html, 201
 

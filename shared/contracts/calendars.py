@@ -18,6 +18,10 @@ class BookingRefused(ValueError):
     """A booking that cannot be made (no such occurrence, over, already booked)."""
 
 
+class AlreadyBooked(BookingRefused):
+    """This member or email holds a live booking of the occurrence already."""
+
+
 @dataclass(frozen=True, slots=True)
 class OccurrenceRecord:
     """One occurrence of an event: a one-off event has one, a series one per RRULE date.

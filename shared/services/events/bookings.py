@@ -16,7 +16,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.calendars import BookingRecord, BookingRefused, OccurrenceRecord
+from shared.contracts.calendars import (
+    AlreadyBooked,
+    BookingRecord,
+    BookingRefused,
+    OccurrenceRecord,
+)
 from shared.infrastructure.jobs import enqueue
 from shared.models.events import Booking, BookingStatus, Event
 from shared.models.identity import User
@@ -114,7 +119,7 @@ async def book_member(
     """Book a place for a signed-in member: confirmed, or waiting when full."""
     event, occurrence = await bookable_occurrence(session, event_id, recurrence_id, now)
     if await _already(session, event.id, occurrence.recurrence_id, user_id=user.id):
-        raise BookingRefused("You have already booked this occurrence.")
+        raise AlreadyBooked("You have already booked this occurrence.")
     token, hashed = new_token()
     booking = Booking(
         event=event,
@@ -145,7 +150,7 @@ async def book_guest(
     event, occurrence = await bookable_occurrence(session, event_id, recurrence_id, now)
     email = email.strip().lower()
     if await _already(session, event.id, occurrence.recurrence_id, guest_email=email, user_id=None):
-        raise BookingRefused("This email address has already booked this occurrence.")
+        raise AlreadyBooked("This email address has already booked this occurrence.")
     token, hashed = new_token()
     booking = Booking(
         event=event,
