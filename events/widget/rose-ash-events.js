@@ -7,10 +7,12 @@
   const origin = script ? new URL(script.src).origin : "";
 
   const when = (event) => {
+    // In the event's own zone, named: dateStyle cannot be combined with timeZoneName.
     const options = event.all_day
       ? { dateStyle: "medium", timeZone: event.time_zone }
-      : { dateStyle: "medium", timeStyle: "short", timeZone: event.time_zone, timeZoneName: "short" };
-    return new Intl.DateTimeFormat(undefined, options).format(new Date(event.start));
+      : { dateStyle: "medium", timeStyle: "short", timeZone: event.time_zone };
+    const text = new Intl.DateTimeFormat(undefined, options).format(new Date(event.start));
+    return event.all_day ? text : `${text} (${event.time_zone})`;
   };
 
   class RoseAshEvents extends HTMLElement {
