@@ -145,6 +145,20 @@ class EventPublished(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class EventChanged(DomainEvent):
+    """A published calendar event was edited (times, rule, an occurrence moved or cancelled)."""
+
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventCancelled(DomainEvent):
+    """A published calendar event (a whole series) was cancelled."""
+
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrderPaid(DomainEvent):
     """An order's payment succeeded (the events domain issues its tickets)."""
 

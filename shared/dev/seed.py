@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import MemberCreated, record
 from shared.dev.demo_blog import seed_blog, seed_blog_showcase
+from shared.dev.demo_events import seed_events
 from shared.dev.demo_market import seed_market
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
@@ -28,7 +29,6 @@ from shared.infrastructure.media import make_media_storage, store_image
 from shared.infrastructure.uow import UnitOfWork
 from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Post
-from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
 from shared.models.market import Product, ProductImage, Stall
 from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
@@ -142,64 +142,7 @@ async def _seed_members(session: AsyncSession) -> dict[str, User]:
 
 
 async def _seed_events(session: AsyncSession, users: dict[str, User]) -> None:
-    community = Calendar(
-        slug="community",
-        name="Community calendar",
-        description="Markets, workshops and gatherings.",
-        owner_id=users["ada"].id,
-    )
-    session.add(community)
-    winter_market = Event(
-        calendar=community,
-        slug="winter-market",
-        title="Winter market and lantern walk",
-        description="Twelve stalls, hot cider and a lantern walk at dusk.",
-        starts_at=_at(6, 11),
-        ends_at=_at(6, 17),
-        location="Ash Lane Community Hall",
-        capacity=400,
-        status="published",
-    )
-    sourdough = Event(
-        calendar=community,
-        slug="sourdough-workshop",
-        title="Sourdough workshop",
-        description="Bake your first loaf with Ada. Starter and flour provided.",
-        starts_at=_at(10, 10),
-        ends_at=_at(10, 13),
-        location="Okafor Bakery",
-        capacity=12,
-        status="published",
-    )
-    repair_cafe = Event(
-        calendar=community,
-        slug="repair-cafe",
-        title="Repair café",
-        description="Bring something broken; leave with it fixed, or knowing why not.",
-        starts_at=_at(3, 14),
-        ends_at=_at(3, 16),
-        rrule="FREQ=WEEKLY;INTERVAL=2",
-        location="The Old Library",
-        status="published",
-    )
-    session.add_all([winter_market, sourdough, repair_cafe])
-    session.add(
-        Event(
-            calendar=community,
-            slug="autumn-harvest-supper",
-            title="Autumn harvest supper",
-            starts_at=_at(-20, 18),
-            ends_at=_at(-20, 22),
-            location="Ash Lane Community Hall",
-            status="published",
-        )
-    )
-    session.add_all(
-        [
-            TicketType(event=winter_market, name="Lantern walk", price_minor=500, quantity=150),
-            TicketType(event=sourdough, name="Workshop place", price_minor=3500, quantity=12),
-        ]
-    )
+    await seed_events(session, users)
 
 
 async def _seed_account(session: AsyncSession, users: dict[str, User]) -> None:

@@ -48,6 +48,17 @@ def csrf_exempt(view: F) -> F:
     return view
 
 
+def frameable(view: F) -> F:
+    """Let any site frame this route (embeddable widgets); every other route stays DENY."""
+    view._frameable = True  # type: ignore[attr-defined]
+    return view
+
+
+def _is_frameable() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "_frameable", False))
+
+
 def _sign(secret_key: str, value: str) -> str:
     key = derive_key(secret_key, Purpose.CSRF)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
@@ -138,6 +149,7 @@ def configure_logging(app_name: str) -> None:
 
 def install_security(app: Quart, settings: Settings) -> None:
     csp = _content_security_policy(settings)
+    framed_csp = csp.replace("frame-ancestors 'none'", "frame-ancestors *")
     secure_cookies = settings.secure_cookies
     hsts = settings.environment == "prod"
 
@@ -154,10 +166,12 @@ def install_security(app: Quart, settings: Settings) -> None:
     async def add_headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
+        framed = _is_frameable()
+        if not framed:
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Content-Security-Policy", csp)
+        headers.setdefault("Content-Security-Policy", framed_csp if framed else csp)
         if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if "request_id" in g:

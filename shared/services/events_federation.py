@@ -5,13 +5,13 @@ Human pages live at `/<calendar>/<event>/`.
 
 from __future__ import annotations
 
-import html as html_lib
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from shared.contracts.dtos import FederatedObject
-from shared.contracts.events import EventContext, EventPublished
+from shared.contracts.events import EventCancelled, EventChanged, EventContext, EventPublished
 from shared.models.events import Event, EventStatus
-from shared.services.federating import federate, fresh, plain_text
+from shared.services.federating import federate, federation, fresh, plain_text
 
 
 def event_object_of(event: Event) -> FederatedObject:
@@ -22,7 +22,8 @@ def event_object_of(event: Event) -> FederatedObject:
         type="Event",
         name=event.title,
         summary=summary,
-        content_html=f"<p>{html_lib.escape(event.description)}</p>" if event.description else "",
+        # The description is sanitized HTML already (shared.infrastructure.html).
+        content_html=event.description,
         path=f"/{event.calendar.slug}/{event.slug}/",
         published_at=event.created_at or datetime.now(UTC),
         updated_at=datetime.now(UTC),
@@ -37,3 +38,25 @@ async def federate_published_event(event: EventPublished, ctx: EventContext) -> 
     row = await fresh(ctx.session, Event, event.event_id)
     if row is not None and row.status == EventStatus.PUBLISHED:
         await federate(ctx.session, event_object_of(row))
+
+
+def _key(event_id: int) -> str:
+    return f"events/{event_id}"
+
+
+async def federate_changed_event(event: EventChanged, ctx: EventContext) -> None:
+    """Update the Event object of a federated event; a never-federated one stays local."""
+    row = await fresh(ctx.session, Event, event.event_id)
+    if row is None or row.status != EventStatus.PUBLISHED:
+        return
+    if await federation().is_published(ctx.session, "events", _key(row.id)):
+        await federation().publish(ctx.session, event_object_of(row), "Update")
+
+
+async def federate_cancelled_event(event: EventCancelled, ctx: EventContext) -> None:
+    """Delete the Event object of a federated event that was cancelled."""
+    row = await fresh(ctx.session, Event, event.event_id)
+    if row is None or not await federation().is_published(ctx.session, "events", _key(row.id)):
+        return
+    tombstone = replace(event_object_of(row), content_html="", summary="")
+    await federation().publish(ctx.session, tombstone, "Delete")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from shared.contracts.events import (
     CartChanged,
+    EventCancelled,
+    EventChanged,
     EventContext,
     EventHandlers,
     EventPublished,
     MemberCreated,
     MemberSignedIn,
     NavigationChanged,
+    OrderPaid,
     PostDeleted,
     PostPublished,
     PostUnpublished,
@@ -30,7 +33,12 @@ from shared.services.blog_federation import (
     federate_updated_post,
 )
 from shared.services.cart import adopt_anonymous_cart
-from shared.services.events_federation import federate_published_event
+from shared.services.events.tickets import issue_tickets_on_paid
+from shared.services.events_federation import (
+    federate_cancelled_event,
+    federate_changed_event,
+    federate_published_event,
+)
 from shared.services.market_federation import (
     announce_listed_product,
     federate_archived_product,
@@ -54,7 +62,9 @@ async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> Non
     await ctx.fragments.invalidate([scope_of("nav")])
 
 
-async def refresh_upcoming_events(event: EventPublished, ctx: EventContext) -> None:
+async def refresh_upcoming_events(
+    event: EventPublished | EventChanged | EventCancelled, ctx: EventContext
+) -> None:
     await ctx.fragments.invalidate([scope_of("upcoming-events")])
 
 
@@ -74,8 +84,13 @@ def event_handlers() -> EventHandlers:
     table.inside(ProductUpdated, federate_updated_product)
     table.inside(ProductArchived, federate_archived_product)
     table.inside(EventPublished, federate_published_event)
+    table.inside(EventChanged, federate_changed_event)
+    table.inside(EventCancelled, federate_cancelled_event)
+    table.inside(OrderPaid, issue_tickets_on_paid)
     # Cached fragments, dropped only once the change is visible to the next fetch.
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
     table.after_commit(EventPublished, refresh_upcoming_events)
+    table.after_commit(EventChanged, refresh_upcoming_events)
+    table.after_commit(EventCancelled, refresh_upcoming_events)
     return table

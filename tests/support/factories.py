@@ -100,6 +100,8 @@ async def make_event(
     **fields: Any,
 ) -> Event:
     fields.setdefault("status", "published")
+    # Set, not loaded: a lazy load of a new row's collection fails under asyncio.
+    fields.setdefault("overrides", [])
     event = Event(
         calendar=calendar,
         slug=fields.pop("slug", f"event-{next(_ids)}"),

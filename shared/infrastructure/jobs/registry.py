@@ -34,6 +34,7 @@ KIND_MODULES = (
     "shared.infrastructure.oidc.logout_jobs",
     "shared.services.blog.scheduling",
     "shared.services.cart.jobs",
+    "shared.services.events.mail",
 )
 
 

@@ -1,59 +1,16 @@
-"""Events reads: upcoming occurrences, recurring events expanded by their RRULE."""
+"""Upcoming events (the fragment, the home page), publishing and announcing."""
 
 from __future__ import annotations
 
-import logging
-import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import EventSummary
 from shared.contracts.events import EventPublished, record
 from shared.models.events import Calendar, Event, EventStatus
-
-log = logging.getLogger(__name__)
-
-
-# Expanding a rule walks it from its first occurrence: bound that walk, so
-# one rule (FREQ=SECONDLY from years ago, or a malformed one) costs at most
-# this many steps and is skipped, not a page that never renders or a 500.
-MAX_OCCURRENCES_WALKED = 5000
-_TOO_FREQUENT = re.compile(r"FREQ\s*=\s*(SECONDLY|MINUTELY)", re.IGNORECASE)
-
-
-def next_occurrence(event: Event, now: datetime) -> datetime | None:
-    """The start of the first occurrence that has not ended by `now`, or None.
-
-    Recurrences are expanded in the event's own zone so "every Saturday at
-    10:00" stays at 10:00 local time across daylight-saving changes. A rule
-    that cannot be expanded cheaply (malformed, more often than hourly, or
-    more than MAX_OCCURRENCES_WALKED occurrences before `now`) counts as no
-    upcoming occurrence, with a warning naming the event.
-    """
-    duration = event.ends_at - event.starts_at
-    if not event.rrule:
-        return event.starts_at if event.ends_at > now else None
-    if _TOO_FREQUENT.search(event.rrule):
-        log.warning("event %s: rule %r repeats too often to list", event.id, event.rrule)
-        return None
-    zone = ZoneInfo(event.time_zone)
-    local_start = event.starts_at.astimezone(zone).replace(tzinfo=None)
-    after = (now - duration).astimezone(zone).replace(tzinfo=None)
-    try:
-        rule = rrulestr(event.rrule, dtstart=local_start)
-        for walked, occurrence in enumerate(rule):
-            if occurrence > after:
-                return occurrence.replace(tzinfo=zone)
-            if walked >= MAX_OCCURRENCES_WALKED:
-                log.warning("event %s: over %d occurrences to walk", event.id, walked)
-                return None
-    except (ValueError, TypeError, OverflowError) as exc:
-        log.warning("event %s: rule %r cannot be expanded (%s)", event.id, event.rrule, exc)
-    return None
+from shared.services.events.recurrence import next_occurrence
 
 
 class SqlEventsService:
@@ -66,9 +23,14 @@ class SqlEventsService:
         container_type: str | None = None,
         container_id: int | None = None,
     ) -> list[EventSummary]:
-        query = select(Event).where(
-            Event.status == EventStatus.PUBLISHED,
-            or_(Event.rrule.is_not(None), Event.ends_at > now),
+        query = (
+            select(Event)
+            .join(Event.calendar)
+            .where(
+                Event.status == EventStatus.PUBLISHED,
+                Calendar.is_private.is_(False),
+                or_(Event.rrule.is_not(None), Event.ends_at > now),
+            )
         )
         if container_type is not None:
             query = query.where(
@@ -82,8 +44,8 @@ class SqlEventsService:
         events = await session.scalars(query)
         upcoming: list[EventSummary] = []
         for event in events:
-            start = next_occurrence(event, now)
-            if start is None:
+            occurrence = next_occurrence(event, now)
+            if occurrence is None:
                 continue
             upcoming.append(
                 EventSummary(
@@ -92,8 +54,8 @@ class SqlEventsService:
                     title=event.title,
                     calendar_slug=event.calendar.slug,
                     calendar_name=event.calendar.name,
-                    starts_at=start,
-                    ends_at=start + (event.ends_at - event.starts_at),
+                    starts_at=occurrence.starts_at,
+                    ends_at=occurrence.ends_at,
                     time_zone=event.time_zone,
                     location=event.location,
                     is_recurring=bool(event.rrule),

@@ -1,0 +1,226 @@
+"""Recurrence: an event as iCalendar (RRULE, EXDATE, RECURRENCE-ID overrides), expanded
+in its own zone by `recurring-ical-events`.
+
+Pages and feeds are built from the same VEVENTs (`vevents_of`), so what a feed
+reader expands is what our pages list. Expansion is bounded twice: rules are
+checked when they are saved (`check_rule`: daily or rarer, with an end, at
+most MAX_COUNT occurrences), and every expansion is over a window with at
+most MAX_PER_WINDOW occurrences per event, so no rule can stall a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+
+from shared.contracts.calendars import InvalidEvent, OccurrenceRecord
+from shared.models.events import Event, OverrideKind
+
+log = logging.getLogger(__name__)
+
+ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT"}
+ALLOWED_PARTS |= {"UNTIL", "WKST"}
+MAX_COUNT = 1000
+MAX_INTERVAL = 99
+MAX_SPAN = timedelta(days=366 * 10)
+MAX_PER_WINDOW = 1500
+UID_DOMAIN = "events.rose-ash"
+
+
+def event_uid(event_id: int) -> str:
+    """Stable per event (and so per series): feed readers update, never duplicate."""
+    return f"event-{event_id}@{UID_DOMAIN}"
+
+
+def event_id_of_uid(uid: str) -> int | None:
+    prefix, _, rest = uid.partition("-")
+    number, _, domain = rest.partition("@")
+    ok = prefix == "event" and domain == UID_DOMAIN and number.isdigit()
+    return int(number) if ok else None
+
+
+def check_rule(rule: str, starts_at: datetime) -> str:
+    """The rule, normalised, if it is one we expand; else InvalidEvent saying why."""
+    try:
+        recur = icalendar.vRecur.from_ical(rule.strip().removeprefix("RRULE:"))
+    except (ValueError, TypeError) as exc:
+        raise InvalidEvent(f"The repeat rule {rule!r} is not an RFC 5545 RRULE.") from exc
+    if not recur.get("FREQ"):
+        raise InvalidEvent(f"The repeat rule {rule!r} is not an RFC 5545 RRULE (it has no FREQ).")
+    unknown = set(recur) - ALLOWED_PARTS
+    if unknown:
+        raise InvalidEvent(f"The repeat rule uses {', '.join(sorted(unknown))}, which we refuse.")
+    freq = (recur.get("FREQ") or [""])[0]
+    if freq not in ALLOWED_FREQS:
+        raise InvalidEvent("An event can repeat at most daily (not FREQ=" + f"{freq or '?'}).")
+    interval = (recur.get("INTERVAL") or [1])[0]
+    if not 1 <= int(interval) <= MAX_INTERVAL:
+        raise InvalidEvent(f"The repeat interval must be between 1 and {MAX_INTERVAL}.")
+    count, until = recur.get("COUNT"), recur.get("UNTIL")
+    if count is None and until is None:
+        raise InvalidEvent("A repeating event needs an end: a last date or a number of times.")
+    if count is not None and until is not None:
+        raise InvalidEvent("A repeating event ends on a date or after a count, not both.")
+    if count is not None and not 1 <= int(count[0]) <= MAX_COUNT:
+        raise InvalidEvent(f"A series can have at most {MAX_COUNT} occurrences.")
+    if until is not None:
+        last = until[0]
+        last_day = last.date() if isinstance(last, datetime) else last
+        if last_day < starts_at.date():
+            raise InvalidEvent("The repeat end date is before the first occurrence.")
+        if last_day > (starts_at + MAX_SPAN).date():
+            raise InvalidEvent("A series can run for at most ten years.")
+    return recur.to_ical().decode()
+
+
+def is_expandable(rule: str) -> bool:
+    """Rules saved before `check_rule` existed still expand if daily or rarer."""
+    try:
+        recur = icalendar.vRecur.from_ical(rule.strip().removeprefix("RRULE:"))
+    except (ValueError, TypeError):
+        return False
+    return (recur.get("FREQ") or [""])[0] in ALLOWED_FREQS
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone)
+
+
+def _day_or_time(moment: datetime, zone: ZoneInfo, all_day: bool) -> date | datetime:
+    local = _local(moment, zone)
+    return local.date() if all_day else local
+
+
+def vevents_of(event: Event) -> list[icalendar.Event]:
+    """The event's master VEVENT (with RRULE and EXDATEs) and one per moved occurrence."""
+    zone = ZoneInfo(event.time_zone)
+    master = icalendar.Event()
+    master.add("uid", event_uid(event.id))
+    master.add("summary", event.title)
+    master.add("dtstart", _day_or_time(event.starts_at, zone, event.all_day))
+    master.add("dtend", _day_or_time(event.ends_at, zone, event.all_day))
+    if event.updated_at is not None:
+        master.add("dtstamp", event.updated_at.astimezone(UTC))
+    rule = event.rrule if event.rrule and is_expandable(event.rrule) else None
+    if rule:
+        master.add("rrule", icalendar.vRecur.from_ical(rule.removeprefix("RRULE:")))
+    cancelled = [o for o in event.overrides if o.kind == OverrideKind.CANCELLED]
+    if rule and cancelled:
+        master.add(
+            "exdate", [_day_or_time(o.recurrence_id, zone, event.all_day) for o in cancelled]
+        )
+    vevents = [master]
+    for moved in (o for o in event.overrides if o.kind == OverrideKind.MOVED):
+        if not rule or moved.starts_at is None or moved.ends_at is None:
+            continue
+        override = icalendar.Event()
+        override.add("uid", event_uid(event.id))
+        override.add("summary", event.title)
+        override.add("recurrence-id", _day_or_time(moved.recurrence_id, zone, event.all_day))
+        override.add("dtstart", _day_or_time(moved.starts_at, zone, event.all_day))
+        override.add("dtend", _day_or_time(moved.ends_at, zone, event.all_day))
+        vevents.append(override)
+    return vevents
+
+
+def _aware(value: date | datetime, zone: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
+    return datetime.combine(value, time(), tzinfo=zone)
+
+
+def _moment(component: icalendar.Component, name: str) -> date | datetime | None:
+    value: Any = getattr(component.get(name), "dt", None)
+    return value if isinstance(value, date) else None
+
+
+def _record(event: Event, component: icalendar.Component) -> OccurrenceRecord:
+    zone = ZoneInfo(event.time_zone)
+    start = _aware(_moment(component, "DTSTART") or event.starts_at, zone)
+    end = _aware(_moment(component, "DTEND") or start, zone)
+    rid = _moment(component, "RECURRENCE-ID")
+    original = _aware(rid, zone) if rid is not None else start
+    calendar = event.calendar
+    return OccurrenceRecord(
+        event_id=event.id,
+        calendar_slug=calendar.slug,
+        calendar_name=calendar.name,
+        slug=event.slug,
+        title=event.title,
+        time_zone=event.time_zone,
+        starts_at=start,
+        ends_at=end,
+        recurrence_id=original.astimezone(UTC),
+        all_day=event.all_day,
+        is_recurring=bool(event.rrule),
+        moved=original != start,
+        location=event.location,
+        online_url=event.online_url,
+        tags=tuple(event.tags or ()),
+    )
+
+
+def _calendar_of(events: Iterable[Event]) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    for event in events:
+        for vevent in vevents_of(event):
+            calendar.add_component(vevent)
+    return calendar
+
+
+def occurrences_between(
+    events: Sequence[Event], start: datetime, end: datetime
+) -> list[OccurrenceRecord]:
+    """Every occurrence overlapping [start, end) of these events, soonest first."""
+    by_id = {event.id: event for event in events}
+    found: list[OccurrenceRecord] = []
+    for event in events:
+        # One event at a time: a bad rule costs that event, not the page.
+        try:
+            query = recurring_ical_events.of(_calendar_of([event]))
+            components = list(islice(query.between(start, end), MAX_PER_WINDOW))
+        except (ValueError, TypeError, OverflowError) as exc:
+            log.warning("event %s: rule %r cannot be expanded (%s)", event.id, event.rrule, exc)
+            continue
+        found.extend(_record(by_id[event.id], c) for c in components)
+    found.sort(key=lambda o: (o.starts_at, o.event_id))
+    return found
+
+
+def next_occurrence(event: Event, now: datetime) -> OccurrenceRecord | None:
+    """The first occurrence that has not ended by `now`, within a year and a day."""
+    if not event.rrule:
+        if event.ends_at <= now:
+            return None
+        return occurrences_between([event], event.starts_at, event.ends_at + timedelta(seconds=1))[
+            0
+        ]
+    if not is_expandable(event.rrule):
+        log.warning("event %s: rule %r repeats too often to list", event.id, event.rrule)
+        return None
+    upcoming = occurrences_between([event], now, now + timedelta(days=367))
+    return upcoming[0] if upcoming else None
+
+
+def find_occurrence(event: Event, recurrence_id: datetime) -> OccurrenceRecord | None:
+    """The occurrence whose original start is `recurrence_id` (cancelled ones: None)."""
+    moved = {o.recurrence_id: o for o in event.overrides if o.kind == OverrideKind.MOVED}
+    if recurrence_id in moved and moved[recurrence_id].starts_at is not None:
+        override = moved[recurrence_id]
+        assert override.starts_at is not None and override.ends_at is not None
+        window = (override.starts_at, override.ends_at + timedelta(seconds=1))
+    else:
+        duration = event.ends_at - event.starts_at
+        window = (recurrence_id, recurrence_id + duration + timedelta(seconds=1))
+    for occurrence in occurrences_between([event], *window):
+        if occurrence.recurrence_id == recurrence_id:
+            return occurrence
+    return None
