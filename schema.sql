@@ -377,6 +377,24 @@ CREATE SEQUENCE public.categories_id_seq
 
 ALTER SEQUENCE public.categories_id_seq OWNED BY public.categories.id;
 
+CREATE TABLE public.email_suppressions (
+    id integer NOT NULL,
+    email character varying(320) NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.email_suppressions_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.email_suppressions_id_seq OWNED BY public.email_suppressions.id;
+
 CREATE TABLE public.events (
     id integer NOT NULL,
     calendar_id integer NOT NULL,
@@ -501,6 +519,29 @@ CREATE SEQUENCE public.navigation_items_id_seq
 
 ALTER SEQUENCE public.navigation_items_id_seq OWNED BY public.navigation_items.id;
 
+CREATE TABLE public.newsletter_deliveries (
+    id bigint NOT NULL,
+    send_id integer NOT NULL,
+    subscription_id integer NOT NULL,
+    email character varying(320) NOT NULL,
+    status character varying(20) DEFAULT 'queued'::character varying NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    sent_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_newsletter_deliveries_status CHECK (((status)::text = ANY ((ARRAY['queued'::character varying, 'sent'::character varying, 'failed'::character varying])::text[])))
+);
+
+CREATE SEQUENCE public.newsletter_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.newsletter_deliveries_id_seq OWNED BY public.newsletter_deliveries.id;
+
 CREATE TABLE public.newsletter_sends (
     id integer NOT NULL,
     newsletter_id integer NOT NULL,
@@ -511,6 +552,8 @@ CREATE TABLE public.newsletter_sends (
     sent_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    body_html text DEFAULT ''::text NOT NULL,
+    body_text text DEFAULT ''::text NOT NULL,
     CONSTRAINT ck_newsletter_sends_status CHECK (((status)::text = ANY ((ARRAY['queued'::character varying, 'sending'::character varying, 'sent'::character varying, 'failed'::character varying])::text[])))
 );
 
@@ -559,7 +602,9 @@ CREATE TABLE public.newsletters (
     is_active boolean DEFAULT true NOT NULL,
     "position" integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    reply_to character varying(320),
+    subscribe_on_signup boolean DEFAULT false NOT NULL
 );
 
 CREATE SEQUENCE public.newsletters_id_seq
@@ -1029,6 +1074,8 @@ ALTER TABLE ONLY public.carts ALTER COLUMN id SET DEFAULT nextval('public.carts_
 
 ALTER TABLE ONLY public.categories ALTER COLUMN id SET DEFAULT nextval('public.categories_id_seq'::regclass);
 
+ALTER TABLE ONLY public.email_suppressions ALTER COLUMN id SET DEFAULT nextval('public.email_suppressions_id_seq'::regclass);
+
 ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
 
 ALTER TABLE ONLY public.ghost_sync_states ALTER COLUMN id SET DEFAULT nextval('public.ghost_sync_states_id_seq'::regclass);
@@ -1038,6 +1085,8 @@ ALTER TABLE ONLY public.jobs ALTER COLUMN id SET DEFAULT nextval('public.jobs_id
 ALTER TABLE ONLY public.market_pages ALTER COLUMN id SET DEFAULT nextval('public.market_pages_id_seq'::regclass);
 
 ALTER TABLE ONLY public.navigation_items ALTER COLUMN id SET DEFAULT nextval('public.navigation_items_id_seq'::regclass);
+
+ALTER TABLE ONLY public.newsletter_deliveries ALTER COLUMN id SET DEFAULT nextval('public.newsletter_deliveries_id_seq'::regclass);
 
 ALTER TABLE ONLY public.newsletter_sends ALTER COLUMN id SET DEFAULT nextval('public.newsletter_sends_id_seq'::regclass);
 
@@ -1130,6 +1179,9 @@ ALTER TABLE ONLY public.carts
 ALTER TABLE ONLY public.categories
     ADD CONSTRAINT pk_categories PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.email_suppressions
+    ADD CONSTRAINT pk_email_suppressions PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT pk_events PRIMARY KEY (id);
 
@@ -1147,6 +1199,9 @@ ALTER TABLE ONLY public.market_pages
 
 ALTER TABLE ONLY public.navigation_items
     ADD CONSTRAINT pk_navigation_items PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT pk_newsletter_deliveries PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.newsletter_sends
     ADD CONSTRAINT pk_newsletter_sends PRIMARY KEY (id);
@@ -1277,6 +1332,9 @@ ALTER TABLE ONLY public.ghost_sync_states
 ALTER TABLE ONLY public.market_pages
     ADD CONSTRAINT uq_market_pages_slug UNIQUE (slug);
 
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT uq_newsletter_deliveries_send_id_subscription_id UNIQUE (send_id, subscription_id);
+
 ALTER TABLE ONLY public.newsletter_subscriptions
     ADD CONSTRAINT uq_newsletter_subscriptions_confirm_token_hash UNIQUE (confirm_token_hash);
 
@@ -1384,6 +1442,10 @@ CREATE INDEX ix_jobs_state_finished_at ON public.jobs USING btree (state, finish
 
 CREATE INDEX ix_navigation_items_menu_position ON public.navigation_items USING btree (menu, "position");
 
+CREATE INDEX ix_newsletter_deliveries_send_id_status ON public.newsletter_deliveries USING btree (send_id, status);
+
+CREATE INDEX ix_newsletter_deliveries_subscription_id ON public.newsletter_deliveries USING btree (subscription_id);
+
 CREATE INDEX ix_newsletter_sends_newsletter_id ON public.newsletter_sends USING btree (newsletter_id);
 
 CREATE INDEX ix_newsletter_sends_post_id ON public.newsletter_sends USING btree (post_id);
@@ -1443,6 +1505,8 @@ CREATE UNIQUE INDEX uq_ap_activities_ap_id_direction_recipient ON public.ap_acti
 CREATE UNIQUE INDEX uq_cart_lines_cart_ticket_type ON public.cart_lines USING btree (cart_id, ticket_type_id) WHERE (ticket_type_id IS NOT NULL);
 
 CREATE UNIQUE INDEX uq_cart_lines_cart_variant ON public.cart_lines USING btree (cart_id, variant_id) WHERE (variant_id IS NOT NULL);
+
+CREATE UNIQUE INDEX uq_email_suppressions_email_lower ON public.email_suppressions USING btree (lower((email)::text));
 
 CREATE UNIQUE INDEX uq_jobs_key_unfinished ON public.jobs USING btree (key) WHERE ((key IS NOT NULL) AND ((state)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying, 'failed'::character varying])::text[])));
 
@@ -1531,6 +1595,12 @@ ALTER TABLE ONLY public.categories
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_calendar_id_calendars FOREIGN KEY (calendar_id) REFERENCES public.calendars(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT fk_newsletter_deliveries_send_id_newsletter_sends FOREIGN KEY (send_id) REFERENCES public.newsletter_sends(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT fk_newsletter_deliveries_subscription_id_newsletter_sub_d6a8 FOREIGN KEY (subscription_id) REFERENCES public.newsletter_subscriptions(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.newsletter_sends
     ADD CONSTRAINT fk_newsletter_sends_newsletter_id_newsletters FOREIGN KEY (newsletter_id) REFERENCES public.newsletters(id) ON DELETE CASCADE;

@@ -31,6 +31,7 @@ KIND_MODULES = (
     "shared.infrastructure.jobs.builtin",
     "shared.infrastructure.activitypub.processor",
     "shared.infrastructure.oidc.logout_jobs",
+    "shared.services.newsletters.delivery",
 )
 
 
