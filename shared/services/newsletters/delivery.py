@@ -44,11 +44,11 @@ from shared.models.newsletters import (
     SubscriptionStatus,
 )
 from shared.services.newsletters.issue_mail import IssueMail
-from shared.services.newsletters.sends import SEND_JOB
 from shared.services.newsletters.suppressions import suppress
 
 log = logging.getLogger(__name__)
 
+SEND_JOB = "newsletters.send"
 CONNECTIONS = 4  # SMTP connections one send uses at once
 MAX_SOFT_ATTEMPTS = 5
 SMTP_TIMEOUT = 30.0

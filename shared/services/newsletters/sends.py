@@ -25,7 +25,9 @@ from shared.models.newsletters import (
     NewsletterSend,
 )
 
-SEND_JOB = "newsletters.send"
+# Importing the job's module registers its kind in every process that enqueues it.
+from shared.services.newsletters.delivery import SEND_JOB
+
 MAX_SUBJECT = 300
 
 
