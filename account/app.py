@@ -5,8 +5,11 @@ if not __package__:  # loaded as `app` from inside account/
 
 from quart import Quart
 
+from account.bp.admin import bp as admin_bp
 from account.bp.fragments import bp as fragments_bp
 from account.bp.home import bp as home_bp
+from account.bp.newsletters import bp as newsletters_bp
+from account.bp.preferences import bp as preferences_bp
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 
@@ -15,4 +18,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app = create_base_app("account", settings=settings)
     app.register_blueprint(home_bp)
     app.register_blueprint(fragments_bp)
+    app.register_blueprint(newsletters_bp)
+    app.register_blueprint(preferences_bp)
+    app.register_blueprint(admin_bp)
     return app

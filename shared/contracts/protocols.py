@@ -6,12 +6,14 @@ shares one transaction; the caller (a route, a worker) commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.blog import BlogReader, BlogWriter
+from shared.contracts import newsletters as nl
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,
@@ -892,6 +894,96 @@ class SocialService(Protocol):
 
 
 class NewslettersService(Protocol):
+    """Errors are `shared.contracts.newsletters.NewsletterError`s, each with a `message`."""
+
     async def list_newsletters(self, session: AsyncSession) -> list[NewsletterSummary]:
         """Active newsletters with their confirmed subscriber counts, in display order."""
+        ...
+
+    async def get_newsletter(
+        self, session: AsyncSession, newsletter_id: int
+    ) -> nl.NewsletterRecord | None:
+        """The newsletter, or None."""
+        ...
+
+    async def create_newsletter(
+        self, session: AsyncSession, new: nl.NewNewsletter
+    ) -> nl.NewsletterRecord:
+        """A new newsletter (its slug from the name); NewsletterError for a bad field."""
+        ...
+
+    async def update_newsletter(
+        self, session: AsyncSession, newsletter_id: int, new: nl.NewNewsletter
+    ) -> nl.NewsletterRecord | None:
+        """The edited newsletter, or None when there is none; NewsletterError for a bad field."""
+        ...
+
+    async def request_subscription(
+        self, session: AsyncSession, email: str, newsletter_ids: Iterable[int]
+    ) -> nl.PendingSubscription:
+        """The confirmation to mail (nothing is written); InvalidEmail, NewsletterError,
+        AddressSuppressed, AlreadySubscribed."""
+        ...
+
+    async def read_confirmation(self, session: AsyncSession, token: str) -> nl.PendingSubscription:
+        """What a confirmation link asks for; InvalidLink (forged, expired), LinkAlreadyUsed."""
+        ...
+
+    async def confirm_subscription(
+        self, session: AsyncSession, token: str
+    ) -> list[nl.SubscriptionRecord]:
+        """The confirmed subscriptions the link makes, once; as read_confirmation raises."""
+        ...
+
+    async def get_by_unsubscribe_token(
+        self, session: AsyncSession, slug: str, token: str
+    ) -> nl.SubscriptionRecord:
+        """The subscription of that list the token names; InvalidLink otherwise."""
+        ...
+
+    async def unsubscribe(
+        self, session: AsyncSession, slug: str, token: str
+    ) -> nl.SubscriptionRecord:
+        """Unsubscribe that recipient from that list only; InvalidLink otherwise."""
+        ...
+
+    async def list_preferences(
+        self, session: AsyncSession, user: UserRecord
+    ) -> list[nl.MemberPreference]:
+        """Every active newsletter and whether the member receives it."""
+        ...
+
+    async def set_preferences(
+        self, session: AsyncSession, user: UserRecord, newsletter_ids: Iterable[int]
+    ) -> None:
+        """The member receives exactly these; AddressSuppressed, NewsletterError."""
+        ...
+
+    async def subscribe_on_signup(self, session: AsyncSession, user: UserRecord) -> None:
+        """Subscribe a new member to the newsletters marked "subscribed on sign-up"."""
+        ...
+
+    async def create_issue(
+        self, session: AsyncSession, newsletter_id: int, subject: str, text: str
+    ) -> int:
+        """Queue a standalone issue (its send job in this transaction); the send id."""
+        ...
+
+    async def send_post(self, session: AsyncSession, newsletter_id: int, post_id: int) -> int:
+        """Queue a published post as an issue, in the caller's transaction; the send id.
+        NewsletterError for an unknown newsletter or an unpublished post."""
+        ...
+
+    async def list_sends(self, session: AsyncSession, newsletter_id: int) -> list[nl.SendProgress]:
+        """The newsletter's sends, newest first, with queued/sent/failed counts."""
+        ...
+
+    async def list_suppressions(
+        self, session: AsyncSession, email: str | None = None
+    ) -> list[nl.SuppressionRecord]:
+        """Suppressed addresses, newest first (only `email`'s when given)."""
+        ...
+
+    async def lift_suppression(self, session: AsyncSession, email: str) -> bool:
+        """Whether a suppression of the address was lifted."""
         ...

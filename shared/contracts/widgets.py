@@ -47,6 +47,8 @@ FRAGMENT_TYPES: dict[str, FragmentType] = {
         FragmentType("mini-cart", "cart", "cart"),
         # The viewer's name and links, or the way to sign in.
         FragmentType("user-menu", "account", "member"),
+        # The footer's newsletter subscribe form (an address and the newsletters on offer).
+        FragmentType("newsletter-signup", "account", "nothing"),
         # The next `limit` events, optionally of one container's calendars.
         FragmentType(
             "upcoming-events",
@@ -62,7 +64,7 @@ FRAGMENT_TYPES: dict[str, FragmentType] = {
 }
 
 # Every page's header: composed by every app.
-SHELL_FRAGMENTS: tuple[str, ...] = ("nav", "user-menu", "mini-cart")
+SHELL_FRAGMENTS: tuple[str, ...] = ("nav", "user-menu", "mini-cart", "newsletter-signup")
 
 
 @dataclass(frozen=True, slots=True)

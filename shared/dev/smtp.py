@@ -6,6 +6,9 @@
         mail.links()                      # the URLs in its text
 
 `on_mail` (optional) is called with each message, e.g. to print it (`make dev`).
+`refuse` answers RCPT TO for chosen addresses with a chosen reply, as a real
+server does for an unknown mailbox (`{"gone@example.test": "550 5.1.1 No such
+user"}`) or a full one (`"452 4.2.2 Mailbox full"`); it may be changed while running.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ class ReceivedMail:
     recipients: tuple[str, ...]
     subject: str
     text: str
+    html: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        """The first header called `name` (case-insensitive), or None."""
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
     def links(self) -> list[str]:
         return URL_RE.findall(self.text)
@@ -41,15 +50,28 @@ class _Handler:
     def __init__(self, stand_in: SmtpStandIn) -> None:
         self.stand_in = stand_in
 
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        refusal = self.stand_in.refuse.get(address.lower())
+        if refusal is not None:
+            self.stand_in._refused(address, refusal)
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         body = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
         mail = ReceivedMail(
             sender=envelope.mail_from,
             recipients=tuple(envelope.rcpt_tos),
             subject=str(message["Subject"] or ""),
             text=body.get_content() if body is not None else "",
+            html=html.get_content() if html is not None else "",
+            headers=tuple((k, str(v)) for k, v in message.items()),
         )
         self.stand_in._receive(mail)
         return "250 Message accepted for delivery"
@@ -62,6 +84,8 @@ class SmtpStandIn:
         self.port = port or free_port()
         self.on_mail = on_mail
         self.received: list[ReceivedMail] = []
+        self.refuse: dict[str, str] = {}  # lower-cased address -> SMTP reply to its RCPT
+        self.refusals: list[tuple[str, str]] = []
         self._lock = threading.Condition()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
@@ -71,6 +95,15 @@ class SmtpStandIn:
             self._lock.notify_all()
         if self.on_mail is not None:
             self.on_mail(mail)
+
+    def _refused(self, address: str, reply: str) -> None:
+        with self._lock:
+            self.refusals.append((address, reply))
+
+    def to(self, address: str) -> list[ReceivedMail]:
+        """Every mail received for `address`."""
+        with self._lock:
+            return [mail for mail in self.received if address in mail.recipients]
 
     def start(self) -> SmtpStandIn:
         self._controller.start()

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +47,9 @@ class Newsletter(Timestamped, Base):
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     sender_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     sender_email: Mapped[str | None] = mapped_column(String(320))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    # New members are subscribed (confirmed: their address is their account's) at sign-up.
+    subscribe_on_signup: Mapped[bool] = mapped_column(default=False, server_default="false")
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -71,7 +76,7 @@ class NewsletterSubscription(Timestamped, Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    newsletter: Mapped[Newsletter] = relationship(lazy="joined")
+    newsletter: Mapped[Newsletter] = relationship(lazy="joined", innerjoin=True)
 
 
 Index(
@@ -103,3 +108,51 @@ class NewsletterSend(Timestamped, Base):
     )
     recipient_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The issue's own content (sanitized HTML and its plain text), framed per recipient.
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    newsletter: Mapped[Newsletter] = relationship(lazy="joined", innerjoin=True)
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"  # not yet handed to the SMTP server (or a soft failure to retry)
+    SENT = "sent"
+    FAILED = "failed"  # a hard bounce, a suppressed address, or soft failures exhausted
+
+
+class NewsletterDelivery(Timestamped, Base):
+    """One recipient of one send: the state a resumed send reads to mail nobody twice."""
+
+    __tablename__ = "newsletter_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
+        UniqueConstraint("send_id", "subscription_id"),
+        Index("ix_newsletter_deliveries_send_id_status", "send_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("newsletter_sends.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("newsletter_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(
+        String(20), default=DeliveryStatus.QUEUED, server_default="queued"
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EmailSuppression(Timestamped, Base):
+    """An address no bulk mail goes to: its server answered 5xx. The member can lift it."""
+
+    __tablename__ = "email_suppressions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+Index("uq_email_suppressions_email_lower", func.lower(EmailSuppression.email), unique=True)

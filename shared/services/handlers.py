@@ -51,6 +51,12 @@ async def make_member_actor(event: MemberCreated, ctx: EventContext) -> None:
     await services.social.create_member_actor(ctx.session, event.user_id)
 
 
+async def subscribe_new_member(event: MemberCreated, ctx: EventContext) -> None:
+    user = await services.identity.get_user(ctx.session, event.user_id)
+    if user is not None:
+        await services.newsletters.subscribe_on_signup(ctx.session, user)
+
+
 async def refresh_mini_cart(event: CartChanged, ctx: EventContext) -> None:
     await ctx.fragments.invalidate(
         [cart_changed(user_id=event.user_id, anon_token=event.anon_token)]
@@ -75,6 +81,8 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberSignedIn, adopt_anonymous_cart)
     # A member is never without an actor and keys: the social domain makes them with the account.
     table.inside(MemberCreated, make_member_actor)
+    # Newsletters marked "subscribed on sign-up" take the new member in the same transaction.
+    table.inside(MemberCreated, subscribe_new_member)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
     table.inside(PostPublished, federate_published_post)
     table.inside(PostUpdated, federate_updated_post)

@@ -69,7 +69,7 @@ def wire_services(settings: Settings | None = None) -> Services:
     services.blog = SqlBlogService()  # posts and pages
     services.market = SqlMarketService()  # stalls and products
     services.events = SqlEventsService()  # calendars, events, tickets
-    services.newsletters = SqlNewslettersService()  # lists, subscriptions, sends
+    services.newsletters = SqlNewslettersService(settings)  # lists, subscriptions, sends
     return services
 
 

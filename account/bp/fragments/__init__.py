@@ -21,3 +21,12 @@ async def get_user_menu() -> str:
     if viewer.user_id is not None:
         user = await services.identity.get_user(request_session(current_app), viewer.user_id)
     return await render_template("account/fragments/user_menu.html", user=user)
+
+
+@bp.get("/newsletter-signup")
+async def get_newsletter_signup() -> str:
+    """The footer's subscribe form (the same for everyone: it asks for an address)."""
+    newsletters = await services.newsletters.list_newsletters(request_session(current_app))
+    return await render_template(
+        "account/fragments/newsletter_signup.html", newsletters=newsletters
+    )

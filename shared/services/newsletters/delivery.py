@@ -1,0 +1,296 @@
+"""The send job: snapshot the recipients, then mail each one exactly once over SMTP.
+
+Exactly once across a crash: a recipient's row turns `sent` in a committed
+transaction *after* the whole message has been written to the SMTP server but
+*before* the terminating "." that makes the server accept it. A worker killed
+before that commit leaves the row `queued` and the server drops the unfinished
+message (RFC 5321 §4.1.1.4: no "." means no mail); killed after it, the row is
+`sent` and the "." is the next bytes on the wire. A resumed job (the runner
+re-claims it when the lease lapses) therefore mails exactly the `queued` rows.
+The window left is the microseconds between the COMMIT's answer and one
+socket write.
+
+Each row is claimed `FOR UPDATE SKIP LOCKED`, so even two runs of one send (a
+lease lost to a stalled worker) never mail the same row twice.
+
+A 5xx answer to RCPT (or to the message) is a hard bounce: the row fails and
+the address is suppressed. A 4xx is soft: the row stays queued with its
+attempt counted, and the job fails so the runner retries it with backoff,
+until `MAX_SOFT_ATTEMPTS` makes the row fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosmtplib
+from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+from sqlalchemy import exists, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.infrastructure.config import Settings
+from shared.infrastructure.jobs import JobContext, job_kind
+from shared.models.newsletters import (
+    DeliveryStatus,
+    EmailSuppression,
+    NewsletterDelivery,
+    NewsletterSend,
+    NewsletterSubscription,
+    SendStatus,
+    SubscriptionStatus,
+)
+from shared.services.newsletters.issue_mail import IssueMail
+from shared.services.newsletters.suppressions import suppress
+
+log = logging.getLogger(__name__)
+
+SEND_JOB = "newsletters.send"
+CONNECTIONS = 4  # SMTP connections one send uses at once
+MAX_SOFT_ATTEMPTS = 5
+SMTP_TIMEOUT = 30.0
+
+
+class SoftFailures(Exception):
+    """Some recipients answered 4xx: the job is retried later for them."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    id: int
+    email: str
+    token: str
+
+
+async def _snapshot(session: AsyncSession, send: NewsletterSend) -> None:
+    """One delivery row per confirmed subscriber; a suppressed address's row fails at once."""
+    suppressed = exists().where(
+        func.lower(EmailSuppression.email) == func.lower(NewsletterSubscription.email)
+    )
+    for where, status, error in (
+        (~suppressed, DeliveryStatus.QUEUED, None),
+        (suppressed, DeliveryStatus.FAILED, "suppressed: an earlier mail bounced"),
+    ):
+        chosen = select(
+            literal(send.id),
+            NewsletterSubscription.id,
+            NewsletterSubscription.email,
+            literal(str(status)),
+            literal(error),
+        ).where(
+            NewsletterSubscription.newsletter_id == send.newsletter_id,
+            NewsletterSubscription.status == SubscriptionStatus.CONFIRMED,
+            where,
+        )
+        await session.execute(
+            insert(NewsletterDelivery).from_select(
+                ["send_id", "subscription_id", "email", "status", "last_error"], chosen
+            )
+        )
+    send.recipient_count = (
+        await session.scalar(
+            select(func.count(NewsletterDelivery.id)).where(NewsletterDelivery.send_id == send.id)
+        )
+        or 0
+    )
+
+
+async def _claim(session: AsyncSession, send_id: int, run_started: datetime) -> _Recipient | None:
+    row = (
+        await session.execute(
+            select(
+                NewsletterDelivery.id,
+                NewsletterDelivery.email,
+                NewsletterSubscription.unsubscribe_token,
+            )
+            .join(
+                NewsletterSubscription,
+                NewsletterSubscription.id == NewsletterDelivery.subscription_id,
+            )
+            .where(
+                NewsletterDelivery.send_id == send_id,
+                NewsletterDelivery.status == DeliveryStatus.QUEUED,
+                NewsletterDelivery.attempts < MAX_SOFT_ATTEMPTS,
+                # A row that failed softly in this run waits for the job's retry.
+                NewsletterDelivery.last_error.is_(None)
+                | (NewsletterDelivery.updated_at < run_started),
+            )
+            .order_by(NewsletterDelivery.id)
+            .limit(1)
+            .with_for_update(of=NewsletterDelivery, skip_locked=True)
+        )
+    ).first()
+    return _Recipient(row[0], row[1], row[2]) if row is not None else None
+
+
+async def _mark(session: AsyncSession, delivery_id: int, **values: Any) -> None:
+    await session.execute(
+        update(NewsletterDelivery)
+        .where(NewsletterDelivery.id == delivery_id)
+        .values(updated_at=func.now(), **values)
+    )
+
+
+async def _open_smtp(settings: Settings) -> aiosmtplib.SMTP:
+    mail = settings.mail
+    smtp = aiosmtplib.SMTP(
+        hostname=mail.smtp_host,
+        port=mail.smtp_port,
+        timeout=SMTP_TIMEOUT,
+        start_tls=mail.smtp_starttls,
+    )
+    await smtp.connect()
+    if mail.smtp_username and mail.smtp_password:
+        await smtp.login(mail.smtp_username, mail.smtp_password)
+    return smtp
+
+
+async def _deliver(
+    smtp: aiosmtplib.SMTP, session: AsyncSession, issue: IssueMail, rcpt: _Recipient
+) -> str:
+    """Mail one recipient in the claimed row's transaction (committed here); its outcome."""
+    data = normalize_message_line_endings(issue.message(rcpt.email, rcpt.token, rcpt.id).as_bytes())
+    try:
+        await smtp.mail(issue.envelope_from)
+        await smtp.rcpt(rcpt.email)
+        started = await smtp.execute_command(b"DATA")
+        if started.code != 354:
+            raise aiosmtplib.SMTPDataError(started.code, started.message)
+    except aiosmtplib.SMTPResponseException as exc:
+        await smtp.rset()
+        return await _refused(session, rcpt, exc.code, exc.message)
+    assert smtp.protocol is not None
+    smtp.protocol.write(PERIOD_REGEX.sub(b"..", data))
+    await _mark(
+        session, rcpt.id, status=DeliveryStatus.SENT, sent_at=datetime.now(UTC), last_error=None
+    )
+    await session.commit()  # the point of no return: only now may the server accept it
+    accepted = await smtp.execute_command(b".")
+    if accepted.code != 250:
+        await _refused(session, rcpt, accepted.code, accepted.message)
+        return "refused"
+    return "sent"
+
+
+async def _refused(session: AsyncSession, rcpt: _Recipient, code: int, message: str) -> str:
+    error = f"{code} {message}"[:1000]
+    if 500 <= code < 600:
+        await _mark(session, rcpt.id, status=DeliveryStatus.FAILED, last_error=error)
+        await suppress(session, rcpt.email, f"hard bounce: {error}")
+        outcome = "bounced"
+    else:
+        await _mark(
+            session,
+            rcpt.id,
+            status=DeliveryStatus.QUEUED,
+            attempts=NewsletterDelivery.attempts + 1,
+            last_error=error,
+        )
+        outcome = "deferred"
+    await session.commit()
+    return outcome
+
+
+async def _sender(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    issue: IssueMail,
+    run_started: datetime,
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    smtp = await _open_smtp(settings)
+    try:
+        async with sessions() as session:
+            while True:
+                await session.begin()
+                rcpt = await _claim(session, issue.send_id, run_started)
+                if rcpt is None:
+                    await session.rollback()
+                    break
+                outcome = await _deliver(smtp, session, issue, rcpt)
+                counts[outcome] = counts.get(outcome, 0) + 1
+    finally:
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            smtp.close()
+    return counts
+
+
+async def _prepare(ctx: JobContext, send_id: int) -> IssueMail | None:
+    """The issue's mail, its recipients snapshotted on the first run; None when done."""
+    async with ctx.sessions() as session, session.begin():
+        send = await session.get(NewsletterSend, send_id, with_for_update=True)
+        if send is None or send.status in (SendStatus.SENT, SendStatus.FAILED):
+            return None
+        if send.status == SendStatus.QUEUED:
+            await _snapshot(session, send)
+            send.status = SendStatus.SENDING
+        newsletter = send.newsletter
+        return IssueMail.render(
+            ctx.settings,
+            send_id=send.id,
+            slug=newsletter.slug,
+            newsletter_name=newsletter.name,
+            sender_name=newsletter.sender_name,
+            reply_to=newsletter.reply_to,
+            subject=send.subject,
+            body_html=send.body_html,
+            body_text=send.body_text,
+        )
+
+
+async def _finish(ctx: JobContext, send_id: int) -> int:
+    """Fail the rows out of attempts; mark the send sent when none is left; how many wait."""
+    async with ctx.sessions() as session, session.begin():
+        await session.execute(
+            update(NewsletterDelivery)
+            .where(
+                NewsletterDelivery.send_id == send_id,
+                NewsletterDelivery.status == DeliveryStatus.QUEUED,
+                NewsletterDelivery.attempts >= MAX_SOFT_ATTEMPTS,
+            )
+            .values(status=DeliveryStatus.FAILED)
+        )
+        waiting = await session.scalar(
+            select(func.count(NewsletterDelivery.id)).where(
+                NewsletterDelivery.send_id == send_id,
+                NewsletterDelivery.status == DeliveryStatus.QUEUED,
+            )
+        )
+        if not waiting:
+            await session.execute(
+                update(NewsletterSend)
+                .where(NewsletterSend.id == send_id)
+                .values(status=SendStatus.SENT, sent_at=func.now())
+            )
+        return waiting or 0
+
+
+@job_kind(
+    SEND_JOB,
+    max_attempts=MAX_SOFT_ATTEMPTS + 5,
+    timeout=timedelta(hours=3),
+    backoff=timedelta(seconds=30),
+    max_backoff=timedelta(minutes=30),
+)
+async def send_issue(ctx: JobContext, payload: dict[str, Any]) -> None:
+    send_id = int(payload["send_id"])
+    run_started = datetime.now(UTC)
+    issue = await _prepare(ctx, send_id)
+    if issue is None:
+        return
+    results = await asyncio.gather(
+        *(_sender(ctx.settings, ctx.sessions, issue, run_started) for _ in range(CONNECTIONS))
+    )
+    totals: dict[str, int] = {}
+    for counts in results:
+        for outcome, n in counts.items():
+            totals[outcome] = totals.get(outcome, 0) + n
+    waiting = await _finish(ctx, send_id)
+    log.info("newsletter send %s: %s, %s waiting", send_id, totals, waiting)
+    if waiting:
+        raise SoftFailures(f"{waiting} recipients answered 4xx; retrying later")
