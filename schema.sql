@@ -1,6 +1,50 @@
 -- Rose Ash reference schema, generated from the Alembic migrations by
 -- `make schema` (python -m shared.dev.schema). Do not edit by hand.
 
+CREATE FUNCTION public.market_product_listed_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.status = 'listed' AND EXISTS (SELECT 1 FROM product_variants WHERE product_id = NEW.id)
+       AND NOT EXISTS (
+           SELECT 1 FROM product_variants
+            WHERE product_id = NEW.id
+              AND (made_to_order OR stock IS NULL OR stock > 0)
+       ) THEN
+        NEW.status := 'sold_out';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE FUNCTION public.market_refresh_product() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    target integer;
+    sold_out boolean;
+    lowest integer;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        target := OLD.product_id;
+    ELSE
+        target := NEW.product_id;
+    END IF;
+    SELECT bool_and(NOT made_to_order AND stock IS NOT NULL AND stock = 0), min(price_minor)
+      INTO sold_out, lowest
+      FROM product_variants WHERE product_id = target;
+    UPDATE products SET
+        price_minor = coalesce(lowest, price_minor),
+        status = CASE
+            WHEN status = 'listed' AND coalesce(sold_out, false) THEN 'sold_out'
+            WHEN status = 'sold_out' AND NOT coalesce(sold_out, false) THEN 'listed'
+            ELSE status
+        END
+      WHERE id = target;
+    RETURN NULL;
+END;
+$$;
+
 CREATE TABLE public.account_tokens (
     id integer NOT NULL,
     user_id integer NOT NULL,
@@ -380,14 +424,18 @@ CREATE TABLE public.blog_staff (
 CREATE TABLE public.bookings (
     id integer NOT NULL,
     event_id integer NOT NULL,
-    user_id integer NOT NULL,
+    user_id integer,
     occurrence_start timestamp with time zone NOT NULL,
     seats integer DEFAULT 1 NOT NULL,
     status character varying(20) DEFAULT 'confirmed'::character varying NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    guest_email character varying(320) DEFAULT ''::character varying NOT NULL,
+    name character varying(200) DEFAULT ''::character varying NOT NULL,
+    token_hash character varying(64) NOT NULL,
+    CONSTRAINT ck_bookings_member_or_guest CHECK (((user_id IS NOT NULL) OR ((guest_email)::text <> ''::text))),
     CONSTRAINT ck_bookings_seats_positive CHECK ((seats > 0)),
-    CONSTRAINT ck_bookings_status CHECK (((status)::text = ANY ((ARRAY['confirmed'::character varying, 'cancelled'::character varying])::text[])))
+    CONSTRAINT ck_bookings_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'confirmed'::character varying, 'waiting'::character varying, 'cancelled'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.bookings_id_seq
@@ -411,6 +459,7 @@ CREATE TABLE public.calendars (
     owner_id integer,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    is_private boolean DEFAULT false NOT NULL,
     CONSTRAINT ck_calendars_container_complete CHECK (((container_type IS NULL) = (container_id IS NULL))),
     CONSTRAINT ck_calendars_container_type CHECK (((container_type IS NULL) OR ((container_type)::text = ANY ((ARRAY['post'::character varying, 'stall'::character varying, 'market_page'::character varying])::text[]))))
 );
@@ -487,6 +536,65 @@ CREATE SEQUENCE public.categories_id_seq
 
 ALTER SEQUENCE public.categories_id_seq OWNED BY public.categories.id;
 
+CREATE TABLE public.email_suppressions (
+    id integer NOT NULL,
+    email character varying(320) NOT NULL,
+    reason text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.email_suppressions_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.email_suppressions_id_seq OWNED BY public.email_suppressions.id;
+
+CREATE TABLE public.event_feed_tokens (
+    id integer NOT NULL,
+    user_id integer NOT NULL,
+    token_hash character varying(64) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.event_feed_tokens_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.event_feed_tokens_id_seq OWNED BY public.event_feed_tokens.id;
+
+CREATE TABLE public.event_overrides (
+    id integer NOT NULL,
+    event_id integer NOT NULL,
+    recurrence_id timestamp with time zone NOT NULL,
+    kind character varying(20) NOT NULL,
+    starts_at timestamp with time zone,
+    ends_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_event_overrides_kind CHECK (((kind)::text = ANY ((ARRAY['cancelled'::character varying, 'moved'::character varying])::text[]))),
+    CONSTRAINT ck_event_overrides_moved_has_times CHECK ((((kind)::text = 'cancelled'::text) OR ((starts_at IS NOT NULL) AND (ends_at > starts_at))))
+);
+
+CREATE SEQUENCE public.event_overrides_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.event_overrides_id_seq OWNED BY public.event_overrides.id;
+
 CREATE TABLE public.events (
     id integer NOT NULL,
     calendar_id integer NOT NULL,
@@ -502,6 +610,12 @@ CREATE TABLE public.events (
     status character varying(20) DEFAULT 'draft'::character varying NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    all_day boolean DEFAULT false NOT NULL,
+    map_url character varying(500) DEFAULT ''::character varying NOT NULL,
+    online_url character varying(500) DEFAULT ''::character varying NOT NULL,
+    image character varying(200),
+    tags character varying(50)[] DEFAULT '{}'::character varying[] NOT NULL,
+    split_from_id integer,
     CONSTRAINT ck_events_capacity_not_negative CHECK (((capacity IS NULL) OR (capacity >= 0))),
     CONSTRAINT ck_events_ends_after_start CHECK ((ends_at > starts_at)),
     CONSTRAINT ck_events_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'published'::character varying, 'cancelled'::character varying])::text[])))
@@ -570,6 +684,18 @@ CREATE SEQUENCE public.jobs_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.jobs_id_seq OWNED BY public.jobs.id;
+
+CREATE TABLE public.market_page_products (
+    page_id integer NOT NULL,
+    product_id integer NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE public.market_page_stalls (
+    page_id integer NOT NULL,
+    stall_id integer NOT NULL,
+    "position" integer DEFAULT 0 NOT NULL
+);
 
 CREATE TABLE public.market_pages (
     id integer NOT NULL,
@@ -657,6 +783,29 @@ CREATE SEQUENCE public.navigation_items_id_seq
 
 ALTER SEQUENCE public.navigation_items_id_seq OWNED BY public.navigation_items.id;
 
+CREATE TABLE public.newsletter_deliveries (
+    id bigint NOT NULL,
+    send_id integer NOT NULL,
+    subscription_id integer NOT NULL,
+    email character varying(320) NOT NULL,
+    status character varying(20) DEFAULT 'queued'::character varying NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    sent_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_newsletter_deliveries_status CHECK (((status)::text = ANY ((ARRAY['queued'::character varying, 'sent'::character varying, 'failed'::character varying])::text[])))
+);
+
+CREATE SEQUENCE public.newsletter_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.newsletter_deliveries_id_seq OWNED BY public.newsletter_deliveries.id;
+
 CREATE TABLE public.newsletter_sends (
     id integer NOT NULL,
     newsletter_id integer NOT NULL,
@@ -667,6 +816,8 @@ CREATE TABLE public.newsletter_sends (
     sent_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    body_html text DEFAULT ''::text NOT NULL,
+    body_text text DEFAULT ''::text NOT NULL,
     CONSTRAINT ck_newsletter_sends_status CHECK (((status)::text = ANY ((ARRAY['queued'::character varying, 'sending'::character varying, 'sent'::character varying, 'failed'::character varying])::text[])))
 );
 
@@ -715,7 +866,9 @@ CREATE TABLE public.newsletters (
     is_active boolean DEFAULT true NOT NULL,
     "position" integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    reply_to character varying(320),
+    subscribe_on_signup boolean DEFAULT false NOT NULL
 );
 
 CREATE SEQUENCE public.newsletters_id_seq
@@ -1083,19 +1236,18 @@ CREATE TABLE public.products (
     slug character varying(150) NOT NULL,
     title character varying(255) NOT NULL,
     description text DEFAULT ''::text NOT NULL,
-    price_minor integer NOT NULL,
+    price_minor integer DEFAULT 0 NOT NULL,
     currency character varying(3) DEFAULT 'GBP'::character varying NOT NULL,
-    stock integer,
     status character varying(20) DEFAULT 'draft'::character varying NOT NULL,
     source_url character varying(2048),
     scraped_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    search tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, (COALESCE(title, ''::character varying))::text), 'A'::"char") || setweight(to_tsvector('english'::regconfig, COALESCE(description, ''::text)), 'B'::"char"))) STORED,
     withdrawal_allowed boolean DEFAULT true NOT NULL,
     CONSTRAINT ck_products_currency_code CHECK (((currency)::text ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT ck_products_price_not_negative CHECK ((price_minor >= 0)),
-    CONSTRAINT ck_products_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'listed'::character varying, 'archived'::character varying])::text[]))),
-    CONSTRAINT ck_products_stock_not_negative CHECK (((stock IS NULL) OR (stock >= 0)))
+    CONSTRAINT ck_products_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'listed'::character varying, 'sold_out'::character varying, 'archived'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.products_id_seq
@@ -1133,6 +1285,11 @@ CREATE SEQUENCE public.refunds_id_seq
 
 ALTER SEQUENCE public.refunds_id_seq OWNED BY public.refunds.id;
 
+CREATE TABLE public.stall_helpers (
+    stall_id integer NOT NULL,
+    user_id integer NOT NULL
+);
+
 CREATE TABLE public.stalls (
     id integer NOT NULL,
     slug character varying(100) NOT NULL,
@@ -1142,7 +1299,13 @@ CREATE TABLE public.stalls (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     image_url character varying(2048),
-    image_alt character varying(300) DEFAULT ''::character varying NOT NULL
+    image_alt character varying(300) DEFAULT ''::character varying NOT NULL,
+    status character varying(20) DEFAULT 'pending'::character varying NOT NULL,
+    story text DEFAULT ''::text NOT NULL,
+    location character varying(200) DEFAULT ''::character varying NOT NULL,
+    pickup_details text DEFAULT ''::text NOT NULL,
+    reviewed_at timestamp with time zone,
+    CONSTRAINT ck_stalls_status CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'approved'::character varying, 'rejected'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.stalls_id_seq
@@ -1232,6 +1395,8 @@ CREATE TABLE public.tickets (
     checked_in_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    seat integer DEFAULT 1 NOT NULL,
+    holder_email character varying(320) DEFAULT ''::character varying NOT NULL,
     CONSTRAINT ck_tickets_status CHECK (((status)::text = ANY ((ARRAY['valid'::character varying, 'void'::character varying, 'checked_in'::character varying])::text[])))
 );
 
@@ -1313,6 +1478,12 @@ ALTER TABLE ONLY public.carts ALTER COLUMN id SET DEFAULT nextval('public.carts_
 
 ALTER TABLE ONLY public.categories ALTER COLUMN id SET DEFAULT nextval('public.categories_id_seq'::regclass);
 
+ALTER TABLE ONLY public.email_suppressions ALTER COLUMN id SET DEFAULT nextval('public.email_suppressions_id_seq'::regclass);
+
+ALTER TABLE ONLY public.event_feed_tokens ALTER COLUMN id SET DEFAULT nextval('public.event_feed_tokens_id_seq'::regclass);
+
+ALTER TABLE ONLY public.event_overrides ALTER COLUMN id SET DEFAULT nextval('public.event_overrides_id_seq'::regclass);
+
 ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
 
 ALTER TABLE ONLY public.ghost_sync_states ALTER COLUMN id SET DEFAULT nextval('public.ghost_sync_states_id_seq'::regclass);
@@ -1326,6 +1497,8 @@ ALTER TABLE ONLY public.member_passkeys ALTER COLUMN id SET DEFAULT nextval('pub
 ALTER TABLE ONLY public.member_recovery_codes ALTER COLUMN id SET DEFAULT nextval('public.member_recovery_codes_id_seq'::regclass);
 
 ALTER TABLE ONLY public.navigation_items ALTER COLUMN id SET DEFAULT nextval('public.navigation_items_id_seq'::regclass);
+
+ALTER TABLE ONLY public.newsletter_deliveries ALTER COLUMN id SET DEFAULT nextval('public.newsletter_deliveries_id_seq'::regclass);
 
 ALTER TABLE ONLY public.newsletter_sends ALTER COLUMN id SET DEFAULT nextval('public.newsletter_sends_id_seq'::regclass);
 
@@ -1447,6 +1620,15 @@ ALTER TABLE ONLY public.carts
 ALTER TABLE ONLY public.categories
     ADD CONSTRAINT pk_categories PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.email_suppressions
+    ADD CONSTRAINT pk_email_suppressions PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT pk_event_feed_tokens PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.event_overrides
+    ADD CONSTRAINT pk_event_overrides PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT pk_events PRIMARY KEY (id);
 
@@ -1458,6 +1640,12 @@ ALTER TABLE ONLY public.job_schedules
 
 ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT pk_jobs PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.market_page_products
+    ADD CONSTRAINT pk_market_page_products PRIMARY KEY (page_id, product_id);
+
+ALTER TABLE ONLY public.market_page_stalls
+    ADD CONSTRAINT pk_market_page_stalls PRIMARY KEY (page_id, stall_id);
 
 ALTER TABLE ONLY public.market_pages
     ADD CONSTRAINT pk_market_pages PRIMARY KEY (id);
@@ -1473,6 +1661,9 @@ ALTER TABLE ONLY public.member_totps
 
 ALTER TABLE ONLY public.navigation_items
     ADD CONSTRAINT pk_navigation_items PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT pk_newsletter_deliveries PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.newsletter_sends
     ADD CONSTRAINT pk_newsletter_sends PRIMARY KEY (id);
@@ -1533,6 +1724,9 @@ ALTER TABLE ONLY public.products
 
 ALTER TABLE ONLY public.refunds
     ADD CONSTRAINT pk_refunds PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.stall_helpers
+    ADD CONSTRAINT pk_stall_helpers PRIMARY KEY (stall_id, user_id);
 
 ALTER TABLE ONLY public.stalls
     ADD CONSTRAINT pk_stalls PRIMARY KEY (id);
@@ -1607,7 +1801,7 @@ ALTER TABLE ONLY public.authors
     ADD CONSTRAINT uq_authors_user_id UNIQUE (user_id);
 
 ALTER TABLE ONLY public.bookings
-    ADD CONSTRAINT uq_bookings_event_id_user_id_occurrence_start UNIQUE (event_id, user_id, occurrence_start);
+    ADD CONSTRAINT uq_bookings_token_hash UNIQUE (token_hash);
 
 ALTER TABLE ONLY public.calendars
     ADD CONSTRAINT uq_calendars_slug UNIQUE (slug);
@@ -1620,6 +1814,15 @@ ALTER TABLE ONLY public.carts
 
 ALTER TABLE ONLY public.categories
     ADD CONSTRAINT uq_categories_slug UNIQUE (slug);
+
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT uq_event_feed_tokens_token_hash UNIQUE (token_hash);
+
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT uq_event_feed_tokens_user_id UNIQUE (user_id);
+
+ALTER TABLE ONLY public.event_overrides
+    ADD CONSTRAINT uq_event_overrides_event_id_recurrence_id UNIQUE (event_id, recurrence_id);
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT uq_events_calendar_id_slug UNIQUE (calendar_id, slug);
@@ -1635,6 +1838,9 @@ ALTER TABLE ONLY public.member_passkeys
 
 ALTER TABLE ONLY public.member_recovery_codes
     ADD CONSTRAINT uq_member_recovery_codes_code_hash UNIQUE (code_hash);
+
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT uq_newsletter_deliveries_send_id_subscription_id UNIQUE (send_id, subscription_id);
 
 ALTER TABLE ONLY public.newsletter_subscriptions
     ADD CONSTRAINT uq_newsletter_subscriptions_confirm_token_hash UNIQUE (confirm_token_hash);
@@ -1702,6 +1908,9 @@ ALTER TABLE ONLY public.tags
 ALTER TABLE ONLY public.tickets
     ADD CONSTRAINT uq_tickets_code UNIQUE (code);
 
+ALTER TABLE ONLY public.tickets
+    ADD CONSTRAINT uq_tickets_order_line_id_seat UNIQUE (order_line_id, seat);
+
 CREATE INDEX ix_account_tokens_user_id ON public.account_tokens USING btree (user_id);
 
 CREATE INDEX ix_ap_activities_actor_id ON public.ap_activities USING btree (actor_id);
@@ -1734,6 +1943,8 @@ CREATE INDEX ix_ap_timeline_entries_user_id_id ON public.ap_timeline_entries USI
 
 CREATE INDEX ix_bookings_event_id ON public.bookings USING btree (event_id);
 
+CREATE INDEX ix_bookings_occurrence ON public.bookings USING btree (event_id, occurrence_start, status);
+
 CREATE INDEX ix_bookings_user_id ON public.bookings USING btree (user_id);
 
 CREATE INDEX ix_calendars_container ON public.calendars USING btree (container_type, container_id);
@@ -1756,11 +1967,19 @@ CREATE INDEX ix_jobs_leased_until ON public.jobs USING btree (leased_until) WHER
 
 CREATE INDEX ix_jobs_state_finished_at ON public.jobs USING btree (state, finished_at);
 
+CREATE INDEX ix_market_page_products_product_id ON public.market_page_products USING btree (product_id);
+
+CREATE INDEX ix_market_page_stalls_stall_id ON public.market_page_stalls USING btree (stall_id);
+
 CREATE INDEX ix_member_passkeys_user_id ON public.member_passkeys USING btree (user_id);
 
 CREATE INDEX ix_member_recovery_codes_user_id ON public.member_recovery_codes USING btree (user_id);
 
 CREATE INDEX ix_navigation_items_menu_position ON public.navigation_items USING btree (menu, "position");
+
+CREATE INDEX ix_newsletter_deliveries_send_id_status ON public.newsletter_deliveries USING btree (send_id, status);
+
+CREATE INDEX ix_newsletter_deliveries_subscription_id ON public.newsletter_deliveries USING btree (subscription_id);
 
 CREATE INDEX ix_newsletter_sends_newsletter_id ON public.newsletter_sends USING btree (newsletter_id);
 
@@ -1816,11 +2035,19 @@ CREATE INDEX ix_product_variants_product_position ON public.product_variants USI
 
 CREATE INDEX ix_products_category_id ON public.products USING btree (category_id);
 
+CREATE INDEX ix_products_search ON public.products USING gin (search);
+
+CREATE INDEX ix_products_stall_status ON public.products USING btree (stall_id, status);
+
 CREATE INDEX ix_products_status_created_at ON public.products USING btree (status, created_at);
 
 CREATE INDEX ix_refunds_payment_id ON public.refunds USING btree (payment_id);
 
+CREATE INDEX ix_stall_helpers_user_id ON public.stall_helpers USING btree (user_id);
+
 CREATE INDEX ix_stalls_owner_id ON public.stalls USING btree (owner_id);
+
+CREATE INDEX ix_stalls_status_name ON public.stalls USING btree (status, name);
 
 CREATE INDEX ix_stock_holds_expires_at ON public.stock_holds USING btree (expires_at);
 
@@ -1838,9 +2065,15 @@ CREATE INDEX ix_tickets_ticket_type_id ON public.tickets USING btree (ticket_typ
 
 CREATE UNIQUE INDEX uq_ap_activities_ap_id_direction_recipient ON public.ap_activities USING btree (ap_id, direction, COALESCE(recipient_id, 0), actor_id);
 
+CREATE UNIQUE INDEX uq_bookings_guest_occurrence ON public.bookings USING btree (event_id, occurrence_start, guest_email) WHERE (((status)::text <> 'cancelled'::text) AND (user_id IS NULL));
+
+CREATE UNIQUE INDEX uq_bookings_member_occurrence ON public.bookings USING btree (event_id, occurrence_start, user_id) WHERE (((status)::text <> 'cancelled'::text) AND (user_id IS NOT NULL));
+
 CREATE UNIQUE INDEX uq_cart_lines_cart_ticket_type ON public.cart_lines USING btree (cart_id, ticket_type_id) WHERE (ticket_type_id IS NOT NULL);
 
 CREATE UNIQUE INDEX uq_cart_lines_cart_variant ON public.cart_lines USING btree (cart_id, variant_id) WHERE (variant_id IS NOT NULL);
+
+CREATE UNIQUE INDEX uq_email_suppressions_email_lower ON public.email_suppressions USING btree (lower((email)::text));
 
 CREATE UNIQUE INDEX uq_jobs_key_unfinished ON public.jobs USING btree (key) WHERE ((key IS NOT NULL) AND ((state)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying, 'failed'::character varying])::text[])));
 
@@ -1851,6 +2084,10 @@ CREATE UNIQUE INDEX uq_product_variants_product_sku ON public.product_variants U
 CREATE UNIQUE INDEX uq_users_email_lower ON public.users USING btree (lower((email)::text));
 
 CREATE UNIQUE INDEX uq_users_username_lower ON public.users USING btree (lower((username)::text));
+
+CREATE TRIGGER product_variants_refresh_product AFTER INSERT OR DELETE OR UPDATE ON public.product_variants FOR EACH ROW EXECUTE FUNCTION public.market_refresh_product();
+
+CREATE TRIGGER products_listed_check BEFORE INSERT OR UPDATE OF status ON public.products FOR EACH ROW EXECUTE FUNCTION public.market_product_listed_check();
 
 ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT fk_account_tokens_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
@@ -1951,8 +2188,29 @@ ALTER TABLE ONLY public.carts
 ALTER TABLE ONLY public.categories
     ADD CONSTRAINT fk_categories_parent_id_categories FOREIGN KEY (parent_id) REFERENCES public.categories(id) ON DELETE SET NULL;
 
+ALTER TABLE ONLY public.event_feed_tokens
+    ADD CONSTRAINT fk_event_feed_tokens_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.event_overrides
+    ADD CONSTRAINT fk_event_overrides_event_id_events FOREIGN KEY (event_id) REFERENCES public.events(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT fk_events_calendar_id_calendars FOREIGN KEY (calendar_id) REFERENCES public.calendars(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT fk_events_split_from_id_events FOREIGN KEY (split_from_id) REFERENCES public.events(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.market_page_products
+    ADD CONSTRAINT fk_market_page_products_page_id_market_pages FOREIGN KEY (page_id) REFERENCES public.market_pages(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.market_page_products
+    ADD CONSTRAINT fk_market_page_products_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.market_page_stalls
+    ADD CONSTRAINT fk_market_page_stalls_page_id_market_pages FOREIGN KEY (page_id) REFERENCES public.market_pages(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.market_page_stalls
+    ADD CONSTRAINT fk_market_page_stalls_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.member_passkeys
     ADD CONSTRAINT fk_member_passkeys_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
@@ -1962,6 +2220,12 @@ ALTER TABLE ONLY public.member_recovery_codes
 
 ALTER TABLE ONLY public.member_totps
     ADD CONSTRAINT fk_member_totps_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT fk_newsletter_deliveries_send_id_newsletter_sends FOREIGN KEY (send_id) REFERENCES public.newsletter_sends(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.newsletter_deliveries
+    ADD CONSTRAINT fk_newsletter_deliveries_subscription_id_newsletter_sub_d6a8 FOREIGN KEY (subscription_id) REFERENCES public.newsletter_subscriptions(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.newsletter_sends
     ADD CONSTRAINT fk_newsletter_sends_newsletter_id_newsletters FOREIGN KEY (newsletter_id) REFERENCES public.newsletters(id) ON DELETE CASCADE;
@@ -2073,6 +2337,12 @@ ALTER TABLE ONLY public.refunds
 
 ALTER TABLE ONLY public.refunds
     ADD CONSTRAINT fk_refunds_requested_by_users FOREIGN KEY (requested_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.stall_helpers
+    ADD CONSTRAINT fk_stall_helpers_stall_id_stalls FOREIGN KEY (stall_id) REFERENCES public.stalls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.stall_helpers
+    ADD CONSTRAINT fk_stall_helpers_user_id_users FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.stalls
     ADD CONSTRAINT fk_stalls_owner_id_users FOREIGN KEY (owner_id) REFERENCES public.users(id) ON DELETE RESTRICT;

@@ -12,8 +12,8 @@ from federation.bp.oauth import bp as oauth_bp
 from federation.bp.passkeys import bp as passkeys_bp
 from federation.bp.security import bp as security_bp
 from federation.bp.sign_in_links import bp as sign_in_links_bp
-from federation.services.provider import install_provider
 from federation.bp.social import install_social
+from federation.services.provider import install_provider
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 from shared.infrastructure.runtime import runtime

@@ -5,8 +5,8 @@ if not __package__:  # loaded as `app` from inside market/
 
 from quart import Quart
 
-from market.bp.fragments.product_card import bp as product_card_bp
 from market.bp import admin, home, imports, manage, manage_products, pages, products, search, stalls
+from market.bp.fragments.product_card import bp as product_card_bp
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.contracts.blog import BlogReader, BlogWriter
 from shared.contracts import newsletters as nl
+from shared.contracts.blog import BlogReader, BlogWriter
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,

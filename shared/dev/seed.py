@@ -139,8 +139,6 @@ async def _seed_members(session: AsyncSession) -> dict[str, User]:
     return users
 
 
-
-
 async def _seed_events(session: AsyncSession, users: dict[str, User]) -> None:
     await seed_events(session, users)
 

@@ -3,7 +3,7 @@ per recipient (the state that lets a crashed send resume without a second copy),
 the suppression list of addresses whose mail bounced hard.
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0014
 Create Date: 2026-12-02 04:20:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0008"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
