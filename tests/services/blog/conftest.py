@@ -18,7 +18,7 @@ from shared.models.activitypub import Activity
 from shared.services.blog.staff import set_staff_role
 from shared.services.handlers import event_handlers
 from shared.services.registry import Services, wire_services
-from tests.activitypub.conftest import ap_settings, platform_key  # noqa: F401
+from tests.support.activitypub.fixtures import ap_settings, platform_key  # noqa: F401
 from tests.support.factories import make_user
 
 Unit = Callable[[], UnitOfWork]
