@@ -545,6 +545,12 @@ class EventsService(Protocol):
         post, a stall, a market page) when one is given."""
         ...
 
+    async def get_event_summary(
+        self, session: AsyncSession, event_id: int, *, now: datetime
+    ) -> EventSummary | None:
+        """One published, public event as it next happens; None when unknown or over."""
+        ...
+
     async def announce_event(self, session: AsyncSession, event_id: int) -> bool:
         """Record EventPublished for a published event again, so its handler federates it
         from the events actor in the unit of work: an Event with name, summary, start, end,

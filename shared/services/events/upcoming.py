@@ -42,27 +42,23 @@ class SqlEventsService:
                 )
             )
         events = await session.scalars(query)
-        upcoming: list[EventSummary] = []
-        for event in events:
-            occurrence = next_occurrence(event, now)
-            if occurrence is None:
-                continue
-            upcoming.append(
-                EventSummary(
-                    id=event.id,
-                    slug=event.slug,
-                    title=event.title,
-                    calendar_slug=event.calendar.slug,
-                    calendar_name=event.calendar.name,
-                    starts_at=occurrence.starts_at,
-                    ends_at=occurrence.ends_at,
-                    time_zone=event.time_zone,
-                    location=event.location,
-                    is_recurring=bool(event.rrule),
-                )
-            )
+        upcoming = [summary for event in events if (summary := _next(event, now)) is not None]
         upcoming.sort(key=lambda summary: (summary.starts_at, summary.id))
         return upcoming[:limit]
+
+    async def get_event_summary(
+        self, session: AsyncSession, event_id: int, *, now: datetime
+    ) -> EventSummary | None:
+        event = await session.scalar(
+            select(Event)
+            .join(Event.calendar)
+            .where(
+                Event.id == event_id,
+                Event.status == EventStatus.PUBLISHED,
+                Calendar.is_private.is_(False),
+            )
+        )
+        return _next(event, now) if event is not None else None
 
     async def publish_event(self, session: AsyncSession, event_id: int) -> bool:
         event = await session.get(Event, event_id)
@@ -81,3 +77,22 @@ class SqlEventsService:
             return False
         record(session, EventPublished(event.id))
         return True
+
+
+def _next(event: Event, now: datetime) -> EventSummary | None:
+    """The event as it next happens (a series moves on by itself); None when it is over."""
+    occurrence = next_occurrence(event, now)
+    if occurrence is None:
+        return None
+    return EventSummary(
+        id=event.id,
+        slug=event.slug,
+        title=event.title,
+        calendar_slug=event.calendar.slug,
+        calendar_name=event.calendar.name,
+        starts_at=occurrence.starts_at,
+        ends_at=occurrence.ends_at,
+        time_zone=event.time_zone,
+        location=event.location,
+        is_recurring=bool(event.rrule),
+    )
