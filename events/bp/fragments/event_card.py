@@ -16,7 +16,8 @@ from shared.services.registry import services
 bp = Blueprint("event_card_fragment", __name__, url_prefix="/internal/fragments")
 
 TEMPLATE = """{% from "macros.html" import event_row %}
-<div class="embedded-card" data-fragment="event-card">{{ event_row(event) }}</div>"""
+<div class="embedded-card" data-fragment="event-card">
+{{- event_row(event, events_url=apps_by_name['events'].base_url) }}</div>"""
 
 
 @bp.get("/event-card")

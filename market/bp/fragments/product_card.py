@@ -16,7 +16,8 @@ from shared.services.market import product_summary
 bp = Blueprint("product_card_fragment", __name__, url_prefix="/internal/fragments")
 
 TEMPLATE = """{% from "macros.html" import product_card %}
-<div class="embedded-card" data-fragment="product-card">{{ product_card(product) }}</div>"""
+<div class="embedded-card" data-fragment="product-card">
+{{- product_card(product, base=apps_by_name['market'].base_url) }}</div>"""
 
 
 @bp.get("/product-card")

@@ -168,8 +168,8 @@ async def test_upcoming_events_are_the_next_few(
 
     assert html.index("Seed swap") < html.index("Repair café")
     assert "Supper" not in html and "Gone" not in html
-    # No link to an event page until the events issue builds them (the crawler checks).
-    assert f"/{calendar.slug}/" not in html
+    # Each event links to its page on the events app (absolute: shown on other hosts).
+    assert f'href="http://events.localhost:8004/{calendar.slug}/' in html
     assert 'href="http://events.localhost:8004/">All events<' in html
     assert "The Hall" in html and 'href="http://events.localhost:8004/">All events<' in html
 
@@ -205,3 +205,31 @@ async def test_upcoming_events_of_one_container(
 )
 async def test_upcoming_events_refuse_bad_params(client_for: ClientFactory, query: str) -> None:
     await fragment(client_for, "events", f"/internal/fragments/upcoming-events?{query}", status=400)
+
+
+async def test_the_product_card_links_to_the_product_on_the_market_wherever_it_is_shown(
+    db: AsyncSession, client_for: ClientFactory
+) -> None:
+    stall = await make_stall(db, "Marsh Honey")
+    honey = await make_product(db, stall, "Heather honey", 900, slug="heather-honey")
+    draft = await make_product(db, stall, "Spring honey", 900, status="draft")
+
+    html = await fragment(client_for, "market", f"/internal/fragments/product-card?id={honey.id}")
+
+    assert f'href="http://market.localhost:8002/stalls/{stall.slug}/heather-honey/"' in html
+    assert "Heather honey" in html and "£9.00" in html
+    unlisted = f"/internal/fragments/product-card?id={draft.id}"
+    assert (await fragment(client_for, "market", unlisted)).strip() == ""
+
+
+async def test_the_event_card_shows_the_events_next_date_and_links_to_its_page(
+    db: AsyncSession, client_for: ClientFactory
+) -> None:
+    calendar = await make_calendar(db)
+    walk = await make_event(db, calendar, "Lantern walk", now() + timedelta(days=3))
+
+    html = await fragment(client_for, "events", f"/internal/fragments/event-card?id={walk.id}")
+
+    assert "Lantern walk" in html
+    assert f'href="http://events.localhost:8004/{calendar.slug}/{walk.slug}/"' in html
+    assert (await fragment(client_for, "events", "/internal/fragments/event-card?id=999999")) == ""
