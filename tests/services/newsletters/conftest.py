@@ -15,8 +15,8 @@ from shared.infrastructure.config import APP_NAMES, Settings
 from shared.infrastructure.db import make_engine, make_sessionmaker
 from shared.infrastructure.jobs import JobContext
 from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
-from tests.support.activitypub.live import app_urls, settings_for
 from tests.conftest import TEST_SECRET_KEY
+from tests.support.activitypub.live import app_urls, settings_for
 from tests.support.databases import DatabaseServer
 
 DATABASE = "rose_ash_newsletters"

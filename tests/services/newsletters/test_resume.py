@@ -16,9 +16,9 @@ from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.activitypub.keys import generate_keypair
 from shared.models.newsletters import NewsletterDelivery, NewsletterSend
 from shared.services.newsletters import sends
+from tests.services.newsletters.conftest import make_list
 from tests.support.activitypub.live import Workers, worker_env
 from tests.support.activitypub.standin import eventually
-from tests.services.newsletters.conftest import make_list
 
 pytestmark = pytest.mark.slow
 RECIPIENTS = 2000
