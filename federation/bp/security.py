@@ -129,8 +129,12 @@ async def get_totp() -> tuple[str, int, dict[str, str]]:
 
 @bp.post("/security/totp/confirm")
 @login_required
-async def post_totp_confirm() -> tuple[str, int, dict[str, str]]:
+async def post_totp_confirm() -> Response | tuple[str, int, dict[str, str]]:
     user = _member()
+    limiter = provider_state(current_app).limiter(current_app)
+    verdict = await limiter.hit(SECOND_FACTOR, f"enrol:{user.id}")
+    if not verdict.allowed:
+        return await too_many(verdict.retry_after)
     code = (await request.form).get("code", "")[:40]
     async with unit_of_work(current_app) as uow:
         codes = await services.two_factor.confirm_totp(uow.session, user.id, code)

@@ -187,3 +187,18 @@ async def test_an_unconfirmed_member_gets_a_new_confirmation_link(
         User.__table__.select().with_only_columns(User.email_verified_at).where(User.id == user.id)
     )
     assert verified is not None
+
+
+async def test_guessing_the_enrolment_code_is_limited_too(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await member(db, "vic")
+    user = await SqlIdentityService().get_user_by_username(db, "vic")
+    assert user is not None
+    page = await signed_in_as(await federation_app(make_app, settings, smtp_inproc), user)
+    await post(page, "/security/totp/start")
+
+    answers = [await post(page, "/security/totp/confirm", code="000000") for _ in range(6)]
+
+    assert [status for status, _ in answers] == [400] * 5 + [429]
+    assert "That code is not right" in answers[0][1]
