@@ -146,7 +146,7 @@ async def test_a_recovery_code_signs_in_once(
     assert again[0] == 401
 
 
-async def test_removing_the_authenticator_app_stops_the_second_step(
+async def test_removing_the_authenticator_app_takes_a_code_and_stops_the_second_step(
     db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
 ) -> None:
     await member(db, "tova")
@@ -154,12 +154,14 @@ async def test_removing_the_authenticator_app_stops_the_second_step(
     assert user is not None
     app = await federation_app(make_app, settings, smtp_inproc)
     page = await signed_in_as(app, user)
-    await enrol_totp(page)
+    _, codes = await enrol_totp(page)
 
-    await post(page, "/security/totp/remove")
+    refused = await post(page, "/security/totp/remove", code="000000")
+    await post(page, "/security/totp/remove", code=codes[0])
     listed = await (await page.get("/security")).get_data(as_text=True)
     browser = await federation(make_app, settings, smtp_inproc)
 
+    assert refused[0] == 400 and "stays on" in refused[1]
     assert "Set up an authenticator app" in listed
     assert await sign_in_with_password(browser, "tova") == "/auth/login"
 
