@@ -16,7 +16,7 @@ from shared.contracts.dtos import UserRecord
 from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.config import Settings
 from shared.infrastructure.viewer import set_viewer
-from shared.models.identity import MemberTotp, User
+from shared.models.identity import MemberPasskey, MemberTotp, User
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
 from tests.federation.conftest import (
@@ -204,3 +204,20 @@ async def test_guessing_the_enrolment_code_is_limited_too(
 
     assert [status for status, _ in answers] == [400] * 5 + [429]
     assert "That code is not right" in answers[0][1]
+
+
+async def test_a_member_with_a_passkey_is_asked_for_it_after_the_password(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await member(db, "wim")
+    user = await SqlIdentityService().get_user_by_username(db, "wim")
+    assert user is not None
+    db.add(MemberPasskey(user_id=user.id, credential_id=b"cred", public_key=b"key", name="Key"))
+    await db.flush()
+    browser = await federation(make_app, settings, smtp_inproc)
+
+    asked = await sign_in_with_password(browser, "wim")
+    page = await (await browser.get("/signin/second-factor")).get_data(as_text=True)
+
+    assert asked == "/signin/second-factor" and provider_cookie(browser) is None
+    assert "Use my passkey" in page and 'name="code"' not in page  # no authenticator app
