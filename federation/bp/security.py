@@ -129,8 +129,12 @@ async def get_totp() -> tuple[str, int, dict[str, str]]:
 
 @bp.post("/security/totp/confirm")
 @login_required
-async def post_totp_confirm() -> tuple[str, int, dict[str, str]]:
+async def post_totp_confirm() -> Response | tuple[str, int, dict[str, str]]:
     user = _member()
+    limiter = provider_state(current_app).limiter(current_app)
+    verdict = await limiter.hit(SECOND_FACTOR, f"enrol:{user.id}")
+    if not verdict.allowed:
+        return await too_many(verdict.retry_after)
     code = (await request.form).get("code", "")[:40]
     async with unit_of_work(current_app) as uow:
         codes = await services.two_factor.confirm_totp(uow.session, user.id, code)
@@ -154,10 +158,28 @@ async def post_recovery_codes() -> Response | tuple[str, int, dict[str, str]]:
 
 @bp.post("/security/totp/remove")
 @login_required
-async def post_totp_remove() -> Response:
+async def post_totp_remove() -> Response | tuple[str, int]:
+    """Remove the authenticator app, given one of its codes (or a recovery code): a
+    session someone else got hold of cannot strip the second factor."""
     user = _member()
+    limiter = provider_state(current_app).limiter(current_app)
+    verdict = await limiter.hit(SECOND_FACTOR, str(user.id))
+    if not verdict.allowed:
+        return await too_many(verdict.retry_after)
+    code = (await request.form).get("code", "")[:40]
     async with unit_of_work(current_app) as uow:
-        await services.two_factor.remove_totp(uow.session, user.id)
+        confirmed = await services.two_factor.check_code(uow.session, user.id, code)
+        if confirmed:
+            await services.two_factor.remove_totp(uow.session, user.id)
+    if not confirmed:
+        html = await render_template(
+            "federation/identity/message.html",
+            title="The authenticator app stays on",
+            text=WRONG_CODE,
+            action_url="/security",
+            action_label="Back to security",
+        )
+        return html, 400
     return redirect("/security")
 
 

@@ -33,7 +33,8 @@ from quart import Blueprint, Quart, Response, abort, current_app, g, redirect, r
 from redis.exceptions import RedisError
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from shared.contracts.dtos import UserRecord
+from shared.contracts.dtos import UserRecord, require_verified
+from shared.contracts.errors import UnverifiedMember
 from shared.contracts.events import MemberSignedIn
 from shared.contracts.widgets import ANON_CART_COOKIE
 from shared.infrastructure.config import Settings
@@ -149,6 +150,23 @@ def login_required(view: F) -> F:
         return await view(*args, **kwargs)
 
     return guarded  # type: ignore[return-value]
+
+
+def verified_required(view: F) -> F:
+    """Like login_required, and the member's email address must be confirmed (403 with
+    the way to confirm it otherwise): for opening a stall, mailing other members, ..."""
+
+    @wraps(view)
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        user = current_viewer()
+        if user is not None:
+            try:
+                require_verified(user)
+            except UnverifiedMember as refused:
+                abort(403, description=f"{refused} (Resend it from federation's /security.)")
+        return await view(*args, **kwargs)
+
+    return login_required(guarded)  # type: ignore[return-value]
 
 
 def _set_cookie(

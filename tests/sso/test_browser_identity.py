@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from shared.dev.smtp import SmtpStandIn
-from tests.sso.conftest import sign_up
+from tests.sso.conftest import forget_signup_limits, sign_up
 from tests.sso.test_browser_sso import SIGN_IN, chromium, fill_sign_in_form
 from tests.support.live import LivePlatform
 
@@ -39,6 +39,7 @@ async def test_sign_up_by_link_add_an_authenticator_then_sign_in_with_link_and_c
 ) -> None:
     federation = live_sso.public_url("federation")
     email = "linkmember@example.test"
+    forget_signup_limits(live_sso)
     async with chromium() as (_context, page):
         await page.goto(federation + "/signup")
         await page.fill("#display_name", "Link Member")

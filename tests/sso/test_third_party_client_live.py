@@ -261,3 +261,16 @@ def test_the_operator_lists_rotates_and_removes_a_client(live_sso: LivePlatform)
         live_sso, "register", "--name", "Bad", "--redirect-uri", "http://bad.example/cb"
     )
     assert refused.returncode == 2 and "must use https" in refused.stderr
+
+
+def test_a_member_with_an_unconfirmed_address_cannot_connect_an_application(
+    live_sso: LivePlatform, wiki_client: AsyncOAuth2Client
+) -> None:
+    unconfirmed = sign_up(live_sso, "wikiunconfirmed")
+    url, _, _ = start(live_sso, wiki_client)
+
+    refused = unconfirmed.browser.get(to_internal(live_sso, url))
+
+    assert refused.status_code == 403 and "location" not in refused.headers
+    assert "Confirm your email address first" in refused.text
+    unconfirmed.browser.close()

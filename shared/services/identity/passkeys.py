@@ -23,7 +23,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import parse_authentication_credential_json
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -83,7 +83,7 @@ class SqlPasskeyService:
                 expected_rp_id=rp.rp_id,
                 expected_origin=rp.origin,
             )
-        except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+        except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
             raise PasskeyError(f"That passkey could not be set up: {exc}") from None
         row = MemberPasskey(
             user_id=user_id,
@@ -126,7 +126,7 @@ class SqlPasskeyService:
         Raises PasskeyError when it is unknown or does not verify."""
         try:
             parsed = parse_authentication_credential_json(credential)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
             raise PasskeyError(f"That was not a passkey answer: {exc}") from None
         row = await session.scalar(
             select(MemberPasskey)
@@ -144,7 +144,7 @@ class SqlPasskeyService:
                 credential_public_key=row.public_key,
                 credential_current_sign_count=row.sign_count,
             )
-        except (InvalidAuthenticationResponse, ValueError) as exc:
+        except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
             raise PasskeyError(f"That passkey did not sign in: {exc}") from None
         row.sign_count = verified.new_sign_count
         row.last_used_at = datetime.now(UTC)

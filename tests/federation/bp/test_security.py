@@ -16,7 +16,7 @@ from shared.contracts.dtos import UserRecord
 from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.config import Settings
 from shared.infrastructure.viewer import set_viewer
-from shared.models.identity import MemberTotp, User
+from shared.models.identity import MemberPasskey, MemberTotp, User
 from shared.services.identity import SqlIdentityService
 from tests.conftest import AppFactory
 from tests.federation.conftest import (
@@ -146,7 +146,7 @@ async def test_a_recovery_code_signs_in_once(
     assert again[0] == 401
 
 
-async def test_removing_the_authenticator_app_stops_the_second_step(
+async def test_removing_the_authenticator_app_takes_a_code_and_stops_the_second_step(
     db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
 ) -> None:
     await member(db, "tova")
@@ -154,12 +154,14 @@ async def test_removing_the_authenticator_app_stops_the_second_step(
     assert user is not None
     app = await federation_app(make_app, settings, smtp_inproc)
     page = await signed_in_as(app, user)
-    await enrol_totp(page)
+    _, codes = await enrol_totp(page)
 
-    await post(page, "/security/totp/remove")
+    refused = await post(page, "/security/totp/remove", code="000000")
+    await post(page, "/security/totp/remove", code=codes[0])
     listed = await (await page.get("/security")).get_data(as_text=True)
     browser = await federation(make_app, settings, smtp_inproc)
 
+    assert refused[0] == 400 and "stays on" in refused[1]
     assert "Set up an authenticator app" in listed
     assert await sign_in_with_password(browser, "tova") == "/auth/login"
 
@@ -187,3 +189,35 @@ async def test_an_unconfirmed_member_gets_a_new_confirmation_link(
         User.__table__.select().with_only_columns(User.email_verified_at).where(User.id == user.id)
     )
     assert verified is not None
+
+
+async def test_guessing_the_enrolment_code_is_limited_too(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await member(db, "vic")
+    user = await SqlIdentityService().get_user_by_username(db, "vic")
+    assert user is not None
+    page = await signed_in_as(await federation_app(make_app, settings, smtp_inproc), user)
+    await post(page, "/security/totp/start")
+
+    answers = [await post(page, "/security/totp/confirm", code="000000") for _ in range(6)]
+
+    assert [status for status, _ in answers] == [400] * 5 + [429]
+    assert "That code is not right" in answers[0][1]
+
+
+async def test_a_member_with_a_passkey_is_asked_for_it_after_the_password(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    await member(db, "wim")
+    user = await SqlIdentityService().get_user_by_username(db, "wim")
+    assert user is not None
+    db.add(MemberPasskey(user_id=user.id, credential_id=b"cred", public_key=b"key", name="Key"))
+    await db.flush()
+    browser = await federation(make_app, settings, smtp_inproc)
+
+    asked = await sign_in_with_password(browser, "wim")
+    page = await (await browser.get("/signin/second-factor")).get_data(as_text=True)
+
+    assert asked == "/signin/second-factor" and provider_cookie(browser) is None
+    assert "Use my passkey" in page and 'name="code"' not in page  # no authenticator app
