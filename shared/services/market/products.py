@@ -109,6 +109,7 @@ class SqlProducts:
             raise MarketError({"slug": f"This stall already has a product at “{draft.slug}”."})
         product.title, product.slug = draft.title, draft.slug
         product.description, product.category_id = draft.description, category_id
+        product.currency = draft.currency
         _apply_variants(product, draft)
         try:
             async with session.begin_nested():
