@@ -2035,6 +2035,8 @@ CREATE INDEX ix_product_variants_product_position ON public.product_variants USI
 
 CREATE INDEX ix_products_category_id ON public.products USING btree (category_id);
 
+CREATE INDEX ix_products_created_at_id ON public.products USING btree (created_at, id);
+
 CREATE INDEX ix_products_search ON public.products USING gin (search);
 
 CREATE INDEX ix_products_stall_status ON public.products USING btree (stall_id, status);

@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from market.bp.access import managed_stall
-from shared.contracts.market import MarketError
+from shared.contracts.market import MarketError, NewStall
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.viewer import current_viewer
@@ -62,4 +62,34 @@ async def post_helper_removal(slug: str) -> Response:
         abort(400, description="user_id: say which helper to remove.")
     async with unit_of_work(current_app) as uow:
         await services.market.remove_stall_helper(uow.session, stall.id, user_id)
+    return redirect(f"/stalls/{slug}/manage/", 303)
+
+
+@bp.get("/stall")
+async def get_stall_form(slug: str) -> str:
+    """The stall's own details: name, summary, story, location, pickup, photo."""
+    stall = await managed_stall(slug)
+    return await render_template("market/manage/stall_form.html", stall=stall, errors={})
+
+
+@bp.post("/stall")
+async def post_stall_form(slug: str) -> Response | tuple[str, int]:
+    stall = await managed_stall(slug)
+    form = await request.form
+    draft = NewStall(
+        name=form.get("name", ""),
+        slug=stall.slug,
+        description=form.get("description", ""),
+        story=form.get("story", ""),
+        location=form.get("location", ""),
+        pickup_details=form.get("pickup_details", ""),
+    )
+    try:
+        async with unit_of_work(current_app) as uow:
+            await services.market.update_stall(uow.session, stall.id, draft)
+    except MarketError as error:
+        html = await render_template(
+            "market/manage/stall_form.html", stall=stall, errors=error.errors
+        )
+        return html, 400
     return redirect(f"/stalls/{slug}/manage/", 303)

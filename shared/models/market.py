@@ -135,6 +135,8 @@ class Product(Timestamped, Base):
         Index("ix_products_status_created_at", "status", "created_at"),
         Index("ix_products_search", "search", postgresql_using="gin"),
         Index("ix_products_stall_status", "stall_id", "status"),
+        # Newest first (the home page, a search without words) without sorting them all.
+        Index("ix_products_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -129,6 +129,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_products_search", "products", ["search"], postgresql_using="gin")
     op.create_index("ix_products_stall_status", "products", ["stall_id", "status"])
+    op.create_index("ix_products_created_at_id", "products", ["created_at", "id"])
 
     op.execute(REFRESH_FUNCTION)
     op.execute(
@@ -184,6 +185,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION market_product_listed_check()")
     op.execute("DROP TRIGGER product_variants_refresh_product ON product_variants")
     op.execute("DROP FUNCTION market_refresh_product()")
+    op.drop_index("ix_products_created_at_id", table_name="products")
     op.drop_index("ix_products_stall_status", table_name="products")
     op.drop_index("ix_products_search", table_name="products")
     op.drop_column("products", "search")

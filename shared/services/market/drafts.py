@@ -170,5 +170,9 @@ def read_product_form(form: Mapping[str, str]) -> tuple[NewProduct, dict[str, st
         variant, problems = read_variant(form, prefix, f"Variant {len(variants) + 1}")
         variants.append(variant)
         errors.update(problems)
-    product, problems = read_product(form, variants)
+    currency = form.get("currency", "").strip().upper() or "GBP"
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        errors["currency"] = "The currency is a three-letter code such as GBP or EUR."
+        currency = "GBP"
+    product, problems = read_product(form, variants, currency=currency)
     return product, problems | errors

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from shared.contracts.dtos import ProductSummary
 from shared.contracts.events import ProductArchived, ProductListed, ProductUpdated, record
@@ -31,7 +32,10 @@ MAX_IMAGES = 8
 async def _reloaded(session: AsyncSession, product_id: int) -> Product | None:
     # The triggers on product_variants change status and price_minor behind the ORM.
     return await session.scalar(
-        select(Product).where(Product.id == product_id).execution_options(populate_existing=True)
+        select(Product)
+        .where(Product.id == product_id)
+        .options(joinedload(Product.category))
+        .execution_options(populate_existing=True)
     )
 
 
@@ -105,6 +109,7 @@ class SqlProducts:
             raise MarketError({"slug": f"This stall already has a product at “{draft.slug}”."})
         product.title, product.slug = draft.title, draft.slug
         product.description, product.category_id = draft.description, category_id
+        product.currency = draft.currency
         _apply_variants(product, draft)
         try:
             async with session.begin_nested():
@@ -207,12 +212,5 @@ class SqlProducts:
     async def _record(self, session: AsyncSession, product_id: int) -> ProductRecord:
         product = await _reloaded(session, product_id)
         assert product is not None
-        category = None
-        if product.category_id is not None:
-            row = (
-                await session.execute(
-                    select(Category.slug, Category.name).where(Category.id == product.category_id)
-                )
-            ).one_or_none()
-            category = (row[0], row[1]) if row else None
+        category = (product.category.slug, product.category.name) if product.category else None
         return product_record(product, category)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -151,13 +151,15 @@ class SqlStalls:
         return await self._summaries(session, (Stall.owner_id == user_id) | Stall.id.in_(helped))
 
     async def _summaries(self, session: AsyncSession, where: object) -> list[StallSummary]:
-        listed = func.count(Product.id)
+        # A count per stall from the (stall_id, status) index, not a join of every product.
+        listed = (
+            select(func.count(Product.id))
+            .where(Product.stall_id == Stall.id, Product.status.in_(PUBLIC))
+            .correlate(Stall)
+            .scalar_subquery()
+        )
         rows = await session.execute(
-            select(Stall, listed)
-            .outerjoin(Product, and_(Product.stall_id == Stall.id, Product.status.in_(PUBLIC)))
-            .where(where)  # type: ignore[arg-type]
-            .group_by(Stall.id)
-            .order_by(Stall.name)
+            select(Stall, listed).where(where).order_by(Stall.name)  # type: ignore[arg-type]
         )
         return [stall_summary(stall, count) for stall, count in rows]
 

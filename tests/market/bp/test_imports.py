@@ -146,6 +146,7 @@ async def test_a_shop_page_prefills_the_form_with_its_photo_and_lists_nothing(
     status, page = await _import_url(client, f"{shop}/products/woocommerce")
     assert status == 200
     assert 'value="Hand-knitted Wool Socks"' in page and 'value="18.00"' in page
+    assert 'name="currency" maxlength="3" size="4" value="GBP"' in page
     assert "Warm socks knitted from Herdwick wool" in page
     assert "check every field before you save" in page
     assert 'name="image_url" value="/media/' in page  # fetched and stored like an upload

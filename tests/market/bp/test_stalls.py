@@ -112,3 +112,21 @@ async def test_signing_in_is_needed_to_apply(market_as: MarketAs) -> None:
     response = await (await market_as(None)).get("/stalls/apply/")
     assert response.status_code == 403
     assert "Sign in to apply for a stall" in await text(response)
+
+
+async def test_the_owner_edits_the_stall_and_others_may_not(
+    market_as: MarketAs, db: AsyncSession, ben: User
+) -> None:
+    stall = await make_stall(db, "Fen Preserves", ben, slug="fen")
+    owner = await market_as(ben)
+    token = await csrf(owner, "/stalls/fen/manage/stall")
+    form = {**APPLICATION, "story": "<p>New <em>jars</em>.</p>", "csrf_token": token}
+    assert (await owner.post("/stalls/fen/manage/stall", form=form)).status_code == 303
+    page = await text(await (await market_as(None)).get("/stalls/fen/"))
+    assert "New <em>jars</em>." in page
+    stranger = await market_as(await make_user(db, "mallory"))
+    assert (await stranger.get("/stalls/fen/manage/stall")).status_code == 403
+    bad = {**form, "name": "x" * 300}
+    response = await owner.post("/stalls/fen/manage/stall", form=bad)
+    assert response.status_code == 400 and "at most 200" in await text(response)
+    assert await db.scalar(select(Stall.name).where(Stall.id == stall.id)) == "Fen Preserves"
