@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import MemberCreated, record
+from shared.dev.demo_cart import seed_cart
 from shared.dev.demo_posts import ABOUT, POST_BODIES
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
@@ -388,6 +389,7 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     await _seed_market(session, users)
     await _seed_events(session, users)
     await _seed_account(session, users)
+    await seed_cart(session, users)
     if media is not None:
         await _seed_images(session, media)
     await uow.commit()
