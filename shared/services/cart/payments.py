@@ -193,6 +193,13 @@ async def settle(
 ) -> int | None:
     """Refetch the checkout and act on what SumUp says; the order's id, or None if it is
     not one of ours. Raises SumUpUnavailable when SumUp cannot be asked (retry later)."""
+    async with units() as uow:
+        # A made-up id costs a lookup here, never a request to SumUp.
+        ours = await uow.session.scalar(
+            select(Payment.id).where(Payment.checkout_id == checkout_id)
+        )
+    if ours is None:
+        return None
     fetched = await client.get_checkout(checkout_id)
     async with units() as uow:
         session = uow.session
