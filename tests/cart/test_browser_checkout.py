@@ -180,3 +180,7 @@ async def test_a_guest_buys_from_two_stalls_and_staff_refund_one_line(
         assert await page.locator("[data-order-status]").inner_text() == "partially refunded"
     refund = mail.wait_for(to="guest@example.test", subject="refund", timeout=60)
     assert "£18.00" in refund.text
+    # The return and SumUp's webhook both came: one paid transition, one confirmation.
+    confirmations = [m for m in mail.received if "payment confirmed" in m.subject]
+    assert len(confirmations) == 1
+    assert any(status == 204 for _, status in payments.webhook_calls)
