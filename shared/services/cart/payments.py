@@ -108,7 +108,7 @@ async def start_payment(
 
     Raises OrderStateError (not payable), SoldOut (the hold lapsed and the stock went),
     PaymentUnavailable (SumUp unreachable: nothing charged, nothing lost)."""
-    minutes = settings.sumup.hold_minutes
+    minutes = settings.cart.hold_minutes
     async with units() as uow:
         order = await lock_order(uow.session, order_id)
         if order.status != OrderStatus.PENDING_PAYMENT:
@@ -318,7 +318,7 @@ async def reconcile(
 async def release_expired(units: Units, client: SumUpClient, settings: Settings) -> int:
     """Cancel the orders left unpaid after their holds expired, freeing their stock;
     SumUp is asked first, so a payment made at the last minute is kept."""
-    grace = timedelta(minutes=settings.sumup.hold_minutes)
+    grace = timedelta(minutes=settings.cart.hold_minutes)
     live_hold = (
         select(StockHold.id)
         .where(StockHold.order_id == Order.id, StockHold.expires_at > holds.now())

@@ -85,7 +85,7 @@ async def place(
             contact=Contact("ada@example.test", "Ada Lovelace"),
             choices=choices(products),
             notes="Ring twice",
-            hold_minutes=settings.sumup.hold_minutes,
+            hold_minutes=settings.cart.hold_minutes,
         )
 
 
