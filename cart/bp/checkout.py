@@ -60,7 +60,7 @@ async def post_checkout() -> tuple[str, int] | Response:
                 contact=contact,
                 choices=choices,
                 notes=form.get("notes", ""),
-                hold_minutes=settings().sumup.hold_minutes,
+                hold_minutes=settings().cart.hold_minutes,
             )
             await queue_mail(uow.session, settings(), order, "order_received")
     except CheckoutError as exc:

@@ -5,6 +5,7 @@ which `settle` looks up at SumUp. Answering 2xx stops SumUp's retries, so a 503 
 returned when SumUp itself could not be asked: the retry then comes back later.
 """
 
+import json
 from typing import Any
 
 from quart import Blueprint, Response, request
@@ -32,7 +33,10 @@ def _checkout_id(body: Any) -> str | None:
 @bp.post("/payments/sumup/webhook")
 @csrf_exempt
 async def post_webhook() -> Response:
-    body = await request.get_json(force=True, silent=True)
+    try:
+        body = json.loads(await request.get_data())
+    except ValueError:  # not JSON, or not UTF-8: not a SumUp webhook
+        body = None
     checkout_id = _checkout_id(body)
     if checkout_id is None or len(checkout_id) > 100:
         return Response("", 204)  # unknown events are ignored, not retried

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import MemberCreated, record
 from shared.dev.demo_blog import seed_blog, seed_blog_showcase
+from shared.dev.demo_cart import seed_cart
 from shared.dev.demo_events import seed_events
 from shared.dev.demo_market import seed_market
 from shared.infrastructure.bootstrap import bootstrap
@@ -230,6 +231,7 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     await seed_market(session, users, _at)
     await _seed_events(session, users)
     await _seed_account(session, users)
+    await seed_cart(session, users)
     if media is not None:
         await _seed_images(session, media)
     await seed_blog_showcase(session)  # its cards embed products, an event and photos

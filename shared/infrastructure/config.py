@@ -62,7 +62,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SUMUP_MERCHANT_CODE": "sumup.merchant_code",
     "SUMUP_API_URL": "sumup.api_url",
     "SUMUP_WEBHOOK_BASE_URL": "sumup.webhook_base_url",
-    "CART_HOLD_MINUTES": "sumup.hold_minutes",
+    "CART_HOLD_MINUTES": "cart.hold_minutes",
 }
 for _app in APP_NAMES:
     ENV_OVERRIDES[f"APP_BASE_URL_{_app.upper()}"] = f"apps.{_app}.base_url"
@@ -217,13 +217,19 @@ class SumUpSettings(_Strict):
     """SumUp payments: the API key and merchant code come from the environment.
 
     `api_url` is SumUp's API, or the dev stand-in's (shared/dev/sumup.py) when no key is
-    set; `hold_minutes` is how long starting checkout keeps the stock for the buyer."""
+    set."""
 
     api_key: str = ""
     merchant_code: str = ""
     api_url: str = "https://api.sumup.com"
     # Where SumUp posts webhooks: the cart's base URL unless set (dev: its internal URL).
     webhook_base_url: str = ""
+
+
+class CartSettings(_Strict):
+    """Checkout: `hold_minutes` is how long starting it keeps the stock for the buyer
+    (the SumUp checkout expires with the hold)."""
+
     hold_minutes: int = Field(15, ge=1, le=24 * 60)
 
 
@@ -306,6 +312,7 @@ class Settings(_Strict):
     activitypub: ActivityPubSettings = ActivityPubSettings()
     media: MediaSettings = MediaSettings()
     sumup: SumUpSettings = SumUpSettings()
+    cart: CartSettings = CartSettings()
 
     @field_validator("apps")
     @classmethod

@@ -4,6 +4,7 @@ sees their line; staff refund one line and the order shows partially refunded.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from shared.dev.processes import spawn, stop_all
@@ -19,7 +21,7 @@ from shared.dev.smtp import SmtpStandIn
 from shared.dev.sumup import SumUpStandIn
 from shared.infrastructure.oidc.keys import generate_private_key_pem
 from tests.conftest import TEST_SECRET_KEY
-from tests.sso.conftest import sign_up
+from tests.sso.conftest import csrf_of, sign_up
 from tests.sso.test_browser_sso import SIGN_IN, chromium, fill_sign_in_form
 from tests.support.databases import DatabaseServer
 from tests.support.live import REPO_ROOT, LivePlatform
@@ -180,3 +182,78 @@ async def test_a_guest_buys_from_two_stalls_and_staff_refund_one_line(
         assert await page.locator("[data-order-status]").inner_text() == "partially refunded"
     refund = mail.wait_for(to="guest@example.test", subject="refund", timeout=60)
     assert "£18.00" in refund.text
+    # The return and SumUp's webhook both came: one paid transition, one confirmation.
+    confirmations = [m for m in mail.received if "payment confirmed" in m.subject]
+    assert len(confirmations) == 1
+    assert any(status == 204 for _, status in payments.webhook_calls)
+
+
+async def test_ten_webhooks_and_the_return_over_http_pay_once_and_mail_once(
+    live: LivePlatform, mail: SmtpStandIn, payments: SumUpStandIn
+) -> None:
+    sign_up(live, "racerowner").browser.close()
+    conn = await asyncpg.connect(live.database_url)
+    try:
+        stall = await conn.fetchval(
+            "INSERT INTO stalls (slug, name, owner_id) SELECT 'race-stall', 'Race Stall', id "
+            "FROM users WHERE username = 'racerowner' RETURNING id"
+        )
+        product = await conn.fetchval(
+            "INSERT INTO products (stall_id, slug, title, price_minor, status) "
+            "VALUES ($1, 'race-mug', 'Race mug', 1800, 'listed') RETURNING id",
+            stall,
+        )
+        await conn.execute(
+            "INSERT INTO product_variants (product_id, name, price_minor, stock) "
+            "VALUES ($1, 'Standard', 1800, 1)",
+            product,
+        )
+    finally:
+        await conn.close()
+    cart = live.internal_url("cart")
+    market = live.public_url("market")
+    async with httpx.AsyncClient(base_url=cart, timeout=30) as client:
+        added = await client.post(
+            "/lines",
+            data={"product_id": str(product), "quantity": "1"},
+            headers={"Origin": market, "Sec-Fetch-Site": "same-site"},
+        )
+        assert added.status_code == 303
+        form = await client.get("/checkout")
+        stall = re.search(r'name="method_(\d+)"', form.text)
+        assert stall is not None
+        placed = await client.post(
+            "/checkout",
+            data={
+                "csrf_token": csrf_of(form.text),
+                "email": "racer@example.test",
+                "name": "Racer",
+                f"method_{stall.group(1)}": "pickup",
+            },
+        )
+        assert placed.status_code == 303, placed.text
+        order_page = placed.headers["Location"]
+        number, token = order_page.split("/")[2].split("?t=")
+        page = await client.get(order_page)
+        paying = await client.post(
+            f"/orders/{number}/pay",
+            data={"csrf_token": csrf_of(page.text), "t": token, "amount_minor": "1800"},
+        )
+        hosted = re.search(r'href="([^"]+)" role="button" data-hosted-checkout', paying.text)
+        assert hosted is not None
+        checkout_id = hosted.group(1).rsplit("/", 1)[1]
+        payments.complete(checkout_id, pay=True)  # its own webhook goes out too
+        body = {"event_type": "CHECKOUT_STATUS_CHANGED", "id": checkout_id}
+        answers = await asyncio.gather(
+            *(client.post("/payments/sumup/webhook", json=body) for _ in range(10)),
+            client.get(f"/orders/{number}/return?t={token}"),
+        )
+    assert [a.status_code for a in answers] == [204] * 10 + [303]
+    mail.wait_for(to="racer@example.test", subject="payment confirmed", timeout=60)
+    await asyncio.sleep(3)  # time for a second mail, were there a second transition
+    confirmations = [
+        m
+        for m in mail.received
+        if "racer@example.test" in m.recipients and "confirmed" in m.subject
+    ]
+    assert len(confirmations) == 1

@@ -136,6 +136,33 @@ ENDPOINTS = [
         "/lines",
         {"product_id": "1", "ticket_type_id": "", "quantity": "1", "next": "/"},
     ),
+    # The cart page, checkout, orders, SumUp's webhook, stall owners and staff.
+    Endpoint("cart", "POST", "/lines/1/quantity", {"quantity": "2"}),
+    Endpoint("cart", "POST", "/lines/1/delete", {}),
+    Endpoint("cart", "GET", "/checkout", {}),
+    Endpoint(
+        "cart",
+        "POST",
+        "/checkout",
+        {"email": "a@example.test", "name": "A", "phone": "", "method_1": "pickup", "notes": ""},
+    ),
+    Endpoint("cart", "GET", "/orders/ABCD-EFGH", {"t": "token", "notice": "checking"}),
+    Endpoint("cart", "POST", "/orders/ABCD-EFGH/pay", {"t": "token", "amount_minor": "100"}),
+    Endpoint("cart", "GET", "/orders/ABCD-EFGH/return", {"t": "token"}),
+    Endpoint("cart", "POST", "/orders/ABCD-EFGH/withdraw", {"t": "token"}),
+    Endpoint("cart", "POST", "/payments/sumup/webhook", {"event_type": "x", "id": "y"}),
+    Endpoint("cart", "GET", "/orders", {}, True),
+    Endpoint("cart", "GET", "/stall-orders", {}, True),
+    Endpoint("cart", "POST", "/stall-orders/1", {"to": "ready"}, True),
+    Endpoint("cart", "GET", "/admin/orders", {"status": "paid"}, True),
+    Endpoint("cart", "GET", "/admin/orders/ABCD-EFGH", {}, True),
+    Endpoint(
+        "cart",
+        "POST",
+        "/admin/orders/ABCD-EFGH/refunds",
+        {"key": "k" * 16, "line_id": "1", "amount_minor": "100"},
+        True,
+    ),
     # Navigation admin (as an admin).
     Endpoint(
         "blog", "POST", "/admin/navigation/", {"label": "L", "url": "/x", "menu": "primary"}, True

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.cart import (
@@ -98,8 +99,13 @@ async def place_order(
         session, [line.variant_id for line, *_ in rows if line.variant_id is not None]
     )
     held = await holds.held(session, variants)
+    number = order_number()
+    for _ in range(5):  # one in 10^11 is taken: look again rather than fail the checkout
+        if await session.scalar(select(Order.id).where(Order.number == number)) is None:
+            break
+        number = order_number()
     order = Order(
-        number=order_number(),
+        number=number,
         user_id=owner.user_id,
         email=contact.email,
         contact_name=contact.name,

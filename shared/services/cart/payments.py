@@ -108,7 +108,7 @@ async def start_payment(
 
     Raises OrderStateError (not payable), SoldOut (the hold lapsed and the stock went),
     PaymentUnavailable (SumUp unreachable: nothing charged, nothing lost)."""
-    minutes = settings.sumup.hold_minutes
+    minutes = settings.cart.hold_minutes
     async with units() as uow:
         order = await lock_order(uow.session, order_id)
         if order.status != OrderStatus.PENDING_PAYMENT:
@@ -193,6 +193,13 @@ async def settle(
 ) -> int | None:
     """Refetch the checkout and act on what SumUp says; the order's id, or None if it is
     not one of ours. Raises SumUpUnavailable when SumUp cannot be asked (retry later)."""
+    async with units() as uow:
+        # A made-up id costs a lookup here, never a request to SumUp.
+        ours = await uow.session.scalar(
+            select(Payment.id).where(Payment.checkout_id == checkout_id)
+        )
+    if ours is None:
+        return None
     fetched = await client.get_checkout(checkout_id)
     async with units() as uow:
         session = uow.session
@@ -311,7 +318,7 @@ async def reconcile(
 async def release_expired(units: Units, client: SumUpClient, settings: Settings) -> int:
     """Cancel the orders left unpaid after their holds expired, freeing their stock;
     SumUp is asked first, so a payment made at the last minute is kept."""
-    grace = timedelta(minutes=settings.sumup.hold_minutes)
+    grace = timedelta(minutes=settings.cart.hold_minutes)
     live_hold = (
         select(StockHold.id)
         .where(StockHold.order_id == Order.id, StockHold.expires_at > holds.now())

@@ -186,3 +186,29 @@ async def test_another_visitor_cannot_see_or_pay_an_order(
     assert (await stranger.get(f"/orders/{order.number}")).status_code == 404
     assert (await stranger.get(f"/orders/{order.number}?t=wrong")).status_code == 404
     assert (await stranger.get("/admin/orders")).status_code == 403
+
+
+async def test_a_member_checks_out_declines_once_and_finds_the_order_in_their_list(
+    make_app: AppFactory, cart_settings: Settings, db: AsyncSession, sumup: SumUpStandIn
+) -> None:
+    app, who = await cart_app(make_app, cart_settings)
+    member = await make_user(db)
+    who.viewer = viewer_of(member)
+    client = app.test_client()
+    products = await guest_with_two_stalls(db, client)
+    form = await (await client.get("/checkout")).get_data(as_text=True)
+    assert f'value="{member.email}"' in form  # the member's address, filled in
+    order_page = (await check_out(client, products, email=member.email)).headers["Location"]
+    order = await db.scalar(select(Order))
+    assert order is not None and order.user_id == member.id
+    paying = await client.post(
+        f"/orders/{order.number}/pay",
+        form={"csrf_token": await csrf(client, order_page), "t": "", "amount_minor": "2250"},
+    )
+    checkout_id = hosted_url(await paying.get_data(as_text=True)).rsplit("/", 1)[1]
+    sumup.complete(checkout_id, pay=False)  # "Decline" on the hosted page
+    back = await client.get(f"/orders/{order.number}/return")
+    shown = await (await client.get(back.headers["Location"])).get_data(as_text=True)
+    assert "The payment did not go through" in shown and "Pay £22.50" in shown
+    listed = await (await client.get("/orders")).get_data(as_text=True)
+    assert f'href="/orders/{order.number}"' in listed and "pending payment" in listed

@@ -17,10 +17,12 @@ from shared.contracts.cart import (
     PaymentUnavailable,
     SoldOut,
 )
+from shared.contracts.events import OrderPaid
 from shared.dev.smtp import SmtpStandIn
 from shared.dev.sumup import SumUpStandIn
 from shared.infrastructure.config import Settings
 from shared.infrastructure.sumup import SumUpClient, SumUpUnavailable
+from shared.infrastructure.uow import UnitOfWork
 from shared.models.cart import Cart, CartLine, Order, Payment, StockHold
 from shared.models.market import Product, ProductVariant
 from shared.services.cart.checkout import place_order
@@ -85,7 +87,7 @@ async def place(
             contact=Contact("ada@example.test", "Ada Lovelace"),
             choices=choices(products),
             notes="Ring twice",
-            hold_minutes=settings.sumup.hold_minutes,
+            hold_minutes=settings.cart.hold_minutes,
         )
 
 
@@ -120,8 +122,16 @@ async def test_an_order_pays_once_and_takes_the_stock(
     assert sumup.checkouts[checkout_id].reference == order.number
 
     sumup.complete(checkout_id, pay=True)
+    opened: list[UnitOfWork] = []
+
+    def watched() -> UnitOfWork:
+        opened.append(units())
+        return opened[-1]
+
     for source in ("return", "webhook", "webhook"):
-        await settle(units, sumup_client, cart_settings, checkout_id, source=source)
+        await settle(watched, sumup_client, cart_settings, checkout_id, source=source)
+    paid_events = [e for unit in opened for e in unit.committed if isinstance(e, OrderPaid)]
+    assert paid_events == [OrderPaid(order_id=order.id)]  # for the events domain, once
 
     async with sessions() as s:
         paid = await s.get(Order, order.id)
