@@ -168,8 +168,8 @@ async def test_upcoming_events_are_the_next_few(
 
     assert html.index("Seed swap") < html.index("Repair café")
     assert "Supper" not in html and "Gone" not in html
-    # No link to an event page until the events issue builds them (the crawler checks).
-    assert f"/{calendar.slug}/" not in html
+    # Each event links to its page on the events app (absolute: shown on other hosts).
+    assert f'href="http://events.localhost:8004/{calendar.slug}/' in html
     assert 'href="http://events.localhost:8004/">All events<' in html
     assert "The Hall" in html and 'href="http://events.localhost:8004/">All events<' in html
 
