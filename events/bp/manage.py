@@ -18,7 +18,8 @@ from events.bp.lookup import (
     session,
 )
 from shared.contracts.calendars import InvalidEvent, OccurrenceRecord
-from shared.infrastructure.runtime import unit_of_work
+from shared.infrastructure.media import media_storage, receive_image
+from shared.infrastructure.runtime import runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.models.events import CONTAINER_TYPES, Calendar, Event
 from shared.services.events.bookings import list_participants
@@ -28,6 +29,7 @@ from shared.services.events.editing import (
     create_calendar,
     create_event,
     move_occurrence,
+    set_event_image,
     split_series,
     update_event,
 )
@@ -196,6 +198,20 @@ async def post_edit_event(calendar_slug: str, event_slug: str) -> Response | tup
             **_form_context(event.calendar, values=form, error=str(error), event=event),
         )
         return html, 400
+    return redirect(_url(event), 303)
+
+
+@bp.post("/<calendar_slug>/<event_slug>/image")
+async def post_event_image(calendar_slug: str, event_slug: str) -> Response:
+    """The event's picture: checked, cleaned and resized by the media pipeline."""
+    event = await event_or_404(calendar_slug, event_slug)
+    manager_or_403(event.calendar)
+    settings = runtime(current_app).settings
+    stored = await receive_image(
+        await request.files, "image", media_storage(current_app), settings.media
+    )
+    async with unit_of_work(current_app) as uow:
+        await set_event_image(uow.session, event, stored.src)
     return redirect(_url(event), 303)
 
 

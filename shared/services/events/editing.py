@@ -124,6 +124,13 @@ async def update_event(
         record(session, EventPublished(event.id))
 
 
+async def set_event_image(session: AsyncSession, event: Event, src: str) -> None:
+    event.image = src
+    await session.flush()
+    if event.status == EventStatus.PUBLISHED:
+        record(session, EventChanged(event.id))
+
+
 async def cancel_event(session: AsyncSession, event: Event) -> None:
     was_published = event.status == EventStatus.PUBLISHED
     event.status = EventStatus.CANCELLED

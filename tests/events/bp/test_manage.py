@@ -3,11 +3,14 @@ members get a 403, and one occurrence can be cancelled, moved or split off."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
+from quart.datastructures import FileStorage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,3 +152,32 @@ async def test_cancelling_and_moving_one_occurrence(
         as_text=True
     )
     assert "08:00" in moved_page and "Moved" in moved_page
+
+
+async def test_an_owner_uploads_the_event_picture(
+    db: AsyncSession, events_client: EventsApp
+) -> None:
+    calendar, owner = await _owned_calendar(db)
+    client = await events_client(viewer_of(owner))
+    token = await csrf_of(client, f"/{calendar.slug}/new")
+    await client.post(f"/{calendar.slug}/new", form={**_form(repeat="none"), "csrf_token": token})
+    event = await db.scalar(select(Event).where(Event.calendar_id == calendar.id))
+    assert event is not None
+    png = io.BytesIO()
+    Image.new("RGB", (800, 500), (200, 120, 40)).save(png, format="PNG")
+    png.seek(0)
+
+    uploaded = await client.post(
+        f"/{calendar.slug}/{event.slug}/image",
+        form={"csrf_token": token},
+        files={"image": FileStorage(png, filename="poster.png", content_type="image/png")},
+    )
+    not_image = await client.post(
+        f"/{calendar.slug}/{event.slug}/image",
+        form={"csrf_token": token},
+        files={"image": FileStorage(io.BytesIO(b"plain text"), filename="x.png")},
+    )
+
+    assert uploaded.status_code == 303 and not_image.status_code == 400
+    page = await (await client.get(f"/{calendar.slug}/{event.slug}/")).get_data(as_text=True)
+    assert 'srcset="/media/' in page and "image/webp" in page
