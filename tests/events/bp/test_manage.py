@@ -14,9 +14,9 @@ from quart.datastructures import FileStorage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models.events import Calendar, Event, EventOverride
+from shared.models.events import Booking, Calendar, Event, EventOverride
 from tests.events.bp.conftest import EventsApp, csrf_of, viewer_of
-from tests.support.factories import add, make_user, now
+from tests.support.factories import add, make_event, make_user, now
 
 
 async def _owned_calendar(db: AsyncSession) -> tuple[Calendar, Any]:
@@ -181,3 +181,33 @@ async def test_an_owner_uploads_the_event_picture(
     assert uploaded.status_code == 303 and not_image.status_code == 400
     page = await (await client.get(f"/{calendar.slug}/{event.slug}/")).get_data(as_text=True)
     assert 'srcset="/media/' in page and "image/webp" in page
+
+
+async def test_the_participant_list_and_its_csv_are_the_organisers(
+    db: AsyncSession, events_client: EventsApp
+) -> None:
+    calendar, owner = await _owned_calendar(db)
+    event = await make_event(db, calendar, "Talk", now() + timedelta(days=3), capacity=5)
+    await add(
+        db,
+        Booking(
+            event_id=event.id,
+            guest_email="eve@example.test",
+            name="=HYPERLINK(1)",
+            occurrence_start=event.starts_at,
+            status="confirmed",
+            token_hash="a" * 64,
+        ),
+    )
+    organiser = await events_client(viewer_of(owner))
+    stranger = await events_client(viewer_of(await make_user(db)))
+
+    listing = await organiser.get(f"/{calendar.slug}/{event.slug}/participants")
+    exported = await organiser.get(f"/{calendar.slug}/{event.slug}/participants.csv")
+
+    assert "eve@example.test" in await listing.get_data(as_text=True)
+    text = await exported.get_data(as_text=True)
+    assert exported.mimetype == "text/csv" and "'=HYPERLINK(1),eve@example.test" in text
+    assert (
+        await stranger.get(f"/{calendar.slug}/{event.slug}/participants.csv")
+    ).status_code == 403
