@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -81,13 +82,25 @@ def check_rule(rule: str, starts_at: datetime) -> str:
     return recur.to_ical().decode()
 
 
+@lru_cache(maxsize=4096)
+def _parsed(rule: str) -> icalendar.vRecur | None:
+    try:
+        return icalendar.vRecur.from_ical(rule.strip().removeprefix("RRULE:"))
+    except (ValueError, TypeError):
+        return None
+
+
+def parsed_rule(rule: str) -> icalendar.vRecur | None:
+    """The rule parsed (a fresh copy: components may change theirs); None if malformed.
+    Parsing is cached: a page of 500 series often repeats a handful of rules."""
+    recur = _parsed(rule)
+    return None if recur is None else icalendar.vRecur(dict(recur))
+
+
 def is_expandable(rule: str) -> bool:
     """Rules saved before `check_rule` existed still expand if daily or rarer."""
-    try:
-        recur = icalendar.vRecur.from_ical(rule.strip().removeprefix("RRULE:"))
-    except (ValueError, TypeError):
-        return False
-    return (recur.get("FREQ") or [""])[0] in ALLOWED_FREQS
+    recur = _parsed(rule)
+    return recur is not None and (recur.get("FREQ") or [""])[0] in ALLOWED_FREQS
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -111,7 +124,7 @@ def vevents_of(event: Event) -> list[icalendar.Event]:
         master.add("dtstamp", event.updated_at.astimezone(UTC))
     rule = event.rrule if event.rrule and is_expandable(event.rrule) else None
     if rule:
-        master.add("rrule", icalendar.vRecur.from_ical(rule.removeprefix("RRULE:")))
+        master.add("rrule", parsed_rule(rule))
     cancelled = [o for o in event.overrides if o.kind == OverrideKind.CANCELLED]
     if rule and cancelled:
         master.add(
