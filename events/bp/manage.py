@@ -31,6 +31,7 @@ from shared.services.events.editing import (
     move_occurrence,
     set_event_image,
     split_series,
+    update_calendar,
     update_event,
 )
 from shared.services.events.forms import (
@@ -98,6 +99,38 @@ async def post_calendar() -> Response | tuple[str, int]:
             calendars=calendars,
             container_types=CONTAINER_TYPES,
             error=str(error),
+        )
+        return html, 400
+    return redirect(f"/{calendar.slug}/", 303)
+
+
+@bp.get("/<calendar_slug>/settings")
+async def get_calendar_settings(calendar_slug: str) -> str:
+    calendar = await calendar_or_404(calendar_slug)
+    manager_or_403(calendar)
+    return await render_template("events/manage/calendar.html", calendar=calendar, error=None)
+
+
+@bp.post("/<calendar_slug>/settings")
+async def post_calendar_settings(calendar_slug: str) -> Response | tuple[str, int]:
+    """Rename, describe, or make private (no page, feed or widget) a calendar."""
+    calendar = await calendar_or_404(calendar_slug)
+    manager_or_403(calendar)
+    form = await request.form
+    try:
+        async with unit_of_work(current_app) as uow:
+            await update_calendar(
+                uow.session,
+                calendar,
+                name=form.get("name", ""),
+                description=form.get("description", ""),
+                is_private=form.get("is_private") == "1",
+            )
+    except InvalidEvent as error:
+        # The rollback expired the row: read it again (the form shows what is saved).
+        calendar = await calendar_or_404(calendar_slug)
+        html = await render_template(
+            "events/manage/calendar.html", calendar=calendar, error=str(error)
         )
         return html, 400
     return redirect(f"/{calendar.slug}/", 303)
@@ -280,6 +313,7 @@ async def post_move_occurrence(
                 uow.session, event, occurrence.recurrence_id, data.starts_at, data.ends_at
             )
     except InvalidEvent as error:
+        event = await event_or_404(calendar_slug, event_slug)  # the rollback expired it
         return await _occurrence_form(event, occurrence, "move", error=str(error)), 400
     return redirect(_url(event), 303)
 
@@ -305,6 +339,7 @@ async def post_split_series(
         async with unit_of_work(current_app) as uow:
             following = await split_series(uow.session, event, occurrence.recurrence_id, data)
     except InvalidEvent as error:
+        event = await event_or_404(calendar_slug, event_slug)  # the rollback expired it
         return await _occurrence_form(event, occurrence, "split", error=str(error)), 400
     return redirect(_url(following), 303)
 

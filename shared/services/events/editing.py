@@ -75,6 +75,17 @@ async def create_calendar(
     return calendar
 
 
+async def update_calendar(
+    session: AsyncSession, calendar: Calendar, *, name: str, description: str, is_private: bool
+) -> None:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidEvent("A calendar needs a name (at most 200 characters).")
+    calendar.name, calendar.description = name, description.strip()[:5000]
+    calendar.is_private = is_private
+    await session.flush()
+
+
 def _apply(event: Event, data: EventInput) -> None:
     event.title = data.title
     event.description = data.description

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -211,3 +211,51 @@ async def test_the_participant_list_and_its_csv_are_the_organisers(
     assert (
         await stranger.get(f"/{calendar.slug}/{event.slug}/participants.csv")
     ).status_code == 403
+
+
+async def test_an_owner_makes_a_calendar_then_makes_it_private(
+    db: AsyncSession, events_client: EventsApp
+) -> None:
+    owner = await make_user(db)
+    client = await events_client(viewer_of(owner))
+    token = await csrf_of(client, "/manage/")
+
+    made = await client.post("/manage/calendars", form={"csrf_token": token, "name": "Book club"})
+    path = made.headers["Location"]
+    hidden = await client.post(
+        f"{path}settings", form={"csrf_token": token, "name": "Book club", "is_private": "1"}
+    )
+    nameless = await client.post(f"{path}settings", form={"csrf_token": token, "name": " "})
+
+    assert made.status_code == 303 and path == "/book-club/"
+    assert hidden.status_code == 303 and nameless.status_code == 400
+    assert (await client.get(path)).status_code == 200  # its owner still sees it
+    assert (await (await events_client()).get(path)).status_code == 404
+
+
+async def test_a_bad_move_or_split_is_a_400_that_keeps_the_series(
+    db: AsyncSession, events_client: EventsApp
+) -> None:
+    calendar, owner = await _owned_calendar(db)
+    client = await events_client(viewer_of(owner))
+    token = await csrf_of(client, f"/{calendar.slug}/new")
+    await client.post(
+        f"/{calendar.slug}/new", form={**_form(repeat="daily", count="3"), "csrf_token": token}
+    )
+    event = await db.scalar(select(Event).where(Event.calendar_id == calendar.id))
+    assert event is not None
+    key = event.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    day = event.starts_at.date().isoformat()
+    backwards = {"start_date": day, "start_time": "10:00", "end_date": day, "end_time": "09:00"}
+
+    moved = await client.post(
+        f"/{calendar.slug}/{event.slug}/{key}/move", form={"csrf_token": token, **backwards}
+    )
+    split = await client.post(
+        f"/{calendar.slug}/{event.slug}/{key}/split", form={**_form(), "csrf_token": token}
+    )
+
+    assert moved.status_code == 400 and "ends before it starts" in await moved.get_data(
+        as_text=True
+    )
+    assert split.status_code == 400 and "first occurrence" in await split.get_data(as_text=True)
