@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
@@ -170,9 +171,7 @@ def _values_of(event: Event) -> dict[str, Any]:
     }
 
 
-def _zone(event: Event) -> Any:
-    from zoneinfo import ZoneInfo
-
+def _zone(event: Event) -> ZoneInfo:
     return ZoneInfo(event.time_zone)
 
 
@@ -396,7 +395,3 @@ async def get_participants_csv(calendar_slug: str, event_slug: str) -> Response:
 def _cell(text: str) -> str:
     # A name like "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
