@@ -259,6 +259,18 @@ def _by_rule(event: Event, start: datetime, end: datetime) -> list[OccurrenceRec
     return found
 
 
+def _single(event: Event, start: datetime, end: datetime) -> list[OccurrenceRecord]:
+    """A one-off event (or a series whose rule we refuse: its first date only)."""
+    zone = ZoneInfo(event.time_zone)
+    begins = event.starts_at.astimezone(zone)
+    if event.all_day:
+        begins = datetime.combine(begins.date(), time(), zone)
+    length = event.ends_at.astimezone(zone) - event.starts_at.astimezone(zone)
+    if begins < end and begins + length > start:
+        return [_occurrence(event, begins, length, begins)]
+    return []
+
+
 def occurrences_between(
     events: Sequence[Event], start: datetime, end: datetime
 ) -> list[OccurrenceRecord]:
@@ -267,15 +279,15 @@ def occurrences_between(
     for event in events:
         # One event at a time: a bad rule costs that event, not the page.
         try:
-            if event.rrule and is_expandable(event.rrule):
+            if not event.rrule or not is_expandable(event.rrule):
+                found.extend(_single(event, start, end))
+            else:
                 try:
                     found.extend(_by_rule(event, start, end))
                 except ValueError:
                     # A rule dateutil refuses (a floating UNTIL with a zoned start):
                     # the iCalendar library reads it as a feed reader would.
                     found.extend(_by_library(event, start, end))
-            else:
-                found.extend(_by_library(event, start, end))
         except (ValueError, TypeError, OverflowError) as exc:
             log.warning("event %s: rule %r cannot be expanded (%s)", event.id, event.rrule, exc)
     found.sort(key=lambda o: (o.starts_at, o.event_id))
