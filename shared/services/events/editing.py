@@ -22,6 +22,27 @@ from shared.services.events.forms import EventInput
 from shared.services.events.recurrence import check_rule, find_occurrence
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# First path segments the events app serves itself: no calendar may be named so.
+RESERVED_SLUGS = frozenset(
+    {
+        "auth",
+        "bookings",
+        "feeds",
+        "healthz",
+        "internal",
+        "manage",
+        "media",
+        "readyz",
+        "static",
+        "tickets",
+        "widgets",
+        "actor",
+        "inbox",
+        "outbox",
+        "objects",
+        "users",
+    }
+)
 
 
 def slugify(text: str, limit: int = 80) -> str:
@@ -60,7 +81,10 @@ async def create_calendar(
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidEvent("A calendar needs a name (at most 200 characters).")
-    slug = await _free_slug(session, Calendar, slugify(name, 60))
+    base = slugify(name, 60)
+    slug = await _free_slug(
+        session, Calendar, f"{base}-calendar" if base in RESERVED_SLUGS else base
+    )
     calendar = Calendar(
         slug=slug,
         name=name,

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.calendars import InvalidEvent
-from shared.services.events.editing import split_series
+from shared.services.events.editing import create_calendar, split_series
 from shared.services.events.forms import EventInput
 from shared.services.events.recurrence import occurrences_between
-from tests.support.factories import make_calendar, make_event
+from tests.support.factories import make_calendar, make_event, make_user
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -51,3 +51,10 @@ async def test_this_and_following_splits_the_series(db: AsyncSession) -> None:
     assert following.split_from_id == event.id
     with pytest.raises(InvalidEvent, match="first occurrence"):
         await split_series(db, event, first.astimezone(UTC), data)
+
+
+async def test_a_calendar_is_never_named_like_one_of_the_apps_own_paths(db: AsyncSession) -> None:
+    owner = await make_user(db)
+    feeds = await create_calendar(db, owner_id=owner.id, name="Feeds")
+    again = await create_calendar(db, owner_id=owner.id, name="Feeds")
+    assert (feeds.slug, again.slug) == ("feeds-calendar", "feeds-calendar-2")
