@@ -77,6 +77,7 @@ async def test_an_owner_creates_a_weekly_event_through_the_form(
         ({"rrule": "FREQ=DAILY;COUNT=1000000"}, "at most 1000"),
         ({"count": "1000000"}, "from 1 to 1000"),
         ({"start_date": "someday"}, "must be a date"),
+        ({"start_date": "0001-01-01", "end_date": "0001-01-01"}, "1970 to 2200"),
         ({"title": ""}, "title is required"),
         ({"map_url": "javascript:alert(1)"}, "http(s) address"),
     ],
