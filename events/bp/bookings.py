@@ -11,7 +11,7 @@ from quart import Blueprint, Response, abort, current_app, redirect, render_temp
 from sqlalchemy import select
 
 from events.bp.lookup import base_url, event_or_404, parse_key, session
-from shared.contracts.calendars import AlreadyBooked, BookingRefused
+from shared.contracts.calendars import AlreadyBooked, BookingRefused, OccurrenceRecord
 from shared.infrastructure.runtime import unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.models.events import Booking, BookingStatus
@@ -82,7 +82,7 @@ async def _booking_or_404(token: str) -> Booking:
     return booking
 
 
-def _occurrence(booking: Booking):  # type: ignore[no-untyped-def]
+def _occurrence(booking: Booking) -> OccurrenceRecord | None:
     return find_occurrence(booking.event, booking.occurrence_start)
 
 

@@ -17,6 +17,7 @@ bp = Blueprint("home", __name__)
 VIEWS = ("list", "week", "month")
 LIST_DAYS = 90
 LIST_LIMIT = 200
+MIN_YEAR, MAX_YEAR = 1970, 2200
 _TAG = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 # Zones run from UTC-12 to UTC+14: a day anywhere lies within this of the UTC day.
 _ZONE_MARGIN = timedelta(hours=15)
@@ -26,9 +27,12 @@ def _day(text: str | None, today: date) -> date:
     if not text:
         return today
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         abort(400, description="date must be a day as YYYY-MM-DD.")
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        abort(400, description=f"date must be a day from {MIN_YEAR} to {MAX_YEAR}.")
+    return day
 
 
 def _span(view: str, day: date) -> tuple[date, date]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
@@ -18,7 +19,8 @@ from events.bp.lookup import (
     session,
 )
 from shared.contracts.calendars import InvalidEvent, OccurrenceRecord
-from shared.infrastructure.runtime import unit_of_work
+from shared.infrastructure.media import media_storage, receive_image
+from shared.infrastructure.runtime import runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.models.events import CONTAINER_TYPES, Calendar, Event
 from shared.services.events.bookings import list_participants
@@ -28,7 +30,9 @@ from shared.services.events.editing import (
     create_calendar,
     create_event,
     move_occurrence,
+    set_event_image,
     split_series,
+    update_calendar,
     update_event,
 )
 from shared.services.events.forms import (
@@ -101,6 +105,38 @@ async def post_calendar() -> Response | tuple[str, int]:
     return redirect(f"/{calendar.slug}/", 303)
 
 
+@bp.get("/<calendar_slug>/settings")
+async def get_calendar_settings(calendar_slug: str) -> str:
+    calendar = await calendar_or_404(calendar_slug)
+    manager_or_403(calendar)
+    return await render_template("events/manage/calendar.html", calendar=calendar, error=None)
+
+
+@bp.post("/<calendar_slug>/settings")
+async def post_calendar_settings(calendar_slug: str) -> Response | tuple[str, int]:
+    """Rename, describe, or make private (no page, feed or widget) a calendar."""
+    calendar = await calendar_or_404(calendar_slug)
+    manager_or_403(calendar)
+    form = await request.form
+    try:
+        async with unit_of_work(current_app) as uow:
+            await update_calendar(
+                uow.session,
+                calendar,
+                name=form.get("name", ""),
+                description=form.get("description", ""),
+                is_private=form.get("is_private") == "1",
+            )
+    except InvalidEvent as error:
+        # The rollback expired the row: read it again (the form shows what is saved).
+        calendar = await calendar_or_404(calendar_slug)
+        html = await render_template(
+            "events/manage/calendar.html", calendar=calendar, error=str(error)
+        )
+        return html, 400
+    return redirect(f"/{calendar.slug}/", 303)
+
+
 def _form_context(calendar: Calendar, **extra: Any) -> dict[str, Any]:
     return {
         "calendar": calendar,
@@ -135,9 +171,7 @@ def _values_of(event: Event) -> dict[str, Any]:
     }
 
 
-def _zone(event: Event) -> Any:
-    from zoneinfo import ZoneInfo
-
+def _zone(event: Event) -> ZoneInfo:
     return ZoneInfo(event.time_zone)
 
 
@@ -196,6 +230,20 @@ async def post_edit_event(calendar_slug: str, event_slug: str) -> Response | tup
             **_form_context(event.calendar, values=form, error=str(error), event=event),
         )
         return html, 400
+    return redirect(_url(event), 303)
+
+
+@bp.post("/<calendar_slug>/<event_slug>/image")
+async def post_event_image(calendar_slug: str, event_slug: str) -> Response:
+    """The event's picture: checked, cleaned and resized by the media pipeline."""
+    event = await event_or_404(calendar_slug, event_slug)
+    manager_or_403(event.calendar)
+    settings = runtime(current_app).settings
+    stored = await receive_image(
+        await request.files, "image", media_storage(current_app), settings.media
+    )
+    async with unit_of_work(current_app) as uow:
+        await set_event_image(uow.session, event, stored.src)
     return redirect(_url(event), 303)
 
 
@@ -264,6 +312,7 @@ async def post_move_occurrence(
                 uow.session, event, occurrence.recurrence_id, data.starts_at, data.ends_at
             )
     except InvalidEvent as error:
+        event = await event_or_404(calendar_slug, event_slug)  # the rollback expired it
         return await _occurrence_form(event, occurrence, "move", error=str(error)), 400
     return redirect(_url(event), 303)
 
@@ -289,6 +338,7 @@ async def post_split_series(
         async with unit_of_work(current_app) as uow:
             following = await split_series(uow.session, event, occurrence.recurrence_id, data)
     except InvalidEvent as error:
+        event = await event_or_404(calendar_slug, event_slug)  # the rollback expired it
         return await _occurrence_form(event, occurrence, "split", error=str(error)), 400
     return redirect(_url(following), 303)
 
@@ -345,7 +395,3 @@ async def get_participants_csv(calendar_slug: str, event_slug: str) -> Response:
 def _cell(text: str) -> str:
     # A name like "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

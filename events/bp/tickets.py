@@ -5,18 +5,22 @@ this event)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from quart import Blueprint, abort, current_app, render_template, request
+from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from events.bp.lookup import base_url, event_or_404, manager_or_403, session
+from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.services.events.tickets import (
     CheckIn,
+    add_ticket_type,
     check_in,
     get_ticket,
     list_member_tickets,
+    parse_price,
     qr_svg,
 )
 
@@ -51,6 +55,39 @@ async def get_ticket_page(code: str) -> str:
     return await render_template(
         "events/tickets/show.html", ticket=ticket, qr=qr, base_url=base_url()
     )
+
+
+def _moment(text: str, zone: ZoneInfo, label: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=zone)
+    except ValueError:
+        abort(400, description=f"{label} must be a date and time (YYYY-MM-DDTHH:MM).")
+
+
+@bp.post("/<calendar_slug>/<event_slug>/ticket-types")
+async def post_ticket_type(calendar_slug: str, event_slug: str) -> Response:
+    """Add a kind of ticket: name, price, how many, and its sales window (event's zone)."""
+    event = await event_or_404(calendar_slug, event_slug)
+    manager_or_403(event.calendar)
+    form = await request.form
+    zone = ZoneInfo(event.time_zone)
+    quantity = whole_number(form.get("quantity"), "The number of tickets", maximum=100_000)
+    try:
+        async with unit_of_work(current_app) as uow:
+            await add_ticket_type(
+                uow.session,
+                event,
+                name=form.get("name") or "",
+                price_minor=parse_price(form.get("price") or ""),
+                quantity=quantity,
+                sales_start_at=_moment(form.get("sales_start") or "", zone, "Sales start"),
+                sales_end_at=_moment(form.get("sales_end") or "", zone, "Sales end"),
+            )
+    except ValueError as error:
+        abort(400, description=str(error))
+    return redirect(f"/{calendar_slug}/{event_slug}/", 303)
 
 
 @bp.get("/<calendar_slug>/<event_slug>/check-in")

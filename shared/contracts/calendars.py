@@ -58,22 +58,6 @@ def occurrence_key(recurrence_id: datetime) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class BookingRecord:
-    id: int
-    event_id: int
-    event_title: str
-    calendar_slug: str
-    event_slug: str
-    occurrence_start: datetime
-    time_zone: str
-    status: str
-    name: str
-    email: str
-    seats: int
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class TicketRecord:
     id: int
     code: str

@@ -16,12 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.calendars import (
-    AlreadyBooked,
-    BookingRecord,
-    BookingRefused,
-    OccurrenceRecord,
-)
+from shared.contracts.calendars import AlreadyBooked, BookingRefused, OccurrenceRecord
 from shared.infrastructure.jobs import enqueue
 from shared.models.events import Booking, BookingStatus, Event
 from shared.models.identity import User
@@ -39,24 +34,6 @@ def new_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def record_of(booking: Booking, email: str = "") -> BookingRecord:
-    event = booking.event
-    return BookingRecord(
-        id=booking.id,
-        event_id=event.id,
-        event_title=event.title,
-        calendar_slug=event.calendar.slug,
-        event_slug=event.slug,
-        occurrence_start=booking.occurrence_start.astimezone(),
-        time_zone=event.time_zone,
-        status=booking.status,
-        name=booking.name,
-        email=email or booking.guest_email,
-        seats=booking.seats,
-        created_at=booking.created_at,
-    )
 
 
 async def bookable_occurrence(

@@ -22,6 +22,27 @@ from shared.services.events.forms import EventInput
 from shared.services.events.recurrence import check_rule, find_occurrence
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# First path segments the events app serves itself: no calendar may be named so.
+RESERVED_SLUGS = frozenset(
+    {
+        "auth",
+        "bookings",
+        "feeds",
+        "healthz",
+        "internal",
+        "manage",
+        "media",
+        "readyz",
+        "static",
+        "tickets",
+        "widgets",
+        "actor",
+        "inbox",
+        "outbox",
+        "objects",
+        "users",
+    }
+)
 
 
 def slugify(text: str, limit: int = 80) -> str:
@@ -60,7 +81,10 @@ async def create_calendar(
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidEvent("A calendar needs a name (at most 200 characters).")
-    slug = await _free_slug(session, Calendar, slugify(name, 60))
+    base = slugify(name, 60)
+    slug = await _free_slug(
+        session, Calendar, f"{base}-calendar" if base in RESERVED_SLUGS else base
+    )
     calendar = Calendar(
         slug=slug,
         name=name,
@@ -73,6 +97,17 @@ async def create_calendar(
     session.add(calendar)
     await session.flush()
     return calendar
+
+
+async def update_calendar(
+    session: AsyncSession, calendar: Calendar, *, name: str, description: str, is_private: bool
+) -> None:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidEvent("A calendar needs a name (at most 200 characters).")
+    calendar.name, calendar.description = name, description.strip()[:5000]
+    calendar.is_private = is_private
+    await session.flush()
 
 
 def _apply(event: Event, data: EventInput) -> None:
@@ -122,6 +157,13 @@ async def update_event(
         record(session, EventChanged(event.id))
     elif publish:
         record(session, EventPublished(event.id))
+
+
+async def set_event_image(session: AsyncSession, event: Event, src: str) -> None:
+    event.image = src
+    await session.flush()
+    if event.status == EventStatus.PUBLISHED:
+        record(session, EventChanged(event.id))
 
 
 async def cancel_event(session: AsyncSession, event: Event) -> None:

@@ -128,6 +128,8 @@ def _times(form: FormData, zone: ZoneInfo, all_day: bool) -> tuple[datetime, dat
             start_day, _time(_text(form, "start_time"), "The start time"), zone
         )
         end = datetime.combine(end_day, _time(_text(form, "end_time"), "The end time"), zone)
+    if not 1970 <= start_day.year <= 2200 or not 1970 <= end_day.year <= 2200:
+        raise InvalidEvent("Dates must be in the years 1970 to 2200.")
     if end <= start:
         raise InvalidEvent("The event ends before it starts: the end must be after the start.")
     if end - start > timedelta(days=62):

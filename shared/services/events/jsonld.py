@@ -58,5 +58,5 @@ def event_json_ld(event: Event, occurrence: OccurrenceRecord, base_url: str) -> 
             else "OfflineEventAttendanceMode"
         )
     if event.image:
-        data["image"] = f"{base_url}/media/{event.image}"
+        data["image"] = f"{base_url}{event.image}" if event.image.startswith("/") else event.image
     return data

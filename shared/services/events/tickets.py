@@ -5,13 +5,14 @@ the organiser's check-in (valid, already used, or not for this event)."""
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 import segno
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.calendars import TicketRecord
@@ -82,15 +83,13 @@ async def list_ticket_types(
     )
     records = []
     for ticket_type in types:
-        sold = len(
-            list(
-                await session.scalars(
-                    select(Ticket.id).where(
-                        Ticket.ticket_type_id == ticket_type.id,
-                        Ticket.status != TicketStatus.VOID,
-                    )
+        sold = (
+            await session.scalar(
+                select(func.count()).where(
+                    Ticket.ticket_type_id == ticket_type.id, Ticket.status != TicketStatus.VOID
                 )
             )
+            or 0
         )
         state = sales_state(ticket_type, now)
         if state == SalesState.ON_SALE and ticket_type.quantity is not None:
@@ -233,3 +232,44 @@ async def check_in(
     ticket.checked_in_at = now
     await session.flush()
     return CheckIn.VALID, record_of(ticket)
+
+
+_PRICE = re.compile(r"(\d{1,6})(?:\.(\d{2}))?")
+
+
+def parse_price(text: str) -> int:
+    """ "12.50" as 1250 minor units; ValueError naming the problem."""
+    found = _PRICE.fullmatch(text.strip())
+    if found is None:
+        raise ValueError("The price must be an amount like 12 or 12.50.")
+    return int(found[1]) * 100 + int(found[2] or 0)
+
+
+async def add_ticket_type(
+    session: AsyncSession,
+    event: Event,
+    *,
+    name: str,
+    price_minor: int,
+    quantity: int | None,
+    sales_start_at: datetime | None,
+    sales_end_at: datetime | None,
+) -> TicketType:
+    """A kind of ticket on sale in its window (open-ended when a bound is None)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValueError("A ticket type needs a name (at most 200 characters).")
+    if sales_start_at and sales_end_at and sales_end_at <= sales_start_at:
+        raise ValueError("Sales must end after they start.")
+    ticket_type = TicketType(
+        event_id=event.id,
+        name=name,
+        price_minor=price_minor,
+        currency="GBP",
+        quantity=quantity,
+        sales_start_at=sales_start_at,
+        sales_end_at=sales_end_at,
+    )
+    session.add(ticket_type)
+    await session.flush()
+    return ticket_type

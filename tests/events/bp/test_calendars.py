@@ -114,3 +114,5 @@ async def test_home_has_list_week_and_month_views_and_a_tag_filter(
     assert "Pottery" in tagged and "Quiz" not in tagged
     assert (await client.get("/?view=year")).status_code == 400
     assert (await client.get("/?date=tomorrow")).status_code == 400
+    assert (await client.get("/?view=month&date=9999-12-31")).status_code == 400
+    assert (await client.get("/?view=week&date=0001-01-01")).status_code == 400

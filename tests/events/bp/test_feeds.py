@@ -74,6 +74,16 @@ async def _demo_calendar(db: AsyncSession) -> tuple[Calendar, date]:
         time_zone="Europe/London",
         slug="social",
     )
+    # DTSTART off the rule (a Monday, for Tuesdays): RFC 5545 makes it the first.
+    await make_event(
+        db,
+        calendar,
+        "Odd",
+        datetime(this_year + 1, 2, 1, 9, tzinfo=LONDON),
+        rrule="FREQ=WEEKLY;BYDAY=TU;COUNT=5",
+        time_zone="Europe/London",
+        slug="odd",
+    )
     await make_event(
         db,
         calendar,

@@ -48,3 +48,33 @@ async def test_ticket_page_and_check_in(db: AsyncSession, events_client: EventsA
     assert first.status_code == 200 and "Valid" in await first.get_data(as_text=True)
     assert second.status_code == 409 and "Already used" in await second.get_data(as_text=True)
     assert wrong.status_code == 422 and "Not for this event" in await wrong.get_data(as_text=True)
+
+
+async def test_an_organiser_sells_a_ticket_type_in_a_window(
+    db: AsyncSession, events_client: EventsApp
+) -> None:
+    organiser = await make_user(db)
+    calendar = Calendar(slug=f"shows-{organiser.id}", name="Shows", owner_id=organiser.id)
+    await add(db, calendar)
+    event = await make_event(db, calendar, "Play", now() + timedelta(days=20))
+    client = await events_client(viewer_of(organiser))
+    path = f"/{calendar.slug}/{event.slug}/"
+    token = await csrf_of(client, path)
+    later = (now() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+
+    on_sale = await client.post(
+        f"{path}ticket-types",
+        form={"csrf_token": token, "name": "Stalls", "price": "12.50", "quantity": "40"},
+    )
+    not_yet = await client.post(
+        f"{path}ticket-types",
+        form={"csrf_token": token, "name": "Circle", "price": "8", "sales_start": later},
+    )
+    bad = await client.post(
+        f"{path}ticket-types", form={"csrf_token": token, "name": "Box", "price": "12,5"}
+    )
+
+    assert on_sale.status_code == 303 and not_yet.status_code == 303 and bad.status_code == 400
+    page = await (await client.get(path)).get_data(as_text=True)
+    assert "Stalls" in page and "£12.50" in page and "40 left" in page
+    assert 'name="ticket_type_id"' in page and "on sale from" in page
