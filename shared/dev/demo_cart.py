@@ -25,7 +25,7 @@ from shared.models.cart import (
     PaymentStatus,
 )
 from shared.models.identity import User
-from shared.models.market import Product, ProductVariant, Stall
+from shared.models.market import Product, Stall
 
 DEMO_ORDER = "DEMO-RH7K"
 
@@ -36,15 +36,14 @@ async def seed_cart(session: AsyncSession, users: dict[str, User]) -> None:
         .where(Product.stall_id.in_(select(Stall.id).where(Stall.slug != "hartley-ceramics")))
         .values(withdrawal_allowed=False)
     )
-    rows = (
-        await session.execute(
-            select(Product, ProductVariant)
-            .join(ProductVariant, ProductVariant.product_id == Product.id)
-            .where(Product.slug.in_(("stoneware-mug", "wildflower-honey-340g")))
-            .order_by(Product.id)
-        )
-    ).all()
-    if len(rows) < 2:
+    # The first variant of each: a mug from Ben's pottery, a jar of Marsh Honey's honey.
+    products = await session.scalars(
+        select(Product)
+        .where(Product.slug.in_(("stoneware-mug", "wildflower-honey-340g")))
+        .order_by(Product.id)
+    )
+    rows = [(product, product.variants[0]) for product in products if product.variants]
+    if len(rows) != 2:
         return  # the market's demo products changed: no demo order then
     buyer = users["cleo"]
     paid_at = datetime.now(UTC) - timedelta(hours=3)
