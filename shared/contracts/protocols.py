@@ -316,6 +316,12 @@ class SocialService(Protocol):
         the member has no actor yet."""
         ...
 
+    async def send_actor_update(self, session: AsyncSession, member_id: int) -> bool:
+        """Put an Update of the member's actor (name, bio, avatar, follow approval as they
+        are now) in the outbox, to their followers; False for a member without an actor.
+        The handler of MemberProfileChanged calls it."""
+        ...
+
     async def ensure_inbox_recipient(
         self, session: AsyncSession, app: str, kind: str, username: str | None = None
     ) -> ActorRecord | None:

@@ -13,14 +13,16 @@ from shared.contracts.events import (
     EventHandlers,
     EventPublished,
     MemberCreated,
+    MemberProfileChanged,
     MemberSignedIn,
     NavigationChanged,
+    NotificationsChanged,
     PostDeleted,
     PostPublished,
     PostUpdated,
     ProductListed,
 )
-from shared.contracts.widgets import cart_changed, scope_of
+from shared.contracts.widgets import FragmentViewer, cart_changed, scope_of
 from shared.services.blog_federation import (
     federate_deleted_post,
     federate_published_post,
@@ -36,10 +38,19 @@ async def make_member_actor(event: MemberCreated, ctx: EventContext) -> None:
     await services.social.create_member_actor(ctx.session, event.user_id)
 
 
+async def update_member_actor(event: MemberProfileChanged, ctx: EventContext) -> None:
+    await services.social.send_actor_update(ctx.session, event.user_id)
+
+
 async def refresh_mini_cart(event: CartChanged, ctx: EventContext) -> None:
     await ctx.fragments.invalidate(
         [cart_changed(user_id=event.user_id, anon_token=event.anon_token)]
     )
+
+
+async def refresh_user_menu(event: NotificationsChanged, ctx: EventContext) -> None:
+    # The user menu shows the member's unread notifications.
+    await ctx.fragments.invalidate([scope_of("user-menu", FragmentViewer(user_id=event.user_id))])
 
 
 async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> None:
@@ -58,6 +69,8 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberSignedIn, adopt_anonymous_cart)
     # A member is never without an actor and keys: the social domain makes them with the account.
     table.inside(MemberCreated, make_member_actor)
+    # A member's profile change reaches their followers' servers as an actor Update.
+    table.inside(MemberProfileChanged, update_member_actor)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
     table.inside(PostPublished, federate_published_post)
     table.inside(PostUpdated, federate_updated_post)
@@ -67,5 +80,6 @@ def event_handlers() -> EventHandlers:
     # Cached fragments, dropped only once the change is visible to the next fetch.
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
+    table.after_commit(NotificationsChanged, refresh_user_menu)
     table.after_commit(EventPublished, refresh_upcoming_events)
     return table

@@ -90,6 +90,9 @@ class SqlSocialService:
     async def get_member_actor(self, session: AsyncSession, username: str) -> ActorRecord | None:
         return await actors.get_member_actor(session, username)
 
+    async def send_actor_update(self, session: AsyncSession, member_id: int) -> bool:
+        return await actors.send_actor_update(session, self.settings, member_id)
+
     async def ensure_inbox_recipient(
         self, session: AsyncSession, app: str, kind: str, username: str | None = None
     ) -> ActorRecord | None:

@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import ActorRecord
 from shared.infrastructure.activitypub.actors import (
+    ACTOR_CONTEXT,
     INSTANCE,
+    PUBLIC,
+    actor_document,
     app_actor,
     app_actor_fields,
     ensure_app_actor,
@@ -28,6 +31,7 @@ from shared.infrastructure.activitypub.actors import (
     rehome_member_actor,
 )
 from shared.infrastructure.activitypub.keys import generate_keypair
+from shared.infrastructure.activitypub.outbox import enqueue_activity
 from shared.infrastructure.config import APP_NAMES, Settings
 from shared.models.activitypub import Actor
 from shared.models.identity import User
@@ -122,6 +126,29 @@ async def ensure_inbox_recipient(
     elif app == "federation" and kind == "member":
         row = await member_actor(session, settings, username or "")
     return actor_record(row) if row is not None else None
+
+
+async def send_actor_update(session: AsyncSession, settings: Settings, member_id: int) -> bool:
+    """Put an Update of the member's actor document (as it is now) in the outbox, to their
+    followers; False for a member without an actor."""
+    user = await session.get(User, member_id)
+    actor = await session.scalar(select(Actor).where(Actor.user_id == member_id))
+    if user is None or actor is None:
+        return False
+    document = actor_document(actor_record(actor, user))
+    document.pop("@context", None)
+    await enqueue_activity(
+        session,
+        actor,
+        {
+            "@context": ACTOR_CONTEXT,
+            "type": "Update",
+            "object": document,
+            "to": [PUBLIC],
+            "cc": [actor.followers_url or f"{actor.ap_id}/followers"],
+        },
+    )
+    return True
 
 
 async def member_actor_row(session: AsyncSession, username: str) -> Actor | None:

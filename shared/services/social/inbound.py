@@ -43,6 +43,7 @@ from shared.models.activitypub import (
     TimelineEntry,
     Visibility,
 )
+from shared.services.social.notify import notify
 
 log = logging.getLogger(__name__)
 OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Image", "Video"})
@@ -327,8 +328,7 @@ async def _timeline(session: AsyncSession, users: list[int], obj: ApObject, by: 
 async def _notify(
     session: AsyncSession, user_id: int, kind: str, actor_id: int, object_id: int | None
 ) -> None:
-    session.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id, object_id=object_id))
-    await session.flush()
+    await notify(session, user_id, kind, actor_id, object_id)
 
 
 async def _local_author(session: AsyncSession, object_ap_id: str | None) -> ApObject | None:
