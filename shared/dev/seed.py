@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import MemberCreated, record
 from shared.dev.demo_posts import ABOUT, POST_BODIES
+from shared.dev.demo_social import seed_social
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
 from shared.infrastructure.media import make_media_storage, store_image
 from shared.infrastructure.uow import UnitOfWork
 from shared.models.account import Newsletter, NewsletterSubscription
-from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Author, NavigationItem, Post, Tag
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
@@ -110,12 +110,6 @@ STALLS: list[tuple[str, str, str, str, list[tuple[str, str, int, int | None]]]] 
             ("cinnamon-buns-four", "Cinnamon buns (four)", 800, 10),
         ],
     ),
-]
-
-NOTES = [
-    ("ada", "<p>The first loaves of the winter market are proving. See you on Saturday!</p>"),
-    ("ben", "<p>New glaze test: a deep ash grey with rose speckles. Thoughts?</p>"),
-    ("cleo", "<p>Bees are clustered for the winter. The last jars of autumn honey are up.</p>"),
 ]
 
 
@@ -331,25 +325,6 @@ async def _seed_account(session: AsyncSession, users: dict[str, User]) -> None:
     await session.flush()
 
 
-async def _seed_notes(session: AsyncSession, federation_url: str) -> None:
-    actors = {
-        actor.preferred_username: actor
-        for actor in await session.scalars(select(Actor).where(Actor.kind == "member"))
-    }
-    for index, (username, html) in enumerate(NOTES):
-        session.add(
-            ApObject(
-                ap_id=f"{federation_url}/users/{username}/notes/demo-{index + 1}",
-                type="Note",
-                actor_id=actors[username].id,
-                is_local=True,
-                content_html=html,
-                # No `url`: a note has no page of its own yet (the social hub issue).
-                published_at=_at(0, 8) - timedelta(hours=index * 5),
-            )
-        )
-
-
 async def _seed_images(session: AsyncSession, media: MediaSettings) -> None:
     """Stall and product photos and post feature images, stored through `store_image` the
     way an upload is (checked, cleaned, resized, content-addressed)."""
@@ -376,8 +351,9 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     """Load the demo data into an empty database; False when it already holds members.
 
     With `media`, the demo photos are stored there and shown on products and posts.
-    The members' notes need the actors their MemberCreated handlers make, so the
-    rest is committed first and the notes commit with the caller's unit.
+    The members' posts and follows need the actors their MemberCreated handlers make,
+    so the rest is committed first and the social demo (demo_social.py) commits with
+    the caller's unit.
     """
     session = uow.session
     if await session.scalar(select(func.count(User.id))):
@@ -391,7 +367,7 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     if media is not None:
         await _seed_images(session, media)
     await uow.commit()
-    await _seed_notes(session, settings.apps["federation"].base_url)
+    await seed_social(session)
     return True
 
 
