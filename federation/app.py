@@ -7,6 +7,7 @@ from quart import Quart
 
 from federation.bp.accounts import bp as accounts_bp
 from federation.bp.home import bp as home_bp
+from federation.bp.mastodon import install_mastodon_api
 from federation.bp.oauth import bp as oauth_bp
 from federation.bp.social import install_social
 from federation.services.sso import install_provider
@@ -22,4 +23,5 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(home_bp)
     install_social(app)  # the hub: timelines, compose, profiles, notifications
+    install_mastodon_api(app)  # the same, for Mastodon apps
     return app
