@@ -450,6 +450,13 @@ class SocialService(Protocol):
         cannot be found."""
         ...
 
+    async def resolve_mentions(
+        self, session: AsyncSession, client: FederationClient, text: str
+    ) -> int:
+        """Look up (WebFinger) and cache the remote accounts `text` mentions that we have
+        not met, so composing links them; how many were found. Unknown ones are skipped."""
+        ...
+
     async def create_status(
         self, session: AsyncSession, member_id: int, new: NewStatus
     ) -> StatusRecord:

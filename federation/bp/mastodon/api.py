@@ -308,6 +308,10 @@ async def post_status() -> Response:
             who.user_id, media_ids if isinstance(media_ids, list) else [media_ids]
         ),
     )
+    async with unit_of_work(current_app) as uow:  # remote accounts mentioned, cached first
+        await services.social.resolve_mentions(
+            uow.session, runtime(current_app).federation_http, new.text
+        )
     async with unit_of_work(current_app) as uow:
         created = await services.social.create_status(uow.session, who.user_id, new)
     return _json(entities.status(_base(), created))

@@ -37,6 +37,7 @@ from shared.contracts.social import (
     NotVisible,
     PageQuery,
     Relationship,
+    SocialError,
     StatusContext,
     StatusRecord,
     TimelinePage,
@@ -194,6 +195,20 @@ class SqlSocialService:
         if actor is None:
             raise NotVisible()
         return await accounts.counted_record(session, actor)
+
+    async def resolve_mentions(
+        self, session: AsyncSession, client: FederationClient, text: str
+    ) -> int:
+        found = 0
+        for handle in compose.mention_handles(text):
+            if "@" not in handle.lstrip("@"):
+                continue  # one of ours: nothing to look up
+            try:
+                await accounts.resolve_account(session, self.settings, client, handle)
+                found += 1
+            except SocialError:
+                continue  # left as text, as Mastodon leaves a handle it cannot find
+        return found
 
     # -- the hub: statuses
 
