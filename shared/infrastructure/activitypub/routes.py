@@ -28,6 +28,7 @@ from shared.infrastructure.activitypub.receiving import receive
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.security import csrf_exempt
+from shared.models.activitypub import ActorKind
 from shared.services.registry import services
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,10 @@ async def _actor_page(actor: ActorRecord) -> Response | str | WerkzeugResponse:
     if wants_activity_json():
         return as_json(actor_document(actor))
     session = request_session(current_app)
-    if actor.kind == "member" and "social_accounts.get_account" in current_app.view_functions:
+    if (
+        actor.kind == ActorKind.MEMBER
+        and "social_accounts.get_account" in current_app.view_functions
+    ):
         # A member's page in a browser is their profile in the social hub.
         account = await services.social.lookup_account(session, actor.preferred_username)
         moved = redirect(f"/accounts/{account.id}")

@@ -33,7 +33,7 @@ from shared.infrastructure.activitypub.actors import (
 from shared.infrastructure.activitypub.keys import generate_keypair
 from shared.infrastructure.activitypub.outbox import enqueue_activity
 from shared.infrastructure.config import APP_NAMES, Settings
-from shared.models.activitypub import Actor
+from shared.models.activitypub import Actor, ActorKind
 from shared.models.identity import User
 
 LOCAL_APPS = (*APP_NAMES, INSTANCE)
@@ -105,7 +105,7 @@ async def get_member_actor(session: AsyncSession, username: str) -> ActorRecord 
             .join(User, Actor.user_id == User.id)
             .where(
                 func.lower(User.username) == username.lower(),
-                Actor.kind == "member",
+                Actor.kind == ActorKind.MEMBER,
                 Actor.deleted_at.is_(None),
             )
         )
@@ -156,7 +156,7 @@ async def member_actor_row(session: AsyncSession, username: str) -> Actor | None
     return await session.scalar(
         select(Actor)
         .join(User, Actor.user_id == User.id)
-        .where(func.lower(User.username) == username.lower(), Actor.kind == "member")
+        .where(func.lower(User.username) == username.lower(), Actor.kind == ActorKind.MEMBER)
     )
 
 
