@@ -137,9 +137,11 @@ def test_mastodon_py_posts_reads_favourites_and_pages(live: LivePlatform) -> Non
     authorized(live, ben, ["read", "write"]).status_favourite(posted["id"])
     notifications = api.notifications()
     assert [(n["type"], n["account"]["acct"]) for n in notifications] == [("favourite", "benapi")]
-    grouped = api.grouped_notifications() if hasattr(api, "grouped_notifications") else None
-    if grouped is not None:
-        assert grouped["notification_groups"][0]["type"] == "favourite"
+    grouped = api.grouped_notifications()
+    [group] = grouped["notification_groups"]
+    assert group["type"] == "favourite" and group["notifications_count"] == 1
+    assert group["status_id"] == str(posted["id"])
+    assert [a["acct"] for a in grouped["accounts"]] == ["benapi"]
 
     for n in range(5):
         api.status_post(f"Numbered post {n}")
