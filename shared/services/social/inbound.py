@@ -500,6 +500,22 @@ async def handle_announce(ctx: Context) -> None:
         )
 
 
+async def handle_block(ctx: Context) -> None:
+    """A remote account blocked one of ours: the follows between them end (Mastodon does
+    the same on its side); nothing tells our member."""
+    target = await local_actor_by_id(ctx.session, first_id(ctx.activity.get("object")) or "")
+    if target is None:
+        return
+    await ctx.session.execute(
+        delete(Follow).where(
+            or_(
+                (Follow.follower_id == ctx.sender.id) & (Follow.following_id == target.id),
+                (Follow.follower_id == target.id) & (Follow.following_id == ctx.sender.id),
+            )
+        )
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     "Follow": handle_follow,
     "Undo": handle_undo,
@@ -510,6 +526,7 @@ HANDLERS: dict[str, Handler] = {
     "Delete": handle_delete,
     "Like": handle_like,
     "Announce": handle_announce,
+    "Block": handle_block,
 }
 
 

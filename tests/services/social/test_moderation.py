@@ -157,3 +157,23 @@ async def test_a_local_reply_to_a_followers_only_post_needs_a_follow(
         db, dora_user.id, NewStatus("me too", in_reply_to_id=post.id)
     )
     assert reply.in_reply_to_id == post.id
+
+
+async def test_a_remote_block_of_our_member_ends_the_follows_between_them(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    ap_settings: Settings,
+    make_peer: MakePeer,
+) -> None:
+    user = await make_user(db, "cleo")
+    await services.social.create_member_actor(db, user.id)
+    cleo = await member_actor(db, ap_settings, "cleo")
+    assert cleo is not None
+    peer = await make_peer()
+    db.add(Follow(follower_id=cleo.id, following_id=peer.actor.id, status=FollowState.ACCEPTED))
+    db.add(Follow(follower_id=peer.actor.id, following_id=cleo.id, status=FollowState.ACCEPTED))
+    await db.commit()
+    assert (
+        await deliver(sessions, db, ap_settings, peer, peer.activity("Block", cleo.ap_id)) == "done"
+    )
+    assert await db.scalar(select(func.count(Follow.id))) == 0
