@@ -317,6 +317,31 @@ async def post_status() -> Response:
     return _json(entities.status(_base(), created))
 
 
+@bp.put("/api/v1/statuses/<int:status_id>")
+@csrf_exempt
+async def put_status(status_id: int) -> Response:
+    """Edit the caller's own status (an Update federates); its visibility stays."""
+    who = await member("write:statuses")
+    params = await _params()
+    media_ids = params.get("media_ids")
+    async with unit_of_work(current_app) as uow:
+        current = await services.social.get_status(uow.session, who.user_id, status_id)
+        media = (
+            await _attached(who.user_id, media_ids if isinstance(media_ids, list) else [media_ids])
+            if media_ids
+            else current.media
+        )
+        new = NewStatus(
+            text=str(params.get("status") or ""),
+            visibility=current.visibility,
+            spoiler_text=str(params.get("spoiler_text") or ""),
+            language=str(params["language"]) if params.get("language") else current.language,
+            media=media,
+        )
+        edited = await services.social.edit_status(uow.session, who.user_id, status_id, new)
+    return _json(entities.status(_base(), edited))
+
+
 @bp.get("/api/v1/statuses/<int:status_id>")
 async def get_status(status_id: int) -> Response:
     who = await caller("read:statuses", optional=True)
@@ -395,6 +420,56 @@ async def get_tag_timeline(tag: str) -> Response:
         request_session(current_app), who.user_id if who else None, _page(), tag=tag.lower()
     )
     return _paged(page)
+
+
+# -- follow requests and reports ----------------------------------------------------------
+
+
+@bp.get("/api/v1/follow_requests")
+async def get_follow_requests() -> Response:
+    who = await member("read:follows")
+    found = await services.social.list_follow_requests(request_session(current_app), who.user_id)
+    return _json([entities.account(_base(), r.account) for r in found])
+
+
+@bp.post("/api/v1/follow_requests/<int:account_id>/<any(authorize, reject):answer>")
+@csrf_exempt
+async def post_follow_request(account_id: int, answer: str) -> Response:
+    who = await member("write:follows")
+    async with unit_of_work(current_app) as uow:
+        relationship = await services.social.answer_follow_request(
+            uow.session, who.user_id, account_id, accept=answer == "authorize"
+        )
+    return _json(entities.relationship(relationship))
+
+
+@bp.post("/api/v1/reports")
+@bp.post("/api/v1/reports/")  # Mastodon.py posts with the slash
+@csrf_exempt
+async def post_report() -> Response:
+    who = await member("write:reports")
+    params = await _params()
+    account_id = _id(params.get("account_id"), "account_id")
+    status_ids = params.get("status_ids") or []
+    ids = [
+        _id(v, "status_ids") for v in (status_ids if isinstance(status_ids, list) else [status_ids])
+    ]
+    comment = str(params.get("comment") or "")
+    async with unit_of_work(current_app) as uow:
+        report_id = await services.social.report(uow.session, who.user_id, account_id, ids, comment)
+        target = await services.social.get_account(uow.session, account_id)
+    return _json(
+        {
+            "id": str(report_id),
+            "action_taken": False,
+            "category": "other",
+            "comment": comment,
+            "forwarded": not target.is_local,
+            "status_ids": [str(i) for i in ids],
+            "rule_ids": [],
+            "target_account": entities.account(_base(), target),
+        }
+    )
 
 
 # -- notifications ------------------------------------------------------------------------

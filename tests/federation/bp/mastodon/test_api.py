@@ -132,9 +132,16 @@ def test_mastodon_py_posts_reads_favourites_and_pages(live: LivePlatform) -> Non
     assert home[0]["id"] == posted["id"] and "Hello from Mastodon.py" in home[0]["content"]
     assert [t["name"] for t in home[0]["tags"]] == ["api"]
 
+    edited = api.status_update(posted["id"], status="Hello again from Mastodon.py #api")
+    assert "Hello again" in edited["content"] and edited["edited_at"] is not None
+    assert edited["media_attachments"][0]["description"] == "a green square"  # kept
+
     favourited = api.status_favourite(posted["id"])
     assert favourited["favourited"] and favourited["favourites_count"] == 1
-    authorized(live, ben, ["read", "write"]).status_favourite(posted["id"])
+    ben_api = authorized(live, ben, ["read", "write"])
+    ben_api.status_favourite(posted["id"])
+    report = ben_api.report(me["id"], status_ids=[posted["id"]], comment="testing reports")
+    assert report["target_account"]["acct"] == "cleoapi" and not report["forwarded"]
     notifications = api.notifications()
     assert [(n["type"], n["account"]["acct"]) for n in notifications] == [("favourite", "benapi")]
     grouped = api.grouped_notifications()
