@@ -7,10 +7,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.widgets import FragmentViewer
+from shared.infrastructure.internal import InternalAuth
 from shared.models.activitypub import ApObject
-from tests.conftest import ClientFactory
+from tests.conftest import TEST_SECRET_KEY, ClientFactory
 from tests.federation.bp.social.conftest import MemberFactory
-from tests.fragments.test_providers import fragment
+
+AUTH = InternalAuth.from_secret(TEST_SECRET_KEY)
+
+
+async def user_menu(client_for: ClientFactory, user_id: int) -> str:
+    """The account app's user-menu fragment for the member, as another app fetches it."""
+    client = await client_for("account")
+    headers = AUTH.headers(FragmentViewer(user_id=user_id))
+    response = await client.get("/internal/fragments/user-menu", headers=headers)
+    assert response.status_code == 200
+    return await response.get_data(as_text=True)
 
 
 async def test_favourites_of_one_post_are_one_group_and_the_user_menu_counts_them(
@@ -24,9 +35,7 @@ async def test_favourites_of_one_post_are_one_group_and_the_user_menu_counts_the
     await dora.post(f"/statuses/{post.id}/favourite", {})
     await ben.post(f"/accounts/{cleo.account_id}/follow", {})
 
-    menu = await fragment(
-        client_for, "account", "/internal/fragments/user-menu", FragmentViewer(cleo.user.id)
-    )
+    menu = await user_menu(client_for, cleo.user.id)
     assert 'aria-label="3 unread notifications"' in menu and "/notifications" in menu
 
     page = " ".join((await cleo.page("/notifications")).split())
@@ -34,7 +43,5 @@ async def test_favourites_of_one_post_are_one_group_and_the_user_menu_counts_the
     assert "and 1 other favourited your post" in page
     assert "followed you" in page and "Sourdough tips" in page
 
-    menu = await fragment(
-        client_for, "account", "/internal/fragments/user-menu", FragmentViewer(cleo.user.id)
-    )
+    menu = await user_menu(client_for, cleo.user.id)
     assert "unread notifications" not in menu
