@@ -150,6 +150,12 @@ def test_mastodon_py_posts_reads_favourites_and_pages(live: LivePlatform) -> Non
     assert group["status_id"] == str(posted["id"])
     assert [a["acct"] for a in grouped["accounts"]] == ["benapi"]
 
+    followed = ben_api.account_follow(me["id"])
+    assert followed["following"] and not followed["requested"]
+    [relationship] = api.account_relationships(ben_api.account_verify_credentials()["id"])
+    assert relationship["followed_by"] and not relationship["following"]
+    assert ben_api.account_unfollow(me["id"])["following"] is False
+
     for n in range(5):
         api.status_post(f"Numbered post {n}")
     seen: list[str] = []
