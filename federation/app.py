@@ -8,6 +8,7 @@ from quart import Quart
 from federation.bp.clients import bp as clients_bp
 from federation.bp.home import bp as home_bp
 from federation.bp.identity import bp as identity_bp
+from federation.bp.mastodon import install_mastodon_api
 from federation.bp.oauth import bp as oauth_bp
 from federation.bp.passkeys import bp as passkeys_bp
 from federation.bp.security import bp as security_bp
@@ -30,4 +31,5 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(clients_bp)
     app.register_blueprint(home_bp)
     install_social(app)  # the hub: timelines, compose, profiles, notifications
+    install_mastodon_api(app)  # the same, for Mastodon apps
     return app

@@ -64,6 +64,21 @@ class MemberCreated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberProfileChanged(DomainEvent):
+    """A member's public profile (name, bio, avatar, follow approval) changed: the social
+    domain sends their actor's Update to their followers' servers."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationsChanged(DomainEvent):
+    """A member got a notification, or read theirs: their unread count changed."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class NavigationChanged(DomainEvent):
     """A link of a blog menu was added, edited, moved or removed."""
 

@@ -595,6 +595,12 @@ class SocialService(Protocol):
         the member has no actor yet."""
         ...
 
+    async def send_actor_update(self, session: AsyncSession, member_id: int) -> bool:
+        """Put an Update of the member's actor (name, bio, avatar, follow approval as they
+        are now) in the outbox, to their followers; False for a member without an actor.
+        The handler of MemberProfileChanged calls it."""
+        ...
+
     async def ensure_inbox_recipient(
         self, session: AsyncSession, app: str, kind: str, username: str | None = None
     ) -> ActorRecord | None:
@@ -721,6 +727,13 @@ class SocialService(Protocol):
         """Like `lookup_account`, but a handle we do not know is looked up by WebFinger
         on its server and its actor fetched and cached. SocialError (404) when it
         cannot be found."""
+        ...
+
+    async def resolve_mentions(
+        self, session: AsyncSession, client: FederationClient, text: str
+    ) -> int:
+        """Look up (WebFinger) and cache the remote accounts `text` mentions that we have
+        not met, so composing links them; how many were found. Unknown ones are skipped."""
         ...
 
     async def create_status(

@@ -24,11 +24,11 @@ from shared.dev.demo_blog import seed_blog, seed_blog_showcase
 from shared.dev.demo_cart import seed_cart
 from shared.dev.demo_events import seed_events
 from shared.dev.demo_market import seed_market
+from shared.dev.demo_social import seed_social
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
 from shared.infrastructure.media import make_media_storage, store_image
 from shared.infrastructure.uow import UnitOfWork
-from shared.models.activitypub import Actor, ApObject
 from shared.models.blog import Post
 from shared.models.identity import User
 from shared.models.market import Product, ProductImage, Stall
@@ -78,13 +78,6 @@ POSTS = [
         ["Food", "Workshops"],
     ),
 ]
-
-NOTES = [
-    ("ada", "<p>The first loaves of the winter market are proving. See you on Saturday!</p>"),
-    ("ben", "<p>New glaze test: a deep ash grey with rose speckles. Thoughts?</p>"),
-    ("cleo", "<p>Bees are clustered for the winter. The last jars of autumn honey are up.</p>"),
-]
-
 
 # Photos shipped in the repository (sources and licences: demo_media/CREDITS.md).
 DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
@@ -174,25 +167,6 @@ async def _seed_account(session: AsyncSession, users: dict[str, User]) -> None:
     await session.flush()
 
 
-async def _seed_notes(session: AsyncSession, federation_url: str) -> None:
-    actors = {
-        actor.preferred_username: actor
-        for actor in await session.scalars(select(Actor).where(Actor.kind == "member"))
-    }
-    for index, (username, html) in enumerate(NOTES):
-        session.add(
-            ApObject(
-                ap_id=f"{federation_url}/users/{username}/notes/demo-{index + 1}",
-                type="Note",
-                actor_id=actors[username].id,
-                is_local=True,
-                content_html=html,
-                # No `url`: a note has no page of its own yet (the social hub issue).
-                published_at=_at(0, 8) - timedelta(hours=index * 5),
-            )
-        )
-
-
 async def _seed_images(session: AsyncSession, media: MediaSettings) -> None:
     """Stall and product photos and post feature images, stored through `store_image` the
     way an upload is (checked, cleaned, resized, content-addressed)."""
@@ -219,8 +193,9 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     """Load the demo data into an empty database; False when it already holds members.
 
     With `media`, the demo photos are stored there and shown on products and posts.
-    The members' notes need the actors their MemberCreated handlers make, so the
-    rest is committed first and the notes commit with the caller's unit.
+    The members' posts and follows need the actors their MemberCreated handlers make,
+    so the rest is committed first and the social demo (demo_social.py) commits with
+    the caller's unit.
     """
     session = uow.session
     if await session.scalar(select(func.count(User.id))):
@@ -236,7 +211,7 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
         await _seed_images(session, media)
     await seed_blog_showcase(session)  # its cards embed products, an event and photos
     await uow.commit()
-    await _seed_notes(session, settings.apps["federation"].base_url)
+    await seed_social(session)
     return True
 
 

@@ -15,8 +15,10 @@ from shared.contracts.events import (
     EventHandlers,
     EventPublished,
     MemberCreated,
+    MemberProfileChanged,
     MemberSignedIn,
     NavigationChanged,
+    NotificationsChanged,
     OrderPaid,
     PostDeleted,
     PostPublished,
@@ -26,7 +28,7 @@ from shared.contracts.events import (
     ProductListed,
     ProductUpdated,
 )
-from shared.contracts.widgets import cart_changed, scope_of
+from shared.contracts.widgets import FragmentViewer, cart_changed, scope_of
 from shared.services.blog_federation import (
     federate_deleted_post,
     federate_published_post,
@@ -57,10 +59,19 @@ async def subscribe_new_member(event: MemberCreated, ctx: EventContext) -> None:
         await services.newsletters.subscribe_on_signup(ctx.session, user)
 
 
+async def update_member_actor(event: MemberProfileChanged, ctx: EventContext) -> None:
+    await services.social.send_actor_update(ctx.session, event.user_id)
+
+
 async def refresh_mini_cart(event: CartChanged, ctx: EventContext) -> None:
     await ctx.fragments.invalidate(
         [cart_changed(user_id=event.user_id, anon_token=event.anon_token)]
     )
+
+
+async def refresh_user_menu(event: NotificationsChanged, ctx: EventContext) -> None:
+    # The user menu shows the member's unread notifications.
+    await ctx.fragments.invalidate([scope_of("user-menu", FragmentViewer(user_id=event.user_id))])
 
 
 async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> None:
@@ -83,6 +94,8 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberCreated, make_member_actor)
     # Newsletters marked "subscribed on sign-up" take the new member in the same transaction.
     table.inside(MemberCreated, subscribe_new_member)
+    # A member's profile change reaches their followers' servers as an actor Update.
+    table.inside(MemberProfileChanged, update_member_actor)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
     table.inside(PostPublished, federate_published_post)
     table.inside(PostUpdated, federate_updated_post)
@@ -98,6 +111,7 @@ def event_handlers() -> EventHandlers:
     # Cached fragments, dropped only once the change is visible to the next fetch.
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
+    table.after_commit(NotificationsChanged, refresh_user_menu)
     table.after_commit(EventPublished, refresh_upcoming_events)
     table.after_commit(EventChanged, refresh_upcoming_events)
     table.after_commit(EventCancelled, refresh_upcoming_events)

@@ -17,10 +17,13 @@ bp = Blueprint("fragments", __name__, url_prefix="/internal/fragments")
 async def get_user_menu() -> str:
     """The signed-in member's name and links, or the way to sign in."""
     viewer = internal_viewer()
-    user = None
+    user, unread = None, 0
     if viewer.user_id is not None:
-        user = await services.identity.get_user(request_session(current_app), viewer.user_id)
-    return await render_template("account/fragments/user_menu.html", user=user)
+        session = request_session(current_app)
+        user = await services.identity.get_user(session, viewer.user_id)
+        # The social hub's unread notifications (dropped from the cache when it changes).
+        unread = await services.social.count_unread_notifications(session, viewer.user_id)
+    return await render_template("account/fragments/user_menu.html", user=user, unread=unread)
 
 
 @bp.get("/newsletter-signup")

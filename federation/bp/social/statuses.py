@@ -12,7 +12,7 @@ from shared.contracts.social import NewStatus, StatusRecord
 from shared.infrastructure.oauth import current_user, login_required
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.redirects import safe_next
-from shared.infrastructure.runtime import request_session, unit_of_work
+from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.services.registry import services
 
 bp = Blueprint("social_statuses", __name__)
@@ -48,6 +48,10 @@ async def post_status() -> WerkzeugResponse:
     allow_uploads()
     form, files = await request.form, await request.files
     new = await _new_status(dict(form), files.getlist("media"), form.getlist("alt"))
+    async with unit_of_work(current_app) as uow:  # remote accounts mentioned, cached first
+        await services.social.resolve_mentions(
+            uow.session, runtime(current_app).federation_http, new.text
+        )
     async with unit_of_work(current_app) as uow:
         status = await services.social.create_status(uow.session, member().id, new)
     return _back(status)

@@ -35,7 +35,7 @@ from shared.infrastructure.activitypub.keys import (
     platform_keypair,
 )
 from shared.infrastructure.config import APP_NAMES, Settings
-from shared.models.activitypub import Actor
+from shared.models.activitypub import Actor, ActorKind
 from shared.models.identity import User
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -246,9 +246,9 @@ async def ensure_member_keys(
 
 def signer_for(settings: Settings, actor: Actor) -> Signer:
     """The key our actor signs with. Raises ValueError for a remote actor or a keyless member."""
-    if actor.kind == "app" and actor.key_id:
+    if actor.kind == ActorKind.APP and actor.key_id:
         return Signer(actor.key_id, platform_keypair(settings).private_key)
-    if actor.kind == "member" and actor.key_id and actor.private_key_pem:
+    if actor.kind == ActorKind.MEMBER and actor.key_id and actor.private_key_pem:
         pem = decrypt_private_key(settings.secret_key, actor.private_key_pem)
         return Signer(actor.key_id, load_private_key(pem))
     raise ValueError(f"{actor.ap_id} has no key of ours to sign with")
@@ -308,6 +308,6 @@ def _iso(moment: datetime | None) -> str:
 async def local_actor_by_id(session: AsyncSession, ap_id: str) -> Actor | None:
     return await session.scalar(
         select(Actor).where(
-            Actor.ap_id == ap_id, Actor.kind != "remote", Actor.deleted_at.is_(None)
+            Actor.ap_id == ap_id, Actor.kind != ActorKind.REMOTE, Actor.deleted_at.is_(None)
         )
     )

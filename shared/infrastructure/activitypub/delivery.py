@@ -23,8 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import Select, case, func, literal, select, text, update
+from sqlalchemy import Select, case, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,10 +45,14 @@ from shared.models.activitypub import (
     Follow,
     FollowState,
     InboxState,
+    UnavailableHost,
 )
 
 LEASE = timedelta(minutes=5)
 MAX_PAUSE = timedelta(days=1)
+# Mastodon's rule: a host whose deliveries failed for a week is unavailable (no more
+# deliveries, queued ones wait) until we hear from it again.
+UNAVAILABLE_AFTER = timedelta(days=7)
 _PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
 RETRYABLE = (DeliveryState.PENDING, DeliveryState.FAILED, DeliveryState.DELIVERING)
 
@@ -112,6 +117,15 @@ async def fan_out(session: AsyncSession, activity: Activity, remote: RemoteActor
             reaches_us = True
     unique = list(dict.fromkeys(inbox for inbox in inboxes if inbox))
     if unique:
+        gone = set(
+            await session.scalars(
+                select(UnavailableHost.host).where(
+                    UnavailableHost.host.in_({urlsplit(u).netloc.lower() for u in unique})
+                )
+            )
+        )
+        unique = [u for u in unique if urlsplit(u).netloc.lower() not in gone]
+    if unique:
         await session.execute(
             insert(Delivery)
             .values([{"activity_id": activity.id, "inbox_url": inbox} for inbox in unique])
@@ -141,6 +155,15 @@ def _accepted_followers(actor_id: int) -> Select[Any]:
     )
 
 
+def host_of(url: Any) -> Any:
+    """The host (with port) of a URL column, as UnavailableHost keeps it."""
+    return func.lower(func.split_part(url, "/", 3))
+
+
+def _available(url: Any) -> Any:
+    return ~select(UnavailableHost.id).where(UnavailableHost.host == host_of(url)).exists()
+
+
 def _followers_fan_out(activity_id: int, actor_id: int) -> Any:
     inbox = func.coalesce(Actor.shared_inbox_url, Actor.inbox_url)
     chosen = (
@@ -152,6 +175,7 @@ def _followers_fan_out(activity_id: int, actor_id: int) -> Any:
             Actor.kind == ActorKind.REMOTE,
             Actor.deleted_at.is_(None),
             inbox.is_not(None),
+            _available(inbox),
         )
         .distinct()
     )
@@ -211,6 +235,7 @@ async def claim_deliveries(session: AsyncSession, limit: int) -> list[Claimed]:
             Delivery.status.in_(RETRYABLE),
             Delivery.next_attempt_at <= func.now(),
             ~paused,
+            _available(Delivery.inbox_url),
         )
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
@@ -339,12 +364,18 @@ async def _record_inbox_health(
             )
             .values(consecutive_failures=0, paused_until=None, last_success_at=func.now())
         )
+        await session.execute(
+            update(InboxState)
+            .where(InboxState.inbox_url.in_(succeeded), InboxState.failing_since.is_not(None))
+            .values(failing_since=None)
+        )
     rows = [
         {
             "inbox_url": inbox,
             "consecutive_failures": len(items),
             "last_status_code": items[-1].status_code,
             "last_error": items[-1].error,
+            "failing_since": datetime.now(UTC),
         }
         for inbox, items in failures.items()
         if inbox not in succeeded
@@ -367,6 +398,9 @@ async def _record_inbox_health(
                 "last_status_code": statement.excluded.last_status_code,
                 "last_error": statement.excluded.last_error,
                 "updated_at": func.now(),
+                "failing_since": func.coalesce(
+                    InboxState.failing_since, statement.excluded.failing_since
+                ),
                 "paused_until": case(
                     (over >= 0, func.now() + pause * text("interval '1 second'")),
                     else_=InboxState.paused_until,
@@ -374,3 +408,22 @@ async def _record_inbox_health(
             },
         )
     )
+    failing = [row["inbox_url"] for row in rows]
+    await session.execute(
+        insert(UnavailableHost)
+        .from_select(
+            ["host"],
+            select(host_of(InboxState.inbox_url))
+            .where(
+                InboxState.inbox_url.in_(failing),
+                InboxState.failing_since < func.now() - UNAVAILABLE_AFTER,
+            )
+            .distinct(),
+        )
+        .on_conflict_do_nothing(index_elements=[UnavailableHost.host])
+    )
+
+
+async def heard_from(session: AsyncSession, host: str) -> None:
+    """A host that sent us something is available again (Mastodon's rule)."""
+    await session.execute(delete(UnavailableHost).where(UnavailableHost.host == host.lower()))

@@ -54,7 +54,7 @@ from shared.infrastructure.activitypub.remote import RemoteActors
 from shared.infrastructure.config import Settings
 from shared.infrastructure.jobs.context import JobContext
 from shared.infrastructure.jobs.registry import worker_loop
-from shared.models.activitypub import Activity, Actor
+from shared.models.activitypub import Activity, Actor, ActorKind
 
 log = logging.getLogger("rose_ash.processor")
 STOP_GRACE = 20.0
@@ -144,7 +144,7 @@ class Processor:
         for actor_id in set(self._activity_actor.values()) - self._signers.keys():
             actor = await session.get(Actor, actor_id)
             assert actor is not None
-            if actor.kind == "member":
+            if actor.kind == ActorKind.MEMBER:
                 await ensure_member_keys(session, self.settings, actor)
             self._signers[actor_id] = signer_for(self.settings, actor)
         if len(self._bodies) > 5000:  # old activities are rarely retried: forget them

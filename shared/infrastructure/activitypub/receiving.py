@@ -21,12 +21,14 @@ import json
 import logging
 import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from quart import Response, current_app, request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.infrastructure.activitypub.context import ap_runtime
+from shared.infrastructure.activitypub.delivery import heard_from
 from shared.infrastructure.activitypub.http import FederationClient
 from shared.infrastructure.activitypub.inbox import (
     InboxError,
@@ -145,6 +147,7 @@ async def receive(recipient: str | None) -> Response:
         return _answer({"error": str(exc)}, exc.status)
     async with unit_of_work(current_app) as uow:
         row_id = await store_inbound(uow.session, signer, recipient, activity)
+        await heard_from(uow.session, urlsplit(signer.ap_id).netloc)
     background = rt.settings.activitypub.inbox_background
     # Only start_background() when the rest holds: it takes a place that the task frees.
     if row_id is not None and background and limits.start_background():

@@ -28,6 +28,7 @@ from shared.infrastructure.activitypub.receiving import receive
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.security import csrf_exempt
+from shared.models.activitypub import ActorKind
 from shared.services.registry import services
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,19 @@ async def _actor(kind: str, username: str | None = None) -> ActorRecord:
     return actor
 
 
-async def _actor_page(actor: ActorRecord) -> Response | str:
+async def _actor_page(actor: ActorRecord) -> Response | str | WerkzeugResponse:
     if wants_activity_json():
         return as_json(actor_document(actor))
     session = request_session(current_app)
+    if (
+        actor.kind == ActorKind.MEMBER
+        and "social_accounts.get_account" in current_app.view_functions
+    ):
+        # A member's page in a browser is their profile in the social hub.
+        account = await services.social.lookup_account(session, actor.preferred_username)
+        moved = redirect(f"/accounts/{account.id}")
+        moved.headers["Vary"] = "Accept"
+        return moved
     social = services.social
     followers = await social.get_collection(session, actor.ap_id, "followers", limit=0, offset=0)
     following = await social.get_collection(session, actor.ap_id, "following", limit=0, offset=0)
@@ -126,7 +136,7 @@ async def _inbox(recipient: ActorRecord | None) -> tuple[Response, int]:
 
 
 @bp.get("/actor")
-async def get_actor() -> Response | str:
+async def get_actor() -> Response | str | WerkzeugResponse:
     return await _actor_page(await _actor_record("app"))
 
 
@@ -151,12 +161,12 @@ async def post_shared_inbox() -> tuple[Response, int]:
 
 
 @bp.get("/users/<username>")
-async def get_member(username: str) -> Response | str:
+async def get_member(username: str) -> Response | str | WerkzeugResponse:
     return await _actor_page(await _actor_record("member", username))
 
 
 @bp.get("/@<username>")
-async def get_member_profile(username: str) -> Response | str:
+async def get_member_profile(username: str) -> Response | str | WerkzeugResponse:
     return await _actor_page(await _actor_record("member", username))
 
 
@@ -172,7 +182,7 @@ async def post_member_inbox(username: str) -> tuple[Response, int]:
 
 
 @bp.get("/instance")
-async def get_instance_actor() -> Response | str:
+async def get_instance_actor() -> Response | str | WerkzeugResponse:
     return await _actor_page(await _actor_record("instance"))
 
 

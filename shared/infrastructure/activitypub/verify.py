@@ -34,7 +34,7 @@ from shared.infrastructure.activitypub.signatures import (
     verify_signature,
 )
 from shared.infrastructure.config import Settings
-from shared.models.activitypub import Actor
+from shared.models.activitypub import Actor, ActorKind
 
 REFETCH_INTERVAL = 30.0
 GONE_STATUSES = (404, 410)
@@ -81,7 +81,7 @@ async def verify_request(
         owner = await _fetch_owner(actors, client.limits.keys, parsed.key_id)
     if _verifies(parsed, owner):
         return owner
-    if owner.kind == "remote" and _may_refetch(parsed.key_id):
+    if owner.kind == ActorKind.REMOTE and _may_refetch(parsed.key_id):
         owner = await _fetch_owner(actors, client.limits.keys, parsed.key_id)
         if _verifies(parsed, owner):
             return owner

@@ -37,6 +37,7 @@ from shared.contracts.social import (
     NotVisible,
     PageQuery,
     Relationship,
+    SocialError,
     StatusContext,
     StatusRecord,
     TimelinePage,
@@ -89,6 +90,9 @@ class SqlSocialService:
 
     async def get_member_actor(self, session: AsyncSession, username: str) -> ActorRecord | None:
         return await actors.get_member_actor(session, username)
+
+    async def send_actor_update(self, session: AsyncSession, member_id: int) -> bool:
+        return await actors.send_actor_update(session, self.settings, member_id)
 
     async def ensure_inbox_recipient(
         self, session: AsyncSession, app: str, kind: str, username: str | None = None
@@ -191,6 +195,20 @@ class SqlSocialService:
         if actor is None:
             raise NotVisible()
         return await accounts.counted_record(session, actor)
+
+    async def resolve_mentions(
+        self, session: AsyncSession, client: FederationClient, text: str
+    ) -> int:
+        found = 0
+        for handle in compose.mention_handles(text):
+            if "@" not in handle.lstrip("@"):
+                continue  # one of ours: nothing to look up
+            try:
+                await accounts.resolve_account(session, self.settings, client, handle)
+                found += 1
+            except SocialError:
+                continue  # left as text, as Mastodon leaves a handle it cannot find
+        return found
 
     # -- the hub: statuses
 

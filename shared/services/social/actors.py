@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import ActorRecord
 from shared.infrastructure.activitypub.actors import (
+    ACTOR_CONTEXT,
     INSTANCE,
+    PUBLIC,
+    actor_document,
     app_actor,
     app_actor_fields,
     ensure_app_actor,
@@ -28,8 +31,9 @@ from shared.infrastructure.activitypub.actors import (
     rehome_member_actor,
 )
 from shared.infrastructure.activitypub.keys import generate_keypair
+from shared.infrastructure.activitypub.outbox import enqueue_activity
 from shared.infrastructure.config import APP_NAMES, Settings
-from shared.models.activitypub import Actor
+from shared.models.activitypub import Actor, ActorKind
 from shared.models.identity import User
 
 LOCAL_APPS = (*APP_NAMES, INSTANCE)
@@ -101,7 +105,7 @@ async def get_member_actor(session: AsyncSession, username: str) -> ActorRecord 
             .join(User, Actor.user_id == User.id)
             .where(
                 func.lower(User.username) == username.lower(),
-                Actor.kind == "member",
+                Actor.kind == ActorKind.MEMBER,
                 Actor.deleted_at.is_(None),
             )
         )
@@ -124,12 +128,35 @@ async def ensure_inbox_recipient(
     return actor_record(row) if row is not None else None
 
 
+async def send_actor_update(session: AsyncSession, settings: Settings, member_id: int) -> bool:
+    """Put an Update of the member's actor document (as it is now) in the outbox, to their
+    followers; False for a member without an actor."""
+    user = await session.get(User, member_id)
+    actor = await session.scalar(select(Actor).where(Actor.user_id == member_id))
+    if user is None or actor is None:
+        return False
+    document = actor_document(actor_record(actor, user))
+    document.pop("@context", None)
+    await enqueue_activity(
+        session,
+        actor,
+        {
+            "@context": ACTOR_CONTEXT,
+            "type": "Update",
+            "object": document,
+            "to": [PUBLIC],
+            "cc": [actor.followers_url or f"{actor.ap_id}/followers"],
+        },
+    )
+    return True
+
+
 async def member_actor_row(session: AsyncSession, username: str) -> Actor | None:
     """The member's actor row, for the service's own writes (a follow); None without one."""
     return await session.scalar(
         select(Actor)
         .join(User, Actor.user_id == User.id)
-        .where(func.lower(User.username) == username.lower(), Actor.kind == "member")
+        .where(func.lower(User.username) == username.lower(), Actor.kind == ActorKind.MEMBER)
     )
 
 

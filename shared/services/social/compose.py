@@ -36,7 +36,6 @@ from shared.models.activitypub import (
     ApObject,
     Follow,
     FollowState,
-    Notification,
     NotificationKind,
     ObjectTag,
     TimelineEntry,
@@ -44,6 +43,7 @@ from shared.models.activitypub import (
 )
 from shared.services.social import statuses
 from shared.services.social.accounts import find_actor
+from shared.services.social.notify import notify
 
 TOKENS = re.compile(
     r"(?P<url>https?://[^\s<]+[^\s<.,;:!?)\]'\"])"
@@ -282,25 +282,11 @@ async def _reach_locally(
         )
     notified: set[int] = set()
     if parent is not None and parent.actor.user_id and parent.actor_id != author.id:
-        session.add(
-            Notification(
-                user_id=parent.actor.user_id,
-                kind=NotificationKind.REPLY,
-                actor_id=author.id,
-                object_id=obj.id,
-            )
-        )
+        await notify(session, parent.actor.user_id, NotificationKind.REPLY, author.id, obj.id)
         notified.add(parent.actor.user_id)
     for user_id in local_mentioned:
         if user_id and user_id != author.user_id and user_id not in notified:
-            session.add(
-                Notification(
-                    user_id=user_id,
-                    kind=NotificationKind.MENTION,
-                    actor_id=author.id,
-                    object_id=obj.id,
-                )
-            )
+            await notify(session, user_id, NotificationKind.MENTION, author.id, obj.id)
     await session.flush()
 
 

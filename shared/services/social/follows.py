@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from shared.contracts.dtos import FollowRecord
 from shared.contracts.errors import FederationError
+from shared.contracts.events import MemberProfileChanged, record
 from shared.contracts.social import FollowRequest, NotVisible, Relationship, SocialError
 from shared.infrastructure.activitypub.http import FederationClient
 from shared.infrastructure.activitypub.outbox import enqueue_activity
@@ -29,6 +30,7 @@ from shared.models.activitypub import (
 )
 from shared.services.social.accounts import records
 from shared.services.social.actors import member_actor_row
+from shared.services.social.notify import notify
 
 
 def _record(follow: Follow) -> FollowRecord:
@@ -79,7 +81,7 @@ async def _follow_actor(session: AsyncSession, member: Actor, target: Actor) -> 
         existing.status = FollowState.PENDING if locked else FollowState.ACCEPTED
         if target.user_id is not None:
             kind = NotificationKind.FOLLOW_REQUEST if locked else NotificationKind.FOLLOW
-            session.add(Notification(user_id=target.user_id, kind=kind, actor_id=member.id))
+            await notify(session, target.user_id, kind, member.id)
     await session.flush()
     await session.refresh(existing)
     return existing
@@ -224,11 +226,7 @@ async def answer_follow_request(
     if accept:
         request.status = FollowState.ACCEPTED
         if member.user_id is not None:
-            session.add(
-                Notification(
-                    user_id=member.user_id, kind=NotificationKind.FOLLOW, actor_id=follower.id
-                )
-            )
+            await notify(session, member.user_id, NotificationKind.FOLLOW, follower.id)
     else:
         await session.delete(request)
     await session.execute(
@@ -249,6 +247,7 @@ async def set_locked(session: AsyncSession, member_id: int, locked: bool) -> Non
     if member.manually_approves_followers != locked:
         member.manually_approves_followers = locked
         await session.flush()
+        record(session, MemberProfileChanged(member_id))
 
 
 async def list_following(session: AsyncSession, username: str) -> list[FollowRecord]:

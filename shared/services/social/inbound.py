@@ -43,6 +43,7 @@ from shared.models.activitypub import (
     TimelineEntry,
     Visibility,
 )
+from shared.services.social.notify import notify
 
 log = logging.getLogger(__name__)
 OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Image", "Video"})
@@ -327,8 +328,7 @@ async def _timeline(session: AsyncSession, users: list[int], obj: ApObject, by: 
 async def _notify(
     session: AsyncSession, user_id: int, kind: str, actor_id: int, object_id: int | None
 ) -> None:
-    session.add(Notification(user_id=user_id, kind=kind, actor_id=actor_id, object_id=object_id))
-    await session.flush()
+    await notify(session, user_id, kind, actor_id, object_id)
 
 
 async def _local_author(session: AsyncSession, object_ap_id: str | None) -> ApObject | None:
@@ -500,6 +500,22 @@ async def handle_announce(ctx: Context) -> None:
         )
 
 
+async def handle_block(ctx: Context) -> None:
+    """A remote account blocked one of ours: the follows between them end (Mastodon does
+    the same on its side); nothing tells our member."""
+    target = await local_actor_by_id(ctx.session, first_id(ctx.activity.get("object")) or "")
+    if target is None:
+        return
+    await ctx.session.execute(
+        delete(Follow).where(
+            or_(
+                (Follow.follower_id == ctx.sender.id) & (Follow.following_id == target.id),
+                (Follow.follower_id == target.id) & (Follow.following_id == ctx.sender.id),
+            )
+        )
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     "Follow": handle_follow,
     "Undo": handle_undo,
@@ -510,6 +526,7 @@ HANDLERS: dict[str, Handler] = {
     "Delete": handle_delete,
     "Like": handle_like,
     "Announce": handle_announce,
+    "Block": handle_block,
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NotificationRecord
+from shared.contracts.events import NotificationsChanged, record
 from shared.contracts.social import AccountRecord, NotificationGroup, NotificationItem
 from shared.models.activitypub import Actor, ApObject, Notification, NotificationKind
 from shared.services.social import statuses
@@ -58,7 +59,10 @@ async def mark_notifications_read(session: AsyncSession, member_id: int) -> int:
         .where(Notification.user_id == member_id, Notification.read_at.is_(None))
         .values(read_at=func.now())
     )
-    return int(marked.rowcount or 0)  # type: ignore[attr-defined]
+    count = int(marked.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        record(session, NotificationsChanged(member_id))
+    return count
 
 
 # -- grouped (Mastodon 4.3) and flat pages -------------------------------------------------

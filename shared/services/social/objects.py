@@ -17,13 +17,13 @@ from shared.contracts.dtos import ActivityRecord, FederatedObject, LocalObjectRe
 from shared.infrastructure.activitypub.actors import AS_CONTEXT, PUBLIC, app_actor, app_actor_id
 from shared.infrastructure.activitypub.outbox import is_federated, publish_object
 from shared.infrastructure.config import Settings
-from shared.models.activitypub import Activity, Actor, ApObject
+from shared.models.activitypub import Activity, Actor, ActorKind, ApObject, Direction, Visibility
 
 VERBS = ("Create", "Update", "Delete")
 PUBLIC_TYPES = ("Create", "Update", "Delete", "Announce")
 # Served unsigned even when not public: their recipient dereferences them (Mastodon does).
 ADDRESSED_TYPES = frozenset({"Follow", "Accept", "Reject", "Undo", "Like", "Announce"})
-SERVED_VISIBILITIES = ("public", "unlisted")
+SERVED_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
 def _record(row: Activity) -> ActivityRecord:
@@ -76,7 +76,7 @@ async def get_local_object(session: AsyncSession, ap_id: str) -> LocalObjectReco
 
 async def get_public_activity(session: AsyncSession, ap_id: str) -> dict[str, Any] | None:
     row = await session.scalar(
-        select(Activity).where(Activity.ap_id == ap_id, Activity.direction == "outbound")
+        select(Activity).where(Activity.ap_id == ap_id, Activity.direction == Direction.OUTBOUND)
     )
     if row is None:
         return None
@@ -94,8 +94,8 @@ def outbox_query(actor_ap_id: str) -> Select[Any]:
         .join(ours, Activity.actor_id == ours.id)
         .where(
             ours.ap_id == actor_ap_id,
-            ours.kind != "remote",
-            Activity.direction == "outbound",
+            ours.kind != ActorKind.REMOTE,
+            Activity.direction == Direction.OUTBOUND,
             Activity.type.in_(PUBLIC_TYPES),
             Activity.payload["to"].contains([PUBLIC]),
         )
@@ -105,7 +105,9 @@ def outbox_query(actor_ap_id: str) -> Select[Any]:
 
 async def get_usage(session: AsyncSession) -> SocialUsage:
     members = await session.scalar(
-        select(func.count(Actor.id)).where(Actor.kind == "member", Actor.deleted_at.is_(None))
+        select(func.count(Actor.id)).where(
+            Actor.kind == ActorKind.MEMBER, Actor.deleted_at.is_(None)
+        )
     )
     posts = await session.scalar(
         select(func.count(ApObject.id)).where(

@@ -30,6 +30,7 @@ from shared.models.activitypub import (
     Visibility,
 )
 from shared.services.social import statuses
+from shared.services.social.notify import notify
 
 VERBS = {ReactionKind.LIKE: "Like", ReactionKind.ANNOUNCE: "Announce"}
 NOTIFIED = {ReactionKind.LIKE: NotificationKind.LIKE, ReactionKind.ANNOUNCE: NotificationKind.BOOST}
@@ -82,14 +83,7 @@ async def react(
             .on_conflict_do_nothing()
         )
         if obj.actor.user_id and obj.actor_id != member.id:
-            session.add(
-                Notification(
-                    user_id=obj.actor.user_id,
-                    kind=NOTIFIED[kind],
-                    actor_id=member.id,
-                    object_id=obj.id,
-                )
-            )
+            await notify(session, obj.actor.user_id, NOTIFIED[kind], member.id, obj.id)
         if kind == ReactionKind.ANNOUNCE:
             await _boost_locally(session, member, obj)
         await session.flush()

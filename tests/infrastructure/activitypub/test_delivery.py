@@ -14,6 +14,7 @@ from shared.infrastructure.activitypub.delivery import (
     Outcome,
     claim_deliveries,
     fan_out,
+    heard_from,
     is_final_failure,
     record,
     release,
@@ -21,7 +22,14 @@ from shared.infrastructure.activitypub.delivery import (
 )
 from shared.infrastructure.activitypub.outbox import enqueue_activity
 from shared.infrastructure.config import Settings
-from shared.models.activitypub import Activity, Delivery, DeliveryAttempt, Follow, InboxState
+from shared.models.activitypub import (
+    Activity,
+    Delivery,
+    DeliveryAttempt,
+    Follow,
+    InboxState,
+    UnavailableHost,
+)
 from tests.support.activitypub.fixtures import MakePeer
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -198,3 +206,27 @@ async def test_an_inbox_failing_again_and_again_is_paused_and_a_success_resumes_
     db.expunge_all()
     state = await db.scalar(select(InboxState).where(InboxState.inbox_url == inbox))
     assert state is not None and state.consecutive_failures == 0 and state.paused_until is None
+
+
+async def test_a_host_failing_for_seven_days_is_unavailable_until_it_is_heard_from(
+    db: AsyncSession, ap_settings: Settings, make_peer: MakePeer
+) -> None:
+    claimed = await _claimed(db, ap_settings, make_peer)
+    inbox = claimed[0].inbox_url
+    host = inbox.split("/")[2]
+    await record(db, [Outcome(claimed[0], 502, "bad gateway", 1)], ap_settings.activitypub)
+    state = await db.scalar(select(InboxState).where(InboxState.inbox_url == inbox))
+    assert state is not None and state.failing_since is not None
+    assert await db.scalar(select(UnavailableHost.id)) is None  # failing, not for a week
+    # A week of failures later, one more fails: the host is unavailable.
+    await db.execute(
+        update(InboxState).values(failing_since=func.now() - timedelta(days=7, minutes=1))
+    )
+    await record(db, [Outcome(claimed[0], 502, "bad gateway", 1)], ap_settings.activitypub)
+    assert list(await db.scalars(select(UnavailableHost.host))) == [host]
+    await db.execute(update(Delivery).values(status="failed", next_attempt_at=_DUE))
+    assert {c.inbox_url for c in await claim_deliveries(db, 10)} == {claimed[1].inbox_url}
+    # It sends us something: available again, and its deliveries go out.
+    await heard_from(db, host)
+    await db.execute(update(Delivery).values(status="failed", next_attempt_at=_DUE))
+    assert inbox in {c.inbox_url for c in await claim_deliveries(db, 10)}

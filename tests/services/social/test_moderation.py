@@ -157,3 +157,62 @@ async def test_a_local_reply_to_a_followers_only_post_needs_a_follow(
         db, dora_user.id, NewStatus("me too", in_reply_to_id=post.id)
     )
     assert reply.in_reply_to_id == post.id
+
+
+async def test_a_remote_block_of_our_member_ends_the_follows_between_them(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    ap_settings: Settings,
+    make_peer: MakePeer,
+) -> None:
+    user = await make_user(db, "cleo")
+    await services.social.create_member_actor(db, user.id)
+    cleo = await member_actor(db, ap_settings, "cleo")
+    assert cleo is not None
+    peer = await make_peer()
+    db.add(Follow(follower_id=cleo.id, following_id=peer.actor.id, status=FollowState.ACCEPTED))
+    db.add(Follow(follower_id=peer.actor.id, following_id=cleo.id, status=FollowState.ACCEPTED))
+    await db.commit()
+    assert (
+        await deliver(sessions, db, ap_settings, peer, peer.activity("Block", cleo.ap_id)) == "done"
+    )
+    assert await db.scalar(select(func.count(Follow.id))) == 0
+
+
+async def test_a_remote_post_keeps_its_images_alt_text_warning_tags_and_language(
+    db: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    ap_settings: Settings,
+    make_peer: MakePeer,
+) -> None:
+    user = await make_user(db, "cleo")
+    await services.social.create_member_actor(db, user.id)
+    cleo = await member_actor(db, ap_settings, "cleo")
+    assert cleo is not None
+    peer = await make_peer()
+    db.add(Follow(follower_id=cleo.id, following_id=peer.actor.id, status=FollowState.ACCEPTED))
+    await db.commit()
+    note = {
+        "id": f"{peer.actor.ap_id}/notes/9",
+        "type": "Note",
+        "content": '<p>Look <a href="javascript:alert(1)">here</a></p>',
+        "contentMap": {"de": "<p>Look</p>"},
+        "summary": "<b>eye strain</b>",
+        "to": [PUBLIC],
+        "tag": [{"type": "Hashtag", "name": "#Bees"}],
+        "attachment": [
+            {"type": "Document", "mediaType": "image/jpeg", "url": "https://peer.example/a.jpg",
+             "name": "a bee on a flower"},
+            {"type": "Document", "mediaType": "image/png", "url": "javascript:alert(2)"},
+            {"type": "Document", "mediaType": "video/mp4", "url": "https://peer.example/v.mp4"},
+        ],
+    }  # fmt: skip
+    await deliver(sessions, db, ap_settings, peer, peer.activity("Create", note, to=[PUBLIC]))
+    [status] = (await services.social.home_page(db, user.id, PageQuery())).items
+    assert [(m.url, m.alt) for m in status.media] == [
+        ("https://peer.example/a.jpg", "a bee on a flower")
+    ]
+    assert status.spoiler_text == "eye strain" and status.tags == ("bees",)
+    assert status.language == "de" and "javascript:" not in status.content_html
+    tagged = await services.social.public_page(db, user.id, PageQuery(), tag="bees")
+    assert [s.id for s in tagged.items] == [status.id]

@@ -16,7 +16,10 @@ from shared.contracts.dtos import UserRecord
 from shared.infrastructure.viewer import set_viewer
 from shared.services.registry import services
 from tests.conftest import AppFactory
+from tests.support.activitypub.fixtures import peer_key, platform, platform_key
 from tests.support.factories import make_user
+
+__all__ = ["peer_key", "platform", "platform_key"]
 
 
 @dataclass
