@@ -103,9 +103,10 @@ async def test_subscribe_in_the_footer_confirm_receive_the_next_post_and_unsubsc
             mail = smtp.wait_for(to=VISITOR, subject="Confirm")
             [link] = [u for u in mail.links() if "/newsletters/confirm" in u]
             # A mail scanner follows the link: it sees the page and presses nothing.
-            scanned = httpx.get(
-                link.replace(live.public_url("account"), live.internal_url("account"))
-            )
+            async with httpx.AsyncClient() as scanner:
+                scanned = await scanner.get(
+                    link.replace(live.public_url("account"), live.internal_url("account"))
+                )
             assert scanned.status_code == 200 and "Confirm" in scanned.text
             assert await subscriptions() == []
 
