@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import MemberCreated, record
+from shared.dev.demo_newsletters import seed_newsletters
 from shared.dev.demo_posts import ABOUT, POST_BODIES
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
@@ -30,7 +31,6 @@ from shared.models.blog import Author, NavigationItem, Post, Tag
 from shared.models.events import Calendar, Event, TicketType
 from shared.models.identity import User
 from shared.models.market import Category, Product, ProductImage, ProductVariant, Stall
-from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
 from shared.services.social import SqlSocialService
 from shared.services.social.actors import make_missing_actors
 
@@ -301,36 +301,6 @@ async def _seed_events(session: AsyncSession, users: dict[str, User]) -> None:
     )
 
 
-async def _seed_account(session: AsyncSession, users: dict[str, User]) -> None:
-    weekly = Newsletter(
-        slug="weekly",
-        name="The Weekly Ash",
-        description="Every Friday: new posts, new stalls and what's on.",
-        sender_name="Rose Ash",
-        position=0,
-    )
-    market_news = Newsletter(
-        slug="market-news",
-        name="Market news",
-        description="New stalls and seasonal products, once a month.",
-        sender_name="Rose Ash Market",
-        position=1,
-    )
-    session.add_all([weekly, market_news])
-    for index, user in enumerate(users.values()):
-        session.add(
-            NewsletterSubscription(
-                newsletter=weekly,
-                user_id=user.id,
-                email=user.email,
-                status=SubscriptionStatus.CONFIRMED,
-                confirmed_at=datetime.now(UTC),
-                unsubscribe_token=f"demo-unsubscribe-{index}",
-            )
-        )
-    await session.flush()
-
-
 async def _seed_notes(session: AsyncSession, federation_url: str) -> None:
     actors = {
         actor.preferred_username: actor
@@ -387,7 +357,7 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     await _seed_blog(session, users)
     await _seed_market(session, users)
     await _seed_events(session, users)
-    await _seed_account(session, users)
+    await seed_newsletters(session, users)
     if media is not None:
         await _seed_images(session, media)
     await uow.commit()
