@@ -452,6 +452,12 @@ class NewslettersService(Protocol):
         """The member receives exactly these; AddressSuppressed, NewsletterError."""
         ...
 
+    async def export_member_data(
+        self, session: AsyncSession, user: UserRecord
+    ) -> dict[str, object]:
+        """The member's subscriptions (with their dates) and suppressions, JSON-ready."""
+        ...
+
     async def subscribe_on_signup(self, session: AsyncSession, user: UserRecord) -> None:
         """Subscribe a new member to the newsletters marked "subscribed on sign-up"."""
         ...

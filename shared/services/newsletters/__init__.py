@@ -166,6 +166,11 @@ class SqlNewslettersService:
     ) -> None:
         await subscriptions.set_preferences(session, user, newsletter_ids)
 
+    async def export_member_data(
+        self, session: AsyncSession, user: UserRecord
+    ) -> dict[str, object]:
+        return await subscriptions.export_member_data(session, user)
+
     async def subscribe_on_signup(self, session: AsyncSession, user: UserRecord) -> None:
         await subscriptions.subscribe_on_signup(session, user)
 
