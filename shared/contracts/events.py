@@ -64,6 +64,13 @@ class MemberCreated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberProfileChanged(DomainEvent):
+    """A member changed their display name, bio or avatar (their actor should send Update)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class NavigationChanged(DomainEvent):
     """A link of a blog menu was added, edited, moved or removed."""
 

@@ -40,6 +40,7 @@ from shared.contracts.dtos import (
     TagRecord,
     UserRecord,
 )
+from shared.contracts.profiles import MemberProfile
 
 
 class IdentityService(Protocol):
@@ -100,6 +101,17 @@ class IdentityService(Protocol):
     async def verify_email(self, session: AsyncSession, token: str) -> UserRecord | None:
         """Mark the member's address verified with a verification token (used up), or
         None when the token is unknown, used, expired or for an older address."""
+        ...
+
+    async def get_profile(self, session: AsyncSession, user_id: int) -> MemberProfile | None:
+        """The member's display name, bio and avatar, or None when there is no such member."""
+        ...
+
+    async def update_profile(
+        self, session: AsyncSession, user_id: int, profile: MemberProfile
+    ) -> MemberProfile | None:
+        """Store the profile and record MemberProfileChanged (the social domain federates
+        the actor's Update); None when there is no such member; AccountError for a bad field."""
         ...
 
 
