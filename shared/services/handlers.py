@@ -15,6 +15,7 @@ from shared.contracts.events import (
     MemberCreated,
     MemberSignedIn,
     NavigationChanged,
+    NewsletterChanged,
     PostDeleted,
     PostPublished,
     PostUpdated,
@@ -48,6 +49,10 @@ async def refresh_mini_cart(event: CartChanged, ctx: EventContext) -> None:
     )
 
 
+async def refresh_newsletter_signup(event: NewsletterChanged, ctx: EventContext) -> None:
+    await ctx.fragments.invalidate([scope_of("newsletter-signup")])
+
+
 async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> None:
     # One nav fragment shows both menus: any menu's change drops it.
     await ctx.fragments.invalidate([scope_of("nav")])
@@ -75,5 +80,7 @@ def event_handlers() -> EventHandlers:
     # Cached fragments, dropped only once the change is visible to the next fetch.
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
+    # The footer's signup form lists the newsletters: a new or renamed one shows at once.
+    table.after_commit(NewsletterChanged, refresh_newsletter_signup)
     table.after_commit(EventPublished, refresh_upcoming_events)
     return table

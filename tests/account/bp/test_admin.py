@@ -31,7 +31,7 @@ async def test_an_admin_creates_a_newsletter_sends_an_issue_and_sees_its_progres
 ) -> None:
     admin = await member_in(committed, "editor", is_admin=True)
     client = signed_in(account, admin)
-    token = await csrf(client, "/admin/newsletters/")
+    token = await csrf(client, "/admin/newsletters/")  # its footer's signup is now cached
     response = await client.post(
         "/admin/newsletters/",
         form={
@@ -43,6 +43,10 @@ async def test_an_admin_creates_a_newsletter_sends_an_issue_and_sees_its_progres
         },
     )
     assert response.status_code == 303
+    footer = (await (await client.get("/admin/newsletters/")).get_data(as_text=True)).split(
+        "<footer", 1
+    )[1]
+    assert "Garden notes" in footer, "the cached signup form was dropped with the change"
     async with committed() as session:
         made = await session.scalar(select(Newsletter))
     assert made is not None
