@@ -10,6 +10,8 @@ from account.bp.fragments import bp as fragments_bp
 from account.bp.home import bp as home_bp
 from account.bp.newsletters import bp as newsletters_bp
 from account.bp.preferences import bp as preferences_bp
+from account.bp.privacy import bp as privacy_bp
+from account.bp.profile import bp as profile_bp
 from shared.infrastructure.config import Settings
 from shared.infrastructure.factory import create_base_app
 
@@ -20,5 +22,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(fragments_bp)
     app.register_blueprint(newsletters_bp)
     app.register_blueprint(preferences_bp)
+    app.register_blueprint(profile_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(admin_bp)
     return app

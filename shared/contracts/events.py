@@ -64,6 +64,13 @@ class MemberCreated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class NewsletterChanged(DomainEvent):
+    """A newsletter was created or edited (the footer's signup form lists them)."""
+
+    newsletter_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class MemberProfileChanged(DomainEvent):
     """A member's public profile (name, bio, avatar, follow approval) changed: the social
     domain sends their actor's Update to their followers' servers."""

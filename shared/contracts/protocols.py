@@ -73,6 +73,7 @@ from shared.contracts.market import (
     ProductRecord,
     StallRecord,
 )
+from shared.contracts.profiles import MemberProfile
 
 
 class IdentityService(Protocol):
@@ -143,6 +144,17 @@ class IdentityService(Protocol):
         up and the address counts as verified (`use=False`: checked only, nothing
         changes). Raises AccountError("token", message) saying whether the link was used
         already, expired or is unknown."""
+        ...
+
+    async def get_profile(self, session: AsyncSession, user_id: int) -> MemberProfile | None:
+        """The member's display name, bio and avatar, or None when there is no such member."""
+        ...
+
+    async def update_profile(
+        self, session: AsyncSession, user_id: int, profile: MemberProfile
+    ) -> MemberProfile | None:
+        """Store the profile and record MemberProfileChanged (the social domain federates
+        the actor's Update); None when there is no such member; AccountError for a bad field."""
         ...
 
 
@@ -976,6 +988,12 @@ class NewslettersService(Protocol):
         self, session: AsyncSession, user: UserRecord, newsletter_ids: Iterable[int]
     ) -> None:
         """The member receives exactly these; AddressSuppressed, NewsletterError."""
+        ...
+
+    async def export_member_data(
+        self, session: AsyncSession, user: UserRecord
+    ) -> dict[str, object]:
+        """The member's subscriptions (with their dates) and suppressions, JSON-ready."""
         ...
 
     async def subscribe_on_signup(self, session: AsyncSession, user: UserRecord) -> None:

@@ -49,6 +49,19 @@ FRAGMENT_TYPES: dict[str, FragmentType] = {
         FragmentType("user-menu", "account", "member"),
         # The footer's newsletter subscribe form (an address and the newsletters on offer).
         FragmentType("newsletter-signup", "account", "nothing"),
+        # The member's dashboard (account) is made of these, one card each, served by
+        # the app that owns the data; account shows nothing for one no app serves yet.
+        # `limit`: how many of the newest to list. The viewer is the member.
+        # Recent orders with status; "pay now" for a pending one, cancel where allowed.
+        FragmentType("member-orders", "cart", "member", frozenset({"limit"})),
+        # Tickets for coming events (code, event, date).
+        FragmentType("member-tickets", "events", "member", frozenset({"limit"})),
+        # Free bookings (RSVPs) for coming events, with cancel.
+        FragmentType("member-bookings", "events", "member", frozenset({"limit"})),
+        # The stalls the member runs, with their products' count and a link to manage.
+        FragmentType("member-stalls", "market", "member", frozenset({"limit"})),
+        # The newest notifications from the social hub (follows, replies, mentions).
+        FragmentType("member-notifications", "federation", "member", frozenset({"limit"})),
         # The next `limit` events, optionally of one container's calendars.
         FragmentType(
             "upcoming-events",
@@ -62,6 +75,15 @@ FRAGMENT_TYPES: dict[str, FragmentType] = {
         FragmentType("event-card", "events", "nothing", frozenset({"id"})),
     )
 }
+
+# The member dashboard's cards, in the order the page shows them.
+DASHBOARD_FRAGMENTS: tuple[str, ...] = (
+    "member-orders",
+    "member-tickets",
+    "member-bookings",
+    "member-stalls",
+    "member-notifications",
+)
 
 # Every page's header: composed by every app.
 SHELL_FRAGMENTS: tuple[str, ...] = ("nav", "user-menu", "mini-cart", "newsletter-signup")

@@ -24,6 +24,7 @@ from shared.dev.demo_blog import seed_blog, seed_blog_showcase
 from shared.dev.demo_cart import seed_cart
 from shared.dev.demo_events import seed_events
 from shared.dev.demo_market import seed_market
+from shared.dev.demo_newsletters import seed_newsletters
 from shared.dev.demo_social import seed_social
 from shared.infrastructure.bootstrap import bootstrap
 from shared.infrastructure.config import ConfigError, MediaSettings, Settings, load_settings
@@ -32,7 +33,6 @@ from shared.infrastructure.uow import UnitOfWork
 from shared.models.blog import Post
 from shared.models.identity import User
 from shared.models.market import Product, ProductImage, Stall
-from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
 from shared.services.social import SqlSocialService
 from shared.services.social.actors import make_missing_actors
 
@@ -133,40 +133,6 @@ async def _seed_members(session: AsyncSession) -> dict[str, User]:
     return users
 
 
-async def _seed_events(session: AsyncSession, users: dict[str, User]) -> None:
-    await seed_events(session, users)
-
-
-async def _seed_account(session: AsyncSession, users: dict[str, User]) -> None:
-    weekly = Newsletter(
-        slug="weekly",
-        name="The Weekly Ash",
-        description="Every Friday: new posts, new stalls and what's on.",
-        sender_name="Rose Ash",
-        position=0,
-    )
-    market_news = Newsletter(
-        slug="market-news",
-        name="Market news",
-        description="New stalls and seasonal products, once a month.",
-        sender_name="Rose Ash Market",
-        position=1,
-    )
-    session.add_all([weekly, market_news])
-    for index, user in enumerate(users.values()):
-        session.add(
-            NewsletterSubscription(
-                newsletter=weekly,
-                user_id=user.id,
-                email=user.email,
-                status=SubscriptionStatus.CONFIRMED,
-                confirmed_at=datetime.now(UTC),
-                unsubscribe_token=f"demo-unsubscribe-{index}",
-            )
-        )
-    await session.flush()
-
-
 async def _seed_images(session: AsyncSession, media: MediaSettings) -> None:
     """Stall and product photos and post feature images, stored through `store_image` the
     way an upload is (checked, cleaned, resized, content-addressed)."""
@@ -204,8 +170,8 @@ async def seed(uow: UnitOfWork, settings: Settings, media: MediaSettings | None 
     users = await _seed_members(session)
     await seed_blog(session, users)
     await seed_market(session, users, _at)
-    await _seed_events(session, users)
-    await _seed_account(session, users)
+    await seed_events(session, users)
+    await seed_newsletters(session, users)
     await seed_cart(session, users)
     if media is not None:
         await _seed_images(session, media)

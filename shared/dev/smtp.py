@@ -13,6 +13,7 @@ user"}`) or a full one (`"452 4.2.2 Mailbox full"`); it may be changed while run
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -23,6 +24,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from shared.dev.embedded import free_port
 
@@ -77,6 +79,37 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _FinishingSMTP(SMTP):
+    """aiosmtpd cancels its session the moment the client's connection ends, dropping a
+    message whose final "." had arrived but was not read yet. A real MTA (Postfix)
+    finishes what it received before the client went away, so the stand-in does too:
+    crash tests of our sender then see what a real server would accept."""
+
+    def eof_received(self) -> bool | None:
+        return asyncio.StreamReaderProtocol.eof_received(self)  # the reader sees EOF, no cancel
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        # EOF, never the error: what is buffered stays readable.
+        asyncio.StreamReaderProtocol.connection_lost(self, None)
+        self._finishing = asyncio.ensure_future(self._finish())
+
+    async def _finish(self) -> None:
+        # StreamReader has no event for "buffer drained after EOF": poll it.
+        while not self._reader.at_eof():  # noqa: ASYNC110 (no such event to await)
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # and handles its last command
+        if self._handler_coroutine is not None:
+            self._handler_coroutine.cancel()
+        self.transport = None
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _FinishingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpStandIn:
     def __init__(
         self, port: int | None = None, on_mail: Callable[[ReceivedMail], None] | None = None
@@ -87,7 +120,7 @@ class SmtpStandIn:
         self.refuse: dict[str, str] = {}  # lower-cased address -> SMTP reply to its RCPT
         self.refusals: list[tuple[str, str]] = []
         self._lock = threading.Condition()
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = _Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def _receive(self, mail: ReceivedMail) -> None:
         with self._lock:

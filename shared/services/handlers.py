@@ -18,6 +18,7 @@ from shared.contracts.events import (
     MemberProfileChanged,
     MemberSignedIn,
     NavigationChanged,
+    NewsletterChanged,
     NotificationsChanged,
     OrderPaid,
     PostDeleted,
@@ -74,6 +75,10 @@ async def refresh_user_menu(event: NotificationsChanged, ctx: EventContext) -> N
     await ctx.fragments.invalidate([scope_of("user-menu", FragmentViewer(user_id=event.user_id))])
 
 
+async def refresh_newsletter_signup(event: NewsletterChanged, ctx: EventContext) -> None:
+    await ctx.fragments.invalidate([scope_of("newsletter-signup")])
+
+
 async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> None:
     # One nav fragment shows both menus: any menu's change drops it.
     await ctx.fragments.invalidate([scope_of("nav")])
@@ -112,6 +117,8 @@ def event_handlers() -> EventHandlers:
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
     table.after_commit(NotificationsChanged, refresh_user_menu)
+    # The footer's signup form lists the newsletters: a new or renamed one shows at once.
+    table.after_commit(NewsletterChanged, refresh_newsletter_signup)
     table.after_commit(EventPublished, refresh_upcoming_events)
     table.after_commit(EventChanged, refresh_upcoming_events)
     table.after_commit(EventCancelled, refresh_upcoming_events)

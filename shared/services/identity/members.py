@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import MailedToken, NewMember, UserRecord
 from shared.contracts.errors import AccountError
-from shared.contracts.events import MemberCreated, record
+from shared.contracts.events import MemberCreated, MemberProfileChanged, record
+from shared.contracts.profiles import MAX_BIO, MAX_DISPLAY_NAME, MemberProfile
 from shared.models.identity import AccountToken, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -244,6 +245,31 @@ class SqlIdentityService:
         user.email_verified_at = user.email_verified_at or now
         await session.flush()
         return user_record(user)
+
+    async def get_profile(self, session: AsyncSession, user_id: int) -> MemberProfile | None:
+        user = await session.get(User, user_id)
+        return MemberProfile(user.display_name, user.bio, user.avatar_url) if user else None
+
+    async def update_profile(
+        self, session: AsyncSession, user_id: int, profile: MemberProfile
+    ) -> MemberProfile | None:
+        display_name, bio = profile.display_name.strip(), profile.bio.strip()
+        errors = {}
+        if not display_name or len(display_name) > MAX_DISPLAY_NAME:
+            errors["display_name"] = f"Give a name of 1 to {MAX_DISPLAY_NAME} characters."
+        if len(bio) > MAX_BIO:
+            errors["bio"] = f"The bio is at most {MAX_BIO} characters."
+        if errors:
+            raise AccountError.of_fields(errors)
+        user = await session.get(User, user_id, with_for_update=True)
+        if user is None:
+            return None
+        user.display_name, user.bio = display_name, bio
+        if profile.avatar_url is not None:
+            user.avatar_url = profile.avatar_url
+        await session.flush()
+        record(session, MemberProfileChanged(user.id))
+        return MemberProfile(user.display_name, user.bio, user.avatar_url)
 
     async def _use_token(
         self, session: AsyncSession, token: str, purpose: str, *, check_only: bool = False

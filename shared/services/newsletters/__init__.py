@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NewsletterSummary, UserRecord
+from shared.contracts.events import NewsletterChanged, record
 from shared.contracts.newsletters import (
     MemberPreference,
     NewNewsletter,
@@ -118,6 +119,7 @@ class SqlNewslettersService:
         )
         session.add(newsletter)
         await session.flush()
+        record(session, NewsletterChanged(newsletter.id))
         return _record(newsletter)
 
     async def update_newsletter(
@@ -131,6 +133,7 @@ class SqlNewslettersService:
         newsletter.sender_name, newsletter.reply_to = new.sender_name, new.reply_to
         newsletter.subscribe_on_signup = new.subscribe_on_signup
         await session.flush()
+        record(session, NewsletterChanged(newsletter.id))
         return _record(newsletter)
 
     async def request_subscription(
@@ -165,6 +168,11 @@ class SqlNewslettersService:
         self, session: AsyncSession, user: UserRecord, newsletter_ids: Iterable[int]
     ) -> None:
         await subscriptions.set_preferences(session, user, newsletter_ids)
+
+    async def export_member_data(
+        self, session: AsyncSession, user: UserRecord
+    ) -> dict[str, object]:
+        return await subscriptions.export_member_data(session, user)
 
     async def subscribe_on_signup(self, session: AsyncSession, user: UserRecord) -> None:
         await subscriptions.subscribe_on_signup(session, user)

@@ -2,13 +2,14 @@
 
 Exactly once across a crash: a recipient's row turns `sent` in a committed
 transaction *after* the whole message has been written to the SMTP server but
-*before* the terminating "." that makes the server accept it. A worker killed
+*before* the terminating "." that makes the server accept it (a batch of rows,
+one per connection, shares that commit). A worker killed
 before that commit leaves the row `queued` and the server drops the unfinished
 message (RFC 5321 §4.1.1.4: no "." means no mail); killed after it, the row is
 `sent` and the "." is the next bytes on the wire. A resumed job (the runner
 re-claims it when the lease lapses) therefore mails exactly the `queued` rows.
-The window left is the microseconds between the COMMIT's answer and one
-socket write.
+The window left is the microseconds between the COMMIT's answer and the
+socket writes of the batch's "."s.
 
 Each row is claimed `FOR UPDATE SKIP LOCKED`, so even two runs of one send (a
 lease lost to a stalled worker) never mail the same row twice.
@@ -49,7 +50,11 @@ from shared.services.newsletters.suppressions import suppress
 log = logging.getLogger(__name__)
 
 SEND_JOB = "newsletters.send"
-CONNECTIONS = 4  # SMTP connections one send uses at once
+# One sender claims BATCH rows at a time and mails them over BATCH connections at once,
+# so one commit covers BATCH recipients; SENDERS overlap one's commit with another's SMTP.
+BATCH = 8
+SENDERS = 2
+CONNECTIONS = BATCH * SENDERS  # SMTP connections one send uses at once
 MAX_SOFT_ATTEMPTS = 5
 SMTP_TIMEOUT = 30.0
 
@@ -98,38 +103,37 @@ async def _snapshot(session: AsyncSession, send: NewsletterSend) -> None:
     )
 
 
-async def _claim(session: AsyncSession, send_id: int, run_started: datetime) -> _Recipient | None:
-    row = (
-        await session.execute(
-            select(
-                NewsletterDelivery.id,
-                NewsletterDelivery.email,
-                NewsletterSubscription.unsubscribe_token,
-            )
-            .join(
-                NewsletterSubscription,
-                NewsletterSubscription.id == NewsletterDelivery.subscription_id,
-            )
-            .where(
-                NewsletterDelivery.send_id == send_id,
-                NewsletterDelivery.status == DeliveryStatus.QUEUED,
-                NewsletterDelivery.attempts < MAX_SOFT_ATTEMPTS,
-                # A row that failed softly in this run waits for the job's retry.
-                NewsletterDelivery.last_error.is_(None)
-                | (NewsletterDelivery.updated_at < run_started),
-            )
-            .order_by(NewsletterDelivery.id)
-            .limit(1)
-            .with_for_update(of=NewsletterDelivery, skip_locked=True)
+async def _claim(
+    session: AsyncSession, send_id: int, run_started: datetime, limit: int
+) -> list[_Recipient]:
+    rows = await session.execute(
+        select(
+            NewsletterDelivery.id,
+            NewsletterDelivery.email,
+            NewsletterSubscription.unsubscribe_token,
         )
-    ).first()
-    return _Recipient(row[0], row[1], row[2]) if row is not None else None
+        .join(
+            NewsletterSubscription,
+            NewsletterSubscription.id == NewsletterDelivery.subscription_id,
+        )
+        .where(
+            NewsletterDelivery.send_id == send_id,
+            NewsletterDelivery.status == DeliveryStatus.QUEUED,
+            NewsletterDelivery.attempts < MAX_SOFT_ATTEMPTS,
+            # A row that failed softly in this run waits for the job's retry.
+            NewsletterDelivery.last_error.is_(None) | (NewsletterDelivery.updated_at < run_started),
+        )
+        .order_by(NewsletterDelivery.id)
+        .limit(limit)
+        .with_for_update(of=NewsletterDelivery, skip_locked=True)
+    )
+    return [_Recipient(id_, email, token) for id_, email, token in rows]
 
 
-async def _mark(session: AsyncSession, delivery_id: int, **values: Any) -> None:
+async def _mark(session: AsyncSession, ids: list[int], **values: Any) -> None:
     await session.execute(
         update(NewsletterDelivery)
-        .where(NewsletterDelivery.id == delivery_id)
+        .where(NewsletterDelivery.id.in_(ids))
         .values(updated_at=func.now(), **values)
     )
 
@@ -148,11 +152,11 @@ async def _open_smtp(settings: Settings) -> aiosmtplib.SMTP:
     return smtp
 
 
-async def _deliver(
-    smtp: aiosmtplib.SMTP, session: AsyncSession, issue: IssueMail, rcpt: _Recipient
-) -> str:
-    """Mail one recipient in the claimed row's transaction (committed here); its outcome."""
-    data = normalize_message_line_endings(issue.message(rcpt.email, rcpt.token, rcpt.id).as_bytes())
+async def _stage(
+    smtp: aiosmtplib.SMTP, issue: IssueMail, rcpt: _Recipient
+) -> aiosmtplib.SMTPResponseException | None:
+    """Everything of one mail but its final "."; the server's refusal, if it refused."""
+    data = normalize_message_line_endings(issue.as_bytes(rcpt.email, rcpt.token, rcpt.id))
     try:
         await smtp.mail(issue.envelope_from)
         await smtp.rcpt(rcpt.email)
@@ -161,37 +165,64 @@ async def _deliver(
             raise aiosmtplib.SMTPDataError(started.code, started.message)
     except aiosmtplib.SMTPResponseException as exc:
         await smtp.rset()
-        return await _refused(session, rcpt, exc.code, exc.message)
+        return exc
     assert smtp.protocol is not None
     smtp.protocol.write(PERIOD_REGEX.sub(b"..", data))
-    await _mark(
-        session, rcpt.id, status=DeliveryStatus.SENT, sent_at=datetime.now(UTC), last_error=None
-    )
-    await session.commit()  # the point of no return: only now may the server accept it
-    accepted = await smtp.execute_command(b".")
-    if accepted.code != 250:
-        await _refused(session, rcpt, accepted.code, accepted.message)
-        return "refused"
-    return "sent"
+    return None
 
 
 async def _refused(session: AsyncSession, rcpt: _Recipient, code: int, message: str) -> str:
+    """Record a refusal (5xx: failed and suppressed; 4xx: retried later), uncommitted."""
     error = f"{code} {message}"[:1000]
     if 500 <= code < 600:
-        await _mark(session, rcpt.id, status=DeliveryStatus.FAILED, last_error=error)
+        await _mark(session, [rcpt.id], status=DeliveryStatus.FAILED, last_error=error)
         await suppress(session, rcpt.email, f"hard bounce: {error}")
-        outcome = "bounced"
-    else:
-        await _mark(
-            session,
-            rcpt.id,
-            status=DeliveryStatus.QUEUED,
-            attempts=NewsletterDelivery.attempts + 1,
-            last_error=error,
-        )
-        outcome = "deferred"
+        return "bounced"
+    await _mark(
+        session,
+        [rcpt.id],
+        status=DeliveryStatus.QUEUED,
+        attempts=NewsletterDelivery.attempts + 1,
+        last_error=error,
+    )
+    return "deferred"
+
+
+async def _deliver_batch(
+    connections: list[aiosmtplib.SMTP],
+    session: AsyncSession,
+    issue: IssueMail,
+    batch: list[_Recipient],
+) -> list[str]:
+    """Mail a claimed batch, one recipient per connection, in the claim's transaction.
+
+    Every message is written but for its "."; then one commit marks them all sent
+    (the point of no return); only then do the "."s go out. A connection that fails
+    before the commit raises: nothing is committed, no server accepted anything.
+    """
+    staged = await asyncio.gather(
+        *(_stage(smtp, issue, rcpt) for smtp, rcpt in zip(connections, batch, strict=False))
+    )
+    outcomes = []
+    ready = [rcpt.id for rcpt, refusal in zip(batch, staged, strict=True) if refusal is None]
+    for rcpt, refusal in zip(batch, staged, strict=True):
+        if refusal is not None:
+            outcomes.append(await _refused(session, rcpt, refusal.code, refusal.message))
+    if ready:
+        await _mark(session, ready, status=DeliveryStatus.SENT, sent_at=datetime.now(UTC))
     await session.commit()
-    return outcome
+    waiting = [
+        (smtp, rcpt)
+        for smtp, rcpt, refusal in zip(connections, batch, staged, strict=False)
+        if refusal is None
+    ]
+    answers = await asyncio.gather(*(smtp.execute_command(b".") for smtp, _ in waiting))
+    late = [(rcpt, a) for (_, rcpt), a in zip(waiting, answers, strict=True) if a.code != 250]
+    for rcpt, answer in late:  # refused after the message: rare, recorded in its own commit
+        outcomes.append(await _refused(session, rcpt, answer.code, answer.message))
+    if late:
+        await session.commit()
+    return outcomes + ["sent"] * (len(waiting) - len(late))
 
 
 async def _sender(
@@ -201,22 +232,23 @@ async def _sender(
     run_started: datetime,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
-    smtp = await _open_smtp(settings)
+    connections = [await _open_smtp(settings) for _ in range(BATCH)]
     try:
         async with sessions() as session:
             while True:
                 await session.begin()
-                rcpt = await _claim(session, issue.send_id, run_started)
-                if rcpt is None:
+                batch = await _claim(session, issue.send_id, run_started, BATCH)
+                if not batch:
                     await session.rollback()
                     break
-                outcome = await _deliver(smtp, session, issue, rcpt)
-                counts[outcome] = counts.get(outcome, 0) + 1
+                for outcome in await _deliver_batch(connections, session, issue, batch):
+                    counts[outcome] = counts.get(outcome, 0) + 1
     finally:
-        try:
-            await smtp.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            smtp.close()
+        for smtp in connections:
+            try:
+                await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
     return counts
 
 

@@ -23,7 +23,7 @@ from shared.contracts.newsletters import (
     SubscriptionRecord,
 )
 from shared.models.newsletters import Newsletter, NewsletterSubscription, SubscriptionStatus
-from shared.services.newsletters.suppressions import is_suppressed
+from shared.services.newsletters.suppressions import is_suppressed, list_suppressions
 from shared.services.newsletters.tokens import make_confirm_token, read_confirm_token, token_hash
 
 # One @, no spaces, a dot in the domain: what we can hand to an SMTP server as RCPT TO.
@@ -244,3 +244,33 @@ async def subscribe_on_signup(session: AsyncSession, user: UserRecord) -> None:
     if ids:
         current = {p.newsletter_id for p in await list_preferences(session, user) if p.subscribed}
         await set_preferences(session, user, current | set(ids))
+
+
+async def export_member_data(session: AsyncSession, user: UserRecord) -> dict[str, object]:
+    """What the newsletters domain holds about the member, JSON-ready (GDPR Art. 15)."""
+    subs = await session.scalars(
+        select(NewsletterSubscription)
+        .where(_members(user))  # type: ignore[arg-type]
+        .order_by(NewsletterSubscription.id)
+    )
+
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    return {
+        "subscriptions": [
+            {
+                "newsletter": sub.newsletter.name,
+                "email": sub.email,
+                "status": sub.status,
+                "subscribed_at": when(sub.created_at),
+                "confirmed_at": when(sub.confirmed_at),
+                "unsubscribed_at": when(sub.unsubscribed_at),
+            }
+            for sub in subs
+        ],
+        "suppressions": [
+            {"email": s.email, "reason": s.reason, "since": s.created_at.isoformat()}
+            for s in await list_suppressions(session, user.email)
+        ],
+    }
