@@ -10,7 +10,7 @@ from quart import current_app, request
 from cart.config import ANON_CART_COOKIE
 from shared.contracts.cart import CartOwner
 from shared.infrastructure.config import Settings
-from shared.infrastructure.runtime import request_session, runtime
+from shared.infrastructure.runtime import end_request_reads, runtime
 from shared.infrastructure.sumup import SumUpClient
 from shared.infrastructure.uow import UnitOfWork
 from shared.infrastructure.viewer import current_viewer
@@ -28,10 +28,9 @@ def units() -> UnitOfWork:
 
 
 async def end_reads() -> None:
-    """End the request session's (read-only) transaction before paying's own units of work:
-    no connection then sits idle in a transaction while SumUp is called, and each unit's
-    commit is final (in tests, where sessions nest on one connection, it is not otherwise)."""
-    await request_session(current_app).commit()
+    """Before paying's own units of work: each unit's commit is then final (in tests, where
+    sessions nest on one connection, it is not otherwise)."""
+    await end_request_reads(current_app)
 
 
 @asynccontextmanager

@@ -39,6 +39,15 @@ def unit_of_work(app: Quart) -> UnitOfWork:
     return runtime(app).unit_of_work(request_session(app))
 
 
+async def end_request_reads(app: Quart) -> None:
+    """End the request session's read-only transaction before work that runs in units of
+    work of its own and waits on the network between them (paying: SumUp is called between
+    two units), so no connection sits idle in a transaction meanwhile. Only reads may come
+    before it: it commits, and a write belongs in a unit of work."""
+    if "db_session" in g:
+        await g.db_session.commit()
+
+
 async def close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
