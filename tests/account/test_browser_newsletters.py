@@ -19,9 +19,9 @@ from shared.infrastructure.jobs import JobContext
 from shared.models.newsletters import Newsletter, NewsletterSubscription
 from shared.services.newsletters import sends
 from shared.services.newsletters.delivery import send_issue
-from tests.activitypub.live import settings_for
 from tests.conftest import TEST_SECRET_KEY
 from tests.sso.test_browser_sso import chromium
+from tests.support.activitypub.live import settings_for
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_post
 from tests.support.live import LivePlatform

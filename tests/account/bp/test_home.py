@@ -8,8 +8,8 @@ from shared.contracts.widgets import DASHBOARD_FRAGMENTS
 from shared.infrastructure.config import Settings
 from shared.infrastructure.viewer import set_viewer
 from tests.conftest import AppFactory
-from tests.fragments.conftest import StandIn, stand_in  # noqa: F401 (a fixture)
-from tests.fragments.test_shell import pointed_at
+from tests.infrastructure.fragments.conftest import StandIn, stand_in  # noqa: F401 (a fixture)
+from tests.infrastructure.fragments.test_shell import pointed_at
 
 ADA = UserRecord(id=41, username="ada", display_name="Ada", email="ada@x.test", is_admin=False)
 
