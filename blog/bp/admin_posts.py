@@ -46,7 +46,6 @@ from shared.services.registry import services
 
 bp = Blueprint("admin_posts", __name__, url_prefix="/admin/posts")
 
-UPLOAD_PATH = "/admin/posts/upload"
 
 
 def staff() -> StaffMember:

@@ -23,8 +23,8 @@ function atomView(name, render) {
     const set = (patch) => {
       const pos = getPos();
       if (typeof pos !== "number") return;
-      attrs = { ...attrs, ...patch };
-      editor.view.dispatch(editor.state.tr.setNodeMarkup(pos, undefined, attrs));
+      // `attrs` follows in update(), which redraws when they changed.
+      editor.view.dispatch(editor.state.tr.setNodeMarkup(pos, undefined, { ...attrs, ...patch }));
     };
     const draw = () => dom.replaceChildren(...render(attrs, set, editor));
     draw();
@@ -34,7 +34,11 @@ function atomView(name, render) {
         if (updated.type.name !== node.type.name) return false;
         const redraw = JSON.stringify(updated.attrs) !== JSON.stringify(attrs);
         attrs = updated.attrs;
-        if (redraw && !dom.contains(document.activeElement)) draw();
+        // Not while the author is typing into one of the card's own fields.
+        const typing =
+          dom.contains(document.activeElement) &&
+          document.activeElement.matches("input, textarea, select");
+        if (redraw && !typing) draw();
         return true;
       },
       stopEvent: (event) => event.target !== dom,

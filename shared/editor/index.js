@@ -31,19 +31,22 @@ async function upload(form, file) {
   return body;
 }
 
+// The page's one file input (in the editor template): the "/" menu's Image and Gallery
+// open it; whatever is chosen next is uploaded.
 function pickFiles(multiple) {
+  const input = document.getElementById("editor-upload");
   return new Promise((resolve) => {
-    const input = document.createElement("input");
-    input.type = "file";
-    input.accept = "image/jpeg,image/png,image/webp,image/gif";
     input.multiple = multiple;
-    input.dataset.editorUpload = "";
-    input.hidden = true;
-    input.addEventListener("change", () => {
-      resolve([...input.files]);
-      input.remove();
-    });
-    document.body.append(input);
+    input.value = "";
+    input.dataset.waiting = "";
+    input.addEventListener(
+      "change",
+      () => {
+        delete input.dataset.waiting;
+        resolve([...input.files]);
+      },
+      { once: true },
+    );
     input.click();
   });
 }
