@@ -47,7 +47,6 @@ from shared.services.registry import services
 bp = Blueprint("admin_posts", __name__, url_prefix="/admin/posts")
 
 
-
 def staff() -> StaffMember:
     member: StaffMember = g.staff
     return member
