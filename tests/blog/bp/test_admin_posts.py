@@ -207,3 +207,14 @@ async def test_the_staff_list_filters_by_status(signed_in: SignedIn) -> None:
     page = await (await client.get("/admin/posts/?status=published")).get_data(as_text=True)
     assert "Out there" in page and "Still a draft" not in page
     assert (await client.get("/admin/posts/?status=bogus")).status_code == 400
+
+
+async def test_preview_shows_a_draft_as_its_page_will_look(signed_in: SignedIn) -> None:
+    client = await signed_in("contributor")
+    post_id = await create(client, await csrf(client), title="Draft news")
+    preview = await client.get(f"/admin/posts/{post_id}/preview")
+    html = await preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "<h1>Draft news</h1>" in html and "Preview of a draft post" in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert (await client.get("/draft-news/")).status_code == 404  # not published
