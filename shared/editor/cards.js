@@ -50,6 +50,10 @@ function atomView(name, render) {
 function textField(label, value, onChange, props = {}) {
   const input = el("input", { value: value || "", "aria-label": label, placeholder: label, ...props });
   input.addEventListener("input", () => onChange(input.value));
+  // Enter in a card's field finishes the field; it must not submit the whole post.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
   return el("label", { class: "editor-card__field" }, el("span", {}, label), input);
 }
 
@@ -139,6 +143,9 @@ function pickerCard(name, kind, label) {
     };
     const input = el("input", { type: "search", placeholder: `Find a ${label.toLowerCase()}`, "aria-label": `Find a ${label.toLowerCase()}` });
     input.addEventListener("input", () => search(input.value));
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // searching, not submitting
+    });
     queueMicrotask(() => search(""));
     const chosen = attrs.id
       ? el("p", { class: "editor-card__chosen" }, `${label}: `, el("strong", {}, attrs.title))

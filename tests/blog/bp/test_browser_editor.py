@@ -260,4 +260,8 @@ async def fill_sign_in_form_as(page: Any, username: str) -> None:
 async def focus_end(page: Any) -> None:
     """Put the caret at the end of the document, as clicking below the last card does."""
     await page.evaluate("() => document.getElementById('editor').editor.commands.focus('end')")
+    # TipTap focuses on the next frame: type only once the caret is in the document.
+    await page.wait_for_function(
+        "() => document.activeElement && document.activeElement.classList.contains('ProseMirror')"
+    )
     await page.keyboard.press("Enter")
