@@ -134,19 +134,25 @@ function pickerCard(name, kind, label) {
             {},
             el(
               "button",
-              { type: "button", "data-choice": choice.id, onclick: () => set({ id: choice.id, title: choice.title }) },
+              {
+                type: "button",
+                class: "secondary outline",
+                "data-choice": choice.id,
+                onclick: () => set({ id: choice.id, title: choice.title }),
+              },
               `${choice.title} — ${choice.detail}`,
             ),
           ),
         ),
       );
     };
-    const input = el("input", { type: "search", placeholder: `Find a ${label.toLowerCase()}`, "aria-label": `Find a ${label.toLowerCase()}` });
+    const find = `Find ${label === "Event" ? "an event" : "a product"}`;
+    const input = el("input", { type: "search", placeholder: find, "aria-label": find });
     input.addEventListener("input", () => search(input.value));
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter") event.preventDefault(); // searching, not submitting
     });
-    queueMicrotask(() => search(""));
+    if (!attrs.id) queueMicrotask(() => search("")); // once chosen, the list waits for a search
     const chosen = attrs.id
       ? el("p", { class: "editor-card__chosen" }, `${label}: `, el("strong", {}, attrs.title))
       : el("p", { class: "muted" }, `${label} card: pick one; readers see its live price and details.`);
