@@ -9,10 +9,11 @@ bulk-inserted with generated bodies of 80 words from a 2,000-word vocabulary, an
 exactly 25 of them carry the word searched for, whatever the size, so search cost
 can only grow with the table if the GIN index is not used.
 
-1. At 5,000 posts: `--samples` searches one at a time: their p50.
-2. At 10,000 posts: /healthz, the home page, one post page and a search, each under
+1. At 10,000 posts: /healthz, the home page, one post page and a search, each under
    `--connections` concurrent connections for `--duration` seconds: requests/s.
-3. At 50,000 posts: the same searches one at a time: their p50.
+2. Search p50, `--samples` searches one at a time, against a blog on 5,000 posts and
+   one on 50,000 (a second database), in `--rounds` alternating rounds, the best
+   round of each kept (other load on the machine comes and goes).
 
 Prints each figure, then the ratios (last lines):
 
@@ -123,15 +124,25 @@ def run(args: argparse.Namespace) -> dict[str, Result]:
     with tempfile.TemporaryDirectory(prefix="bench-blog-") as tmp:
         stack = Stack(Path(tmp))
         try:
-            migrate(stack.database_url)
-            say("inserting 5,000 posts …")
-            count = asyncio.run(grow_to(stack.env(), 0, 5_000))
             config = str(config_without_fragments(stack.workdir))
+            # Two databases, 5,000 and 50,000 posts, each with its own blog process, so
+            # their searches can be measured in alternating rounds under the same load.
+            small_env = stack.env()
+            big_env = {**small_env, "DATABASE_URL": stack.postgres.create_database("big")}
+            for env in (small_env, big_env):
+                migrate(env["DATABASE_URL"])
+            say("inserting 10,000 posts, and 50,000 in the second database …")
+            asyncio.run(grow_to(small_env, 0, 10_000))
+            asyncio.run(grow_to(big_env, 0, 50_000))
             url = stack.start_app("blog", "blog", free_port(), ROSE_ASH_CONFIG=config)
-            stack.wait_ready(url)
-            results["search5k"] = search_p50(url, args.samples, "search at 5,000 posts")
-            say("inserting up to 10,000 posts …")
-            count = asyncio.run(grow_to(stack.env(), count, 10_000))
+            big = stack.start_app(
+                "blog-big",
+                "blog",
+                free_port(),
+                ROSE_ASH_CONFIG=config,
+                DATABASE_URL=big_env["DATABASE_URL"],
+            )
+            stack.wait_ready(url, big)
             wrk = find_wrk(install=not args.no_install)
             cookie = "Accept: text/html"
             for key, path in (
@@ -140,7 +151,7 @@ def run(args: argparse.Namespace) -> dict[str, Result]:
                 ("post", "/post-5000/"),
                 ("search", f"/search/?q={QUERY}"),
             ):
-                say(f"loading {path} for {args.duration} s …")
+                say(f"loading {path} for {args.duration} s (10,000 posts) …")
                 if wrk:
                     result = load_with_wrk(
                         wrk, path, url + path, args.connections, args.duration, cookie
@@ -150,12 +161,36 @@ def run(args: argparse.Namespace) -> dict[str, Result]:
                         path, url + path, args.connections, args.duration, cookie
                     )
                 results[key] = result
-            say("inserting up to 50,000 posts …")
-            asyncio.run(grow_to(stack.env(), count, 50_000))
-            results["search50k"] = search_p50(url, args.samples, "search at 50,000 posts")
+            say("trimming the first database to 5,000 posts …")
+            asyncio.run(trim_to(small_env, 5_000))
+            for round_ in range(1, args.rounds + 1):
+                say(f"searches one at a time, round {round_} of {args.rounds} …")
+                for key, where, label in (
+                    ("search5k", url, "search at 5,000 posts"),
+                    ("search50k", big, "search at 50,000 posts"),
+                ):
+                    result = search_p50(where, args.samples, label)
+                    if key not in results or result.p50_ms < results[key].p50_ms:
+                        results[key] = result  # the best round: other load comes and goes
         finally:
             stack.stop()
     return results
+
+
+async def trim_to(env: dict[str, str], keep: int) -> None:
+    """Delete the posts after the first `keep` (the searched word's posts stay)."""
+    engine = make_engine(load_settings(env).database)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("DELETE FROM posts WHERE CAST(substr(slug, 6) AS integer) > :keep"),
+                {"keep": keep},
+            )
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE posts"))
+    finally:
+        await engine.dispose()
 
 
 def report(results: dict[str, Result]) -> None:
@@ -176,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=8, help="seconds of load per page")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--samples", type=int, default=200, help="searches per size")
+    parser.add_argument("--samples", type=int, default=200, help="searches per size and round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating search rounds")
     parser.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     report(run(parser.parse_args(argv)))
     return 0
