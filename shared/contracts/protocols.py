@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.blog import BlogReader, BlogWriter
+from shared.contracts.blog import BlogReader, BlogStaffRoles, BlogWriter
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,
@@ -102,7 +102,7 @@ class IdentityService(Protocol):
         ...
 
 
-class BlogService(BlogReader, BlogWriter, Protocol):
+class BlogService(BlogReader, BlogWriter, BlogStaffRoles, Protocol):
     """The blog: readers' lists and pages (here and BlogReader), staff writing
     (BlogWriter, shared/contracts/blog.py) and the navigation menus."""
 
