@@ -151,6 +151,22 @@ function mount() {
   form.addEventListener("input", (event) => {
     if (!element.contains(event.target)) scheduleAutosave();
   });
+  const featureButton = form.querySelector("[data-feature-upload]");
+  if (featureButton) {
+    featureButton.hidden = false; // without JavaScript, the URL field alone
+    featureButton.addEventListener("click", async () => {
+      const [file] = await pickFiles(false);
+      if (!file) return;
+      say("Uploading…");
+      try {
+        form.feature_image.value = (await upload(form, file)).url;
+        say("Feature image uploaded.");
+        scheduleAutosave();
+      } catch (error) {
+        say(error.message, true);
+      }
+    });
+  }
   for (const offset of document.querySelectorAll("[data-tz-offset]")) {
     offset.value = String(new Date().getTimezoneOffset());
   }

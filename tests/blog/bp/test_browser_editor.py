@@ -182,6 +182,14 @@ async def test_admin_writes_schedules_and_the_post_goes_out_everywhere(
             await page.click('[data-card="productCard"] button:has-text("Heather honey")')
             await page.wait_for_selector('[data-card="productCard"] .editor-card__chosen')
 
+            await page.click("summary:has-text('Settings')")
+            await page.click("button[data-feature-upload]")
+            await page.wait_for_selector("#editor-upload[data-waiting]", state="attached")
+            await page.set_input_files("#editor-upload", str(png(tmp_path / "cover.png")))
+            await page.wait_for_function(
+                "() => document.getElementById('feature_image').value.startsWith('/media/')"
+            )
+
             await page.click("button[data-save]")
             await page.wait_for_url(f"{blog}/admin/posts/*/")
             edit_url = page.url
@@ -203,6 +211,7 @@ async def test_admin_writes_schedules_and_the_post_goes_out_everywhere(
                 stored = post.html
             assert "<h2>Why bees</h2>" in stored and 'alt="Jars of honey"' in stored
             assert "<table>" in stored and 'data-product="' in stored
+            assert (post.feature_image or "").startswith("/media/")
             post_url = f"{blog}/{post.slug}/"
             object_id = f"{blog}/objects/posts/{post.uuid}"
 
