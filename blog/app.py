@@ -6,6 +6,7 @@ if not __package__:  # loaded as `app` from inside blog/
 from quart import Quart
 
 from blog.bp.admin_posts import bp as admin_posts_bp
+from blog.bp.admin_staff import bp as admin_staff_bp
 from blog.bp.authors import bp as authors_bp
 from blog.bp.feeds import bp as feeds_bp
 from blog.bp.fragments import bp as fragments_bp
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(home_bp)
     app.register_blueprint(navigation_bp)
     app.register_blueprint(admin_posts_bp)
+    app.register_blueprint(admin_staff_bp)
     app.register_blueprint(fragments_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)

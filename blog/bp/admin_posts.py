@@ -46,8 +46,6 @@ from shared.services.registry import services
 
 bp = Blueprint("admin_posts", __name__, url_prefix="/admin/posts")
 
-UPLOAD_PATH = "/admin/posts/upload"
-
 
 def staff() -> StaffMember:
     member: StaffMember = g.staff
@@ -204,7 +202,7 @@ async def get_preview(post_id: int) -> str:
         abort(404)
     from blog.bp.posts import render_post  # the reader's page, so preview cannot drift
 
-    return await render_post(services.blog.preview_of(post), preview=True)
+    return await render_post(services.blog.preview_of(post), preview=True, status=post.status)
 
 
 async def _lifecycle(post_id: int, action: str) -> Response | tuple[str, int]:

@@ -22,6 +22,15 @@ class PostError(ValueError):
         self.message = message
 
 
+class StaffError(ValueError):
+    """A staff role could not be given; `field` names the form field to blame."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 class PostForbidden(PermissionError):
     """The staff member's role does not allow this on this post (a route answers 403)."""
 
@@ -204,6 +213,19 @@ class BlogReader(Protocol):
 
     async def list_sitemap_entries(self, session: AsyncSession) -> list[tuple[str, datetime]]:
         """(path, last modified) of every published post and page, used tag and author."""
+        ...
+
+
+class BlogStaffRoles(Protocol):
+    async def list_staff(self, session: AsyncSession) -> list[StaffMember]:
+        """Every member with a blog role (site admins as administrators), by name."""
+        ...
+
+    async def assign_staff_role(
+        self, session: AsyncSession, username: str, role: str | None
+    ) -> StaffMember:
+        """The member with their new role (None takes it away). Raises StaffError naming
+        the field: no such member, an unknown role, or a site admin (always one)."""
         ...
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import newsletters as nl
-from shared.contracts.blog import BlogReader, BlogWriter
+from shared.contracts.blog import BlogReader, BlogStaffRoles, BlogWriter
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,
@@ -248,7 +248,7 @@ class TwoFactorService(Protocol):
         ...
 
 
-class BlogService(BlogReader, BlogWriter, Protocol):
+class BlogService(BlogReader, BlogWriter, BlogStaffRoles, Protocol):
     """The blog: readers' lists and pages (here and BlogReader), staff writing
     (BlogWriter, shared/contracts/blog.py) and the navigation menus."""
 

@@ -23,8 +23,8 @@ function atomView(name, render) {
     const set = (patch) => {
       const pos = getPos();
       if (typeof pos !== "number") return;
-      attrs = { ...attrs, ...patch };
-      editor.view.dispatch(editor.state.tr.setNodeMarkup(pos, undefined, attrs));
+      // `attrs` follows in update(), which redraws when they changed.
+      editor.view.dispatch(editor.state.tr.setNodeMarkup(pos, undefined, { ...attrs, ...patch }));
     };
     const draw = () => dom.replaceChildren(...render(attrs, set, editor));
     draw();
@@ -34,7 +34,11 @@ function atomView(name, render) {
         if (updated.type.name !== node.type.name) return false;
         const redraw = JSON.stringify(updated.attrs) !== JSON.stringify(attrs);
         attrs = updated.attrs;
-        if (redraw && !dom.contains(document.activeElement)) draw();
+        // Not while the author is typing into one of the card's own fields.
+        const typing =
+          dom.contains(document.activeElement) &&
+          document.activeElement.matches("input, textarea, select");
+        if (redraw && !typing) draw();
         return true;
       },
       stopEvent: (event) => event.target !== dom,
@@ -46,6 +50,10 @@ function atomView(name, render) {
 function textField(label, value, onChange, props = {}) {
   const input = el("input", { value: value || "", "aria-label": label, placeholder: label, ...props });
   input.addEventListener("input", () => onChange(input.value));
+  // Enter in a card's field finishes the field; it must not submit the whole post.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
   return el("label", { class: "editor-card__field" }, el("span", {}, label), input);
 }
 
@@ -126,16 +134,25 @@ function pickerCard(name, kind, label) {
             {},
             el(
               "button",
-              { type: "button", "data-choice": choice.id, onclick: () => set({ id: choice.id, title: choice.title }) },
+              {
+                type: "button",
+                class: "secondary outline",
+                "data-choice": choice.id,
+                onclick: () => set({ id: choice.id, title: choice.title }),
+              },
               `${choice.title} — ${choice.detail}`,
             ),
           ),
         ),
       );
     };
-    const input = el("input", { type: "search", placeholder: `Find a ${label.toLowerCase()}`, "aria-label": `Find a ${label.toLowerCase()}` });
+    const find = `Find ${label === "Event" ? "an event" : "a product"}`;
+    const input = el("input", { type: "search", placeholder: find, "aria-label": find });
     input.addEventListener("input", () => search(input.value));
-    queueMicrotask(() => search(""));
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // searching, not submitting
+    });
+    if (!attrs.id) queueMicrotask(() => search("")); // once chosen, the list waits for a search
     const chosen = attrs.id
       ? el("p", { class: "editor-card__chosen" }, `${label}: `, el("strong", {}, attrs.title))
       : el("p", { class: "muted" }, `${label} card: pick one; readers see its live price and details.`);

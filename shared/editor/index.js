@@ -31,19 +31,22 @@ async function upload(form, file) {
   return body;
 }
 
+// The page's one file input (in the editor template): the "/" menu's Image and Gallery
+// open it; whatever is chosen next is uploaded.
 function pickFiles(multiple) {
+  const input = document.getElementById("editor-upload");
   return new Promise((resolve) => {
-    const input = document.createElement("input");
-    input.type = "file";
-    input.accept = "image/jpeg,image/png,image/webp,image/gif";
     input.multiple = multiple;
-    input.dataset.editorUpload = "";
-    input.hidden = true;
-    input.addEventListener("change", () => {
-      resolve([...input.files]);
-      input.remove();
-    });
-    document.body.append(input);
+    input.value = "";
+    input.dataset.waiting = "";
+    input.addEventListener(
+      "change",
+      () => {
+        delete input.dataset.waiting;
+        resolve([...input.files]);
+      },
+      { once: true },
+    );
     input.click();
   });
 }
@@ -148,6 +151,22 @@ function mount() {
   form.addEventListener("input", (event) => {
     if (!element.contains(event.target)) scheduleAutosave();
   });
+  const featureButton = form.querySelector("[data-feature-upload]");
+  if (featureButton) {
+    featureButton.hidden = false; // without JavaScript, the URL field alone
+    featureButton.addEventListener("click", async () => {
+      const [file] = await pickFiles(false);
+      if (!file) return;
+      say("Uploading…");
+      try {
+        form.feature_image.value = (await upload(form, file)).url;
+        say("Feature image uploaded.");
+        scheduleAutosave();
+      } catch (error) {
+        say(error.message, true);
+      }
+    });
+  }
   for (const offset of document.querySelectorAll("[data-tz-offset]")) {
     offset.value = String(new Date().getTimezoneOffset());
   }

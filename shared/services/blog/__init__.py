@@ -13,9 +13,12 @@ from shared.services.blog.editing import SqlBlogEditing
 from shared.services.blog.publishing import SqlBlogPublishing
 from shared.services.blog.reading import SqlBlogReading, post_summary
 from shared.services.blog.revisions import SqlBlogRevisions
+from shared.services.blog.staff import SqlBlogStaff
 
 
-class SqlBlogService(SqlBlogEditing, SqlBlogPublishing, SqlBlogRevisions, SqlBlogReading):
+class SqlBlogService(
+    SqlBlogEditing, SqlBlogPublishing, SqlBlogRevisions, SqlBlogStaff, SqlBlogReading
+):
     """Posts, pages, tags, authors and menus in PostgreSQL."""
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from shared.contracts.blog import AuthorRecord, ReadingPost, SearchHit
 from shared.contracts.dtos import PostRecord, PostSummary, TagRecord
@@ -176,7 +177,10 @@ class SqlBlogReading(SqlBlogNavigation):
     ) -> tuple[list[ReadingPost], bool]:
         """A page of published posts (members-only ones too, without bodies), newest
         first, and whether a next page exists."""
-        query = _filtered(_published(), tag_slug, author_slug)
+        # A list shows no bodies: the documents stay in the database.
+        query = _filtered(_published(), tag_slug, author_slug).options(
+            defer(Post.doc), defer(Post.plaintext), defer(Post.html)
+        )
         if featured is not None:
             query = query.where(Post.featured.is_(featured))
         rows = list(await session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))

@@ -12,9 +12,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.blog import PostForbidden, StaffMember
+from shared.contracts.blog import PostForbidden, StaffError, StaffMember
 from shared.contracts.dtos import UserRecord
 from shared.models.blog import STAFF_ROLES, Author, BlogStaff, Post, PostStatus, StaffRole
+from shared.models.identity import User
 
 
 async def get_staff_member(session: AsyncSession, user: UserRecord | None) -> StaffMember | None:
@@ -88,3 +89,39 @@ async def author_for(session: AsyncSession, staff: StaffMember) -> Author:
     session.add(author)
     await session.flush()
     return author
+
+
+class SqlBlogStaff:
+    async def list_staff(self, session: AsyncSession) -> list[StaffMember]:
+        """Every member with a blog role (admins as administrators), by name."""
+        rows = await session.execute(
+            select(User, BlogStaff.role)
+            .outerjoin(BlogStaff, BlogStaff.user_id == User.id)
+            .where((BlogStaff.role.is_not(None)) | User.is_admin.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+        return [
+            StaffMember(
+                user_id=user.id,
+                username=user.username,
+                name=user.display_name or user.username,
+                role=StaffRole.ADMINISTRATOR if user.is_admin else role,
+            )
+            for user, role in rows
+        ]
+
+    async def assign_staff_role(
+        self, session: AsyncSession, username: str, role: str | None
+    ) -> StaffMember:
+        """Give the member `username` a role (None: no role). Raises StaffError naming
+        the field when there is no such member, the role is unknown, or the member is
+        a site admin (always an administrator)."""
+        user = await session.scalar(select(User).where(User.username == username.strip()))
+        if user is None:
+            raise StaffError("username", f"No member is called “{username.strip()}”.")
+        if role is not None and role not in STAFF_ROLES:
+            raise StaffError("role", f"A role is one of {', '.join(STAFF_ROLES)}.")
+        if user.is_admin:
+            raise StaffError("username", "Site admins are always administrators.")
+        await set_staff_role(session, user.id, role)
+        return StaffMember(user.id, user.username, user.display_name, role or "")

@@ -207,3 +207,41 @@ async def test_the_staff_list_filters_by_status(signed_in: SignedIn) -> None:
     page = await (await client.get("/admin/posts/?status=published")).get_data(as_text=True)
     assert "Out there" in page and "Still a draft" not in page
     assert (await client.get("/admin/posts/?status=bogus")).status_code == 400
+
+
+async def test_preview_shows_a_draft_as_its_page_will_look(signed_in: SignedIn) -> None:
+    client = await signed_in("contributor")
+    post_id = await create(client, await csrf(client), title="Draft news")
+    preview = await client.get(f"/admin/posts/{post_id}/preview")
+    html = await preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "<h1>Draft news</h1>" in html and "Preview of a draft post" in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert (await client.get("/draft-news/")).status_code == 404  # not published
+
+
+async def test_editors_write_pages_and_authors_may_not(signed_in: SignedIn) -> None:
+    author = await signed_in("author")
+    refused = await author.post(
+        "/admin/posts/", form=form(await csrf(author), type="page", title="Our story")
+    )
+    assert refused.status_code == 403
+    editor = await signed_in("editor")
+    token = await csrf(editor)
+    page_id = await create(editor, token, type="page", title="Our story")
+    await editor.post(f"/admin/posts/{page_id}/publish", form={"csrf_token": token})
+    page = await (await editor.get("/our-story/")).get_data(as_text=True)
+    assert "<h1>Our story</h1>" in page
+    listed = await (await editor.get("/admin/posts/?type=page")).get_data(as_text=True)
+    assert "Our story" in listed
+
+
+async def test_a_hostile_title_cannot_break_out_of_the_json_ld(signed_in: SignedIn) -> None:
+    client = await signed_in("editor")
+    token = await csrf(client)
+    hostile = "</script><script>alert(1)</script>"
+    post_id = await create(client, token, title=hostile, slug="hostile")
+    await client.post(f"/admin/posts/{post_id}/publish", form={"csrf_token": token})
+    page = await (await client.get("/hostile/")).get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    assert page.count("</script>") == page.count("<script")  # every script is our own

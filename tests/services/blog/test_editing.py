@@ -177,3 +177,20 @@ async def test_contributors_see_only_their_own_posts_in_the_staff_list(
     assert {p.title for p in everyone} == {"Editor's", "Contributor's"}
     assert [p.title for p in tagged] == ["Editor's"]
     assert drafts == []
+
+
+async def test_an_editor_gives_a_post_several_authors_in_order(
+    db: AsyncSession, wired: Services, unit: Unit, editor: StaffMember, author: StaffMember
+) -> None:
+    async with unit():
+        own = await wired.blog.create_post(db, author, draft("Ann's first"))
+    ann = own.authors[0].id
+    async with unit():
+        shared = await wired.blog.create_post(db, editor, draft("Together"))
+        eve = shared.authors[0].id
+        saved = await wired.blog.save_post(
+            db, editor, shared.id, draft("Together", author_ids=(ann, eve))
+        )
+    assert saved is not None and [a.name for a in saved.authors] == ["Ann", "Eve"]
+    with pytest.raises(PostError, match="authors"):
+        await wired.blog.save_post(db, editor, shared.id, draft("Together", author_ids=(999999,)))
