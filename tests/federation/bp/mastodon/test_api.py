@@ -6,6 +6,7 @@ the API's errors for bad input."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import asyncpg
 import pytest
 import requests
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
@@ -75,8 +77,20 @@ def close_clients() -> Iterator[None]:
 
 
 def member_of(live: LivePlatform, username: str) -> Member:
+    """A member who has confirmed their address (the provider lets only those connect apps)."""
     member = sign_up(live, username)
     OPEN.append(member.browser)
+
+    async def confirm() -> None:
+        conn = await asyncpg.connect(live.database_url)
+        try:
+            await conn.execute(
+                "UPDATE users SET email_verified_at = now() WHERE username = $1", username
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(confirm())
     return member
 
 
