@@ -31,7 +31,7 @@ async def open_mailed_link(page: Any, smtp: SmtpStandIn, email: str, subject: st
     (link,) = {link for link in mail.links() if "/signin/link" in link}
     await page.goto(link)
     # The link's page signs in only when its button is pressed (a POST).
-    await page.locator("main").get_by_role("button", name="Sign in").click()
+    await page.locator("main").get_by_role("button", name="Sign in", exact=True).click()
 
 
 async def test_sign_up_by_link_add_an_authenticator_then_sign_in_with_link_and_code(

@@ -130,7 +130,6 @@ async def test_admin_writes_schedules_and_the_post_goes_out_everywhere(
                 title="Heather honey",
                 price_minor=650,
                 currency="GBP",
-                stock=9,
                 status="listed",
                 variants=[ProductVariant(name="Jar", price_minor=650, stock=9)],
             )
@@ -263,7 +262,7 @@ async def test_admin_writes_schedules_and_the_post_goes_out_everywhere(
 async def fill_sign_in_form_as(page: Any, username: str) -> None:
     await page.fill("#login", username)
     await page.fill("#password", PASSWORD)
-    await page.locator("main").get_by_role("button", name="Sign in").click()
+    await page.locator("main").get_by_role("button", name="Sign in", exact=True).click()
 
 
 async def focus_end(page: Any) -> None:
