@@ -94,7 +94,8 @@ async def _two_stalls(database_url: str, owners: dict[str, str]) -> None:
         ):
             owner = await conn.fetchval("SELECT id FROM users WHERE username = $1", username)
             stall_id = await conn.fetchval(
-                "INSERT INTO stalls (slug, name, owner_id) VALUES ($1, $2, $3) RETURNING id",
+                "INSERT INTO stalls (slug, name, owner_id, status) "
+                "VALUES ($1, $2, $3, 'approved') RETURNING id",
                 stall.lower().replace(" ", "-"),
                 stall,
                 owner,
