@@ -1,7 +1,7 @@
 """The product card a blog post embeds: `/internal/fragments/product-card?id=`.
 
 Served by the market so the price and stock are today's wherever the card is
-shown; an unlisted or unknown product is an empty fragment (the post keeps its
+shown (a sold-out one says so); a draft, archived or unknown product is an empty fragment (the post keeps its
 placeholder title).
 """
 
@@ -26,7 +26,10 @@ async def get_product_card() -> str:
     if product_id is None:
         abort(400, description="id names the product to show")
     product = await request_session(current_app).scalar(
-        select(Product).where(Product.id == product_id, Product.status == ProductStatus.LISTED)
+        select(Product).where(
+            Product.id == product_id,
+            Product.status.in_((ProductStatus.LISTED, ProductStatus.SOLD_OUT)),
+        )
     )
     if product is None:
         return ""
