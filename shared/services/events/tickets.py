@@ -7,20 +7,22 @@ from __future__ import annotations
 import io
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import segno
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.calendars import TicketRecord
+from shared.contracts.calendars import TicketRecord, TicketSeats
 from shared.contracts.events import EventContext, OrderPaid
 from shared.contracts.money import Money
 from shared.infrastructure.jobs import enqueue
 from shared.models.cart import Order, OrderLine
-from shared.models.events import Event, Ticket, TicketStatus, TicketType
+from shared.models.events import Event, EventStatus, Ticket, TicketStatus, TicketType
 from shared.services.events.mail import TICKETS_MAIL_KIND
 
 # 20 characters of an alphabet without look-alikes (no 0/O, 1/I/L): ~100 bits,
@@ -108,6 +110,61 @@ async def list_ticket_types(
             )
         )
     return records
+
+
+def _local(moment: datetime, time_zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return f"{local:%-d %B %Y, %H:%M} ({local.tzname()})"
+
+
+def _seats_of(ticket_type: TicketType, issued: int, now: datetime) -> TicketSeats:
+    event = ticket_type.event
+    title = f"{event.title}: {ticket_type.name}"
+    state = sales_state(ticket_type, now)
+    reason = ""
+    if event.status != EventStatus.PUBLISHED:
+        state, reason = SalesState.CLOSED, f"{title} is not on sale."
+    elif state == SalesState.NOT_YET:
+        assert ticket_type.sales_start_at is not None
+        when = _local(ticket_type.sales_start_at, event.time_zone)
+        reason = f"Tickets for {title} go on sale on {when}."
+    elif state == SalesState.CLOSED:
+        reason = f"Ticket sales for {title} have closed."
+    return TicketSeats(
+        ticket_type_id=ticket_type.id,
+        title=title,
+        price_minor=ticket_type.price_minor,
+        currency=ticket_type.currency,
+        state=state,
+        published=event.status == EventStatus.PUBLISHED,
+        reason=reason,
+        quantity=ticket_type.quantity,
+        issued=issued,
+    )
+
+
+async def ticket_seats(
+    session: AsyncSession, ticket_type_ids: Iterable[int], *, now: datetime, lock: bool = False
+) -> dict[int, TicketSeats]:
+    """The cart's view of ticket types: sales state and seats issued (see TicketSeats)."""
+    ids = sorted(set(ticket_type_ids))
+    if not ids:
+        return {}
+    query = select(TicketType).where(TicketType.id.in_(ids)).order_by(TicketType.id)
+    if lock:
+        # In id order, so two checkouts of the same types never deadlock.
+        query = query.with_for_update(of=TicketType)
+    types = list(await session.scalars(query))
+    issued = dict(
+        (
+            await session.execute(
+                select(Ticket.ticket_type_id, func.count())
+                .where(Ticket.ticket_type_id.in_(ids), Ticket.status != TicketStatus.VOID)
+                .group_by(Ticket.ticket_type_id)
+            )
+        ).all()
+    )
+    return {t.id: _seats_of(t, int(issued.get(t.id, 0)), now) for t in types}
 
 
 async def issue_tickets(session: AsyncSession, order_id: int) -> list[Ticket]:
