@@ -530,6 +530,13 @@ class CartService(Protocol):
         How many lines moved; 0 when the token names no cart."""
         ...
 
+    async def count_held_seats(
+        self, session: AsyncSession, ticket_type_ids: Iterable[int]
+    ) -> dict[int, int]:
+        """Seats of each ticket type held for orders awaiting payment (unexpired holds);
+        ticket types with none are left out. Seats sold are tickets issued plus these."""
+        ...
+
 
 class EventsService(Protocol):
     async def list_upcoming_events(

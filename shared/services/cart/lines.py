@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from sqlalchemy import delete, select, update
@@ -91,6 +92,11 @@ class SqlCartService:
         await session.execute(_upsert_line(cart_id, line))
         record(session, CartChanged(user_id=user_id, anon_token=anon_token))
         return await self.get_cart_summary(session, user_id=user_id, anon_token=anon_token)
+
+    async def count_held_seats(
+        self, session: AsyncSession, ticket_type_ids: Iterable[int]
+    ) -> dict[int, int]:
+        return await tickets.seats_held(session, ticket_type_ids)
 
     async def get_cart_item(self, session: AsyncSession, line: NewCartLine) -> CartItem:
         return await _on_sale(session, await _with_variant(session, line))

@@ -42,6 +42,7 @@ def normalise_code(text: str) -> str:
 class SalesState(StrEnum):
     NOT_YET = "not_yet"
     ON_SALE = "on_sale"
+    SOLD_OUT = "sold_out"  # on a page only: every seat issued or held at checkout
     CLOSED = "closed"
 
 
@@ -79,23 +80,24 @@ def sales_state(ticket_type: TicketType, now: datetime) -> SalesState:
 async def list_ticket_types(
     session: AsyncSession, event_id: int, now: datetime | None = None
 ) -> list[TicketTypeRecord]:
+    """The event's ticket types as its page shows them; `sold` counts the tickets issued
+    and the seats the cart holds for orders awaiting payment."""
+    from shared.services.registry import services  # the registry imports this package
+
     now = now or datetime.now(UTC)
-    types = await session.scalars(
-        select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.id)
+    types = list(
+        await session.scalars(
+            select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.id)
+        )
     )
+    issued = await _issued(session, [t.id for t in types])
+    held = await services.cart.count_held_seats(session, [t.id for t in types]) if types else {}
     records = []
     for ticket_type in types:
-        sold = (
-            await session.scalar(
-                select(func.count()).where(
-                    Ticket.ticket_type_id == ticket_type.id, Ticket.status != TicketStatus.VOID
-                )
-            )
-            or 0
-        )
+        sold = issued.get(ticket_type.id, 0) + held.get(ticket_type.id, 0)
         state = sales_state(ticket_type, now)
         if state == SalesState.ON_SALE and ticket_type.quantity is not None:
-            state = SalesState.ON_SALE if sold < ticket_type.quantity else SalesState.CLOSED
+            state = SalesState.ON_SALE if sold < ticket_type.quantity else SalesState.SOLD_OUT
         records.append(
             TicketTypeRecord(
                 id=ticket_type.id,
@@ -155,16 +157,20 @@ async def ticket_seats(
         # In id order, so two checkouts of the same types never deadlock.
         query = query.with_for_update(of=TicketType)
     types = list(await session.scalars(query))
-    issued = dict(
-        (
-            await session.execute(
-                select(Ticket.ticket_type_id, func.count())
-                .where(Ticket.ticket_type_id.in_(ids), Ticket.status != TicketStatus.VOID)
-                .group_by(Ticket.ticket_type_id)
-            )
-        ).all()
+    issued = await _issued(session, ids)
+    return {t.id: _seats_of(t, issued.get(t.id, 0), now) for t in types}
+
+
+async def _issued(session: AsyncSession, ticket_type_ids: list[int]) -> dict[int, int]:
+    """Tickets issued and not void, per ticket type (types with none left out)."""
+    if not ticket_type_ids:
+        return {}
+    rows = await session.execute(
+        select(Ticket.ticket_type_id, func.count())
+        .where(Ticket.ticket_type_id.in_(ticket_type_ids), Ticket.status != TicketStatus.VOID)
+        .group_by(Ticket.ticket_type_id)
     )
-    return {t.id: _seats_of(t, int(issued.get(t.id, 0)), now) for t in types}
+    return {tt: int(count) for tt, count in rows}
 
 
 async def issue_tickets(session: AsyncSession, order_id: int) -> list[Ticket]:

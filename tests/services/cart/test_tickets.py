@@ -21,6 +21,7 @@ from shared.models.events import Event, Ticket, TicketType
 from shared.services.cart.checkout import place_order
 from shared.services.cart.page import cart_page
 from shared.services.cart.payments import release_expired, settle, start_payment
+from shared.services.events.tickets import list_ticket_types
 from shared.services.registry import services
 from tests.services.cart.test_payments import URLS, fresh
 from tests.support.cart import Units
@@ -121,6 +122,8 @@ async def test_checkout_holds_seats_paying_rechecks_and_an_expired_hold_frees_th
         await checkout(units, "second", cart_settings)
     page = await cart_page(db, CartOwner(None, "second"))
     assert page.groups[0].lines[0].warning == "Sold out: remove it to check out."
+    [on_page] = await list_ticket_types(db, kind.event_id)  # what the event page shows
+    assert (on_page.sold, on_page.left, on_page.state) == (3, 0, "sold_out")
 
     # The hold lapses: the seats are free again, and the second buyer takes one.
     await db.execute(
