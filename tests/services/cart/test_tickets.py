@@ -165,3 +165,24 @@ async def test_an_unpublished_events_tickets_leave_no_hold_to_pay(
 
     with pytest.raises(CartItemUnavailable, match="Gig: Standing is not on sale"):
         await start_payment(units, sumup_client, cart_settings, order.id, URLS)
+
+
+async def test_paying_after_the_hold_lapsed_takes_the_seats_again_while_they_are_free(
+    db: AsyncSession,
+    units: Units,
+    cart_settings: Settings,
+    sumup: SumUpStandIn,
+    sumup_client: SumUpClient,
+) -> None:
+    kind = await ticket_type(db, quantity=2)
+    await add_seats(units, "slow", kind, 2)
+    order = await checkout(units, "slow", cart_settings)
+    await db.execute(
+        update(StockHold).where(StockHold.order_id == order.id).values(expires_at=now())
+    )
+
+    await start_payment(units, sumup_client, cart_settings, order.id, URLS)
+
+    [renewed] = await db.scalars(select(StockHold).where(StockHold.order_id == order.id))
+    assert (renewed.ticket_type_id, renewed.quantity) == (kind.id, 2)
+    assert renewed.expires_at > now() + timedelta(minutes=cart_settings.cart.hold_minutes - 1)
