@@ -167,12 +167,13 @@ async def place_order(
             on_sale.refuse_unless_enough(line.quantity)
             if on_sale.left is not None:
                 new_holds.append(tickets.hold(None, ticket_type.id, line.quantity, expires_at))
-            currencies.add(ticket_type.currency)
+            # Title and price as the events service gives them, under its lock.
+            currencies.add(on_sale.info.currency)
             order.lines.append(
                 OrderLine(
                     ticket_type_id=ticket_type.id,
-                    title=f"{event.title}: {ticket_type.name}",
-                    unit_price_minor=ticket_type.price_minor,
+                    title=on_sale.title,
+                    unit_price_minor=on_sale.info.price_minor,
                     quantity=line.quantity,
                     withdrawable=False,  # dated event tickets carry no right of withdrawal
                 )

@@ -19,7 +19,7 @@ from shared.infrastructure.sumup import SumUpClient
 from shared.models.cart import Order, OrderStatus, StockHold
 from shared.models.events import Event, Ticket, TicketType
 from shared.services.cart.checkout import place_order
-from shared.services.cart.page import cart_page
+from shared.services.cart.page import cart_page, set_quantity
 from shared.services.cart.payments import release_expired, settle, start_payment
 from shared.services.events.tickets import list_ticket_types
 from shared.services.registry import services
@@ -186,3 +186,17 @@ async def test_paying_after_the_hold_lapsed_takes_the_seats_again_while_they_are
     [renewed] = await db.scalars(select(StockHold).where(StockHold.order_id == order.id))
     assert (renewed.ticket_type_id, renewed.quantity) == (kind.id, 2)
     assert renewed.expires_at > now() + timedelta(minutes=cart_settings.cart.hold_minutes - 1)
+
+
+async def test_raising_a_ticket_lines_quantity_on_the_cart_page_keeps_to_the_seats_left(
+    db: AsyncSession, units: Units
+) -> None:
+    kind = await ticket_type(db, quantity=4, issued=1)
+    await add_seats(units, "page", kind, 1)
+    [line] = (await cart_page(db, CartOwner(None, "page"))).groups[0].lines
+
+    with pytest.raises(CartItemUnavailable, match="Only 3 tickets left for Gig: Standing"):
+        await set_quantity(db, CartOwner(None, "page"), line.id, 4)
+    await set_quantity(db, CartOwner(None, "page"), line.id, 3)
+    [line] = (await cart_page(db, CartOwner(None, "page"))).groups[0].lines
+    assert (line.quantity, line.left, line.warning) == (3, 3, "")
