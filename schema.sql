@@ -1321,9 +1321,11 @@ ALTER SEQUENCE public.stalls_id_seq OWNED BY public.stalls.id;
 CREATE TABLE public.stock_holds (
     id integer NOT NULL,
     order_id integer NOT NULL,
-    variant_id integer NOT NULL,
+    variant_id integer,
     quantity integer NOT NULL,
     expires_at timestamp with time zone NOT NULL,
+    ticket_type_id integer,
+    CONSTRAINT ck_stock_holds_one_kind_of_item CHECK (((variant_id IS NULL) <> (ticket_type_id IS NULL))),
     CONSTRAINT ck_stock_holds_quantity_positive CHECK ((quantity > 0))
 );
 
@@ -2055,6 +2057,8 @@ CREATE INDEX ix_stock_holds_expires_at ON public.stock_holds USING btree (expire
 
 CREATE INDEX ix_stock_holds_order_id ON public.stock_holds USING btree (order_id);
 
+CREATE INDEX ix_stock_holds_ticket_type_expires_at ON public.stock_holds USING btree (ticket_type_id, expires_at);
+
 CREATE INDEX ix_stock_holds_variant_expires_at ON public.stock_holds USING btree (variant_id, expires_at);
 
 CREATE INDEX ix_ticket_types_event_id ON public.ticket_types USING btree (event_id);
@@ -2351,6 +2355,9 @@ ALTER TABLE ONLY public.stalls
 
 ALTER TABLE ONLY public.stock_holds
     ADD CONSTRAINT fk_stock_holds_order_id_orders FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.stock_holds
+    ADD CONSTRAINT fk_stock_holds_ticket_type_id_ticket_types FOREIGN KEY (ticket_type_id) REFERENCES public.ticket_types(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.stock_holds
     ADD CONSTRAINT fk_stock_holds_variant_id_product_variants FOREIGN KEY (variant_id) REFERENCES public.product_variants(id) ON DELETE CASCADE;

@@ -74,3 +74,24 @@ class TicketRecord:
     holder_email: str
     holder_id: int | None
     checked_in_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSeats:
+    """A ticket type as the cart sees it: what it is, whether it is on sale now and how
+    many seats are not yet issued as tickets (`unissued` None: not counted). The cart
+    takes its own live holds off `unissued` to know what a buyer can still have."""
+
+    ticket_type_id: int
+    title: str  # "Event: Ticket type"
+    price_minor: int
+    currency: str
+    state: str  # "not_yet", "on_sale", "closed"
+    published: bool  # False: the event is a draft or cancelled, its tickets are off
+    reason: str  # why it cannot be bought, for the buyer; "" when on sale
+    quantity: int | None
+    issued: int
+
+    @property
+    def unissued(self) -> int | None:
+        return None if self.quantity is None else max(self.quantity - self.issued, 0)

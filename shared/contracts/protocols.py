@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import newsletters as nl
 from shared.contracts.blog import BlogReader, BlogStaffRoles, BlogWriter
+from shared.contracts.calendars import TicketSeats
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,
@@ -541,6 +542,13 @@ class CartService(Protocol):
         How many lines moved; 0 when the token names no cart."""
         ...
 
+    async def count_held_seats(
+        self, session: AsyncSession, ticket_type_ids: Iterable[int]
+    ) -> dict[int, int]:
+        """Seats of each ticket type held for orders awaiting payment (unexpired holds);
+        ticket types with none are left out. Seats sold are tickets issued plus these."""
+        ...
+
 
 class EventsService(Protocol):
     async def list_upcoming_events(
@@ -574,6 +582,20 @@ class EventsService(Protocol):
         """Publish a draft (or cancelled) event; False when there is no such event.
         Records EventPublished: federated inside the unit, upcoming-events fragments
         dropped after its commit."""
+        ...
+
+    async def get_ticket_seats(
+        self,
+        session: AsyncSession,
+        ticket_type_ids: Iterable[int],
+        *,
+        now: datetime,
+        lock: bool = False,
+    ) -> dict[int, TicketSeats]:
+        """The ticket types named (unknown ones left out), each with its sales state at
+        `now` (an unpublished event's tickets are closed) and the seats issued so far.
+        `lock` locks the ticket type rows in id order until the transaction ends, so
+        concurrent checkouts for the last seats queue instead of overselling."""
         ...
 
 

@@ -256,17 +256,27 @@ class OrderFulfilment(Base):
 
 
 class StockHold(Base):
-    """Units of a variant kept for a pending order until `expires_at` (pretix's quotas)."""
+    """Units of a variant, or seats of a ticket type, kept for a pending order until
+    `expires_at` (pretix's quotas)."""
 
     __tablename__ = "stock_holds"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "(variant_id IS NULL) <> (ticket_type_id IS NULL)", name="one_kind_of_item"
+        ),
         Index("ix_stock_holds_variant_expires_at", "variant_id", "expires_at"),
+        Index("ix_stock_holds_ticket_type_expires_at", "ticket_type_id", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"))
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="CASCADE")
+    )
+    ticket_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_types.id", ondelete="CASCADE")
+    )
     quantity: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 

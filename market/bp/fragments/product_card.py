@@ -1,8 +1,8 @@
 """The product card a blog post embeds: `/internal/fragments/product-card?id=`.
 
 Served by the market so the price and stock are today's wherever the card is
-shown (a sold-out one says so); a draft, archived or unknown product is an empty fragment (the post keeps its
-placeholder title).
+shown (a sold-out one says so); a draft, archived or unknown product is an empty
+fragment (the post keeps its placeholder title).
 """
 
 from quart import Blueprint, abort, current_app, render_template_string, request

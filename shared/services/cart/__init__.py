@@ -2,6 +2,7 @@
 
 lines.py     the cart summary and putting things in it (SqlCartService)
 holds.py     what is left of a variant once pending orders' holds are counted
+tickets.py   ticket seats: on sale in their window, held at checkout like stock
 page.py      the cart page: grouped by stall, quantities changed, lines removed
 checkout.py  placing an order: contact, fulfilment per stall, holding the stock
 payments.py  paying through SumUp: the checkout, its refetch, the paid transition

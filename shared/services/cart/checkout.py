@@ -32,9 +32,8 @@ from shared.models.cart import (
     OrderStatus,
     StockHold,
 )
-from shared.models.events import EventStatus
 from shared.models.market import ProductStatus
-from shared.services.cart import holds
+from shared.services.cart import holds, tickets
 from shared.services.cart.lines import variant_title
 from shared.services.cart.page import cart_rows
 
@@ -99,6 +98,11 @@ async def place_order(
         session, [line.variant_id for line, *_ in rows if line.variant_id is not None]
     )
     held = await holds.held(session, variants)
+    seats = await tickets.seats(
+        session,
+        [line.ticket_type_id for line, *_ in rows if line.ticket_type_id is not None],
+        lock=True,
+    )
     number = order_number()
     for _ in range(5):  # one in 10^11 is taken: look again rather than fail the checkout
         if await session.scalar(select(Order.id).where(Order.number == number)) is None:
@@ -156,16 +160,20 @@ async def place_order(
             )
         else:
             assert ticket_type is not None and event is not None
-            if event.status != EventStatus.PUBLISHED:
+            on_sale = seats.get(ticket_type.id)
+            if on_sale is None:
                 raise CartItemUnavailable(f"{event.title} is no longer on sale.")
-            if ticket_type.quantity is not None and line.quantity > ticket_type.quantity:
-                raise SoldOut(f"{event.title}: {ticket_type.name}")
-            currencies.add(ticket_type.currency)
+            on_sale.refuse_unless_on_sale()
+            on_sale.refuse_unless_enough(line.quantity)
+            if on_sale.left is not None:
+                new_holds.append(tickets.hold(None, ticket_type.id, line.quantity, expires_at))
+            # Title and price as the events service gives them, under its lock.
+            currencies.add(on_sale.info.currency)
             order.lines.append(
                 OrderLine(
                     ticket_type_id=ticket_type.id,
-                    title=f"{event.title}: {ticket_type.name}",
-                    unit_price_minor=ticket_type.price_minor,
+                    title=on_sale.title,
+                    unit_price_minor=on_sale.info.price_minor,
                     quantity=line.quantity,
                     withdrawable=False,  # dated event tickets carry no right of withdrawal
                 )

@@ -36,7 +36,8 @@ async def held(
     )
     if except_order is not None:
         query = query.where(StockHold.order_id != except_order)
-    return {variant_id: int(total) for variant_id, total in await session.execute(query)}
+    rows = await session.execute(query)
+    return {variant: int(total) for variant, total in rows if variant is not None}
 
 
 def left(variant: ProductVariant, holds: dict[int, int]) -> int | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import Insert, insert
@@ -13,9 +13,9 @@ from shared.contracts.dtos import CartItem, CartLineView, CartSummary, Money, Ne
 from shared.contracts.errors import CartItemUnavailable
 from shared.contracts.events import CartChanged, EventContext, MemberSignedIn, record
 from shared.models.cart import Cart, CartLine
-from shared.models.events import Event, EventStatus, TicketType
+from shared.models.events import Event, TicketType
 from shared.models.market import Product, ProductStatus, ProductVariant
-from shared.services.cart import holds
+from shared.services.cart import holds, tickets
 
 EMPTY_CART = CartSummary(item_count=0, lines=(), subtotals=())
 
@@ -92,6 +92,11 @@ class SqlCartService:
         await session.execute(_upsert_line(cart_id, line))
         record(session, CartChanged(user_id=user_id, anon_token=anon_token))
         return await self.get_cart_summary(session, user_id=user_id, anon_token=anon_token)
+
+    async def count_held_seats(
+        self, session: AsyncSession, ticket_type_ids: Iterable[int]
+    ) -> dict[int, int]:
+        return await tickets.seats_held(session, ticket_type_ids)
 
     async def get_cart_item(self, session: AsyncSession, line: NewCartLine) -> CartItem:
         return await _on_sale(session, await _with_variant(session, line))
@@ -189,18 +194,7 @@ async def _on_sale(session: AsyncSession, line: NewCartLine) -> CartItem:
             raise CartItemUnavailable("That product is sold out.")
         price = Money(variant.price_minor, product.currency)
         return CartItem(title=variant_title(product, variant), unit_price=price, left=left)
-    ticket_type = await session.get(TicketType, line.ticket_type_id)
-    now = datetime.now(UTC)
-    if (
-        ticket_type is None
-        or ticket_type.event.status != EventStatus.PUBLISHED
-        or (ticket_type.sales_start_at is not None and now < ticket_type.sales_start_at)
-        or (ticket_type.sales_end_at is not None and now > ticket_type.sales_end_at)
-    ):
-        raise CartItemUnavailable("Those tickets are not on sale.")
-    price = Money(ticket_type.price_minor, ticket_type.currency)
-    title = f"{ticket_type.event.title}: {ticket_type.name}"
-    return CartItem(title=title, unit_price=price, left=ticket_type.quantity)
+    return await tickets.ticket_item(session, line.ticket_type_id)
 
 
 async def _check_available(session: AsyncSession, cart_id: int, line: NewCartLine) -> None:
@@ -212,6 +206,11 @@ async def _check_available(session: AsyncSession, cart_id: int, line: NewCartLin
         select(CartLine.quantity).where(CartLine.cart_id == cart_id, item)
     )
     wanted = (in_cart or 0) + line.quantity
+    if line.ticket_type_id is not None:
+        if wanted > MAX_QUANTITY:
+            raise CartItemUnavailable(f"At most {MAX_QUANTITY} tickets of a kind in one cart.")
+        await tickets.check_quantity(session, line.ticket_type_id, wanted)
+        return
     left = (await _on_sale(session, line)).left
     if wanted > MAX_QUANTITY or (left is not None and wanted > left):
         raise CartItemUnavailable("There are not that many left.")

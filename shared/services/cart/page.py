@@ -19,7 +19,7 @@ from shared.contracts.events import CartChanged, record
 from shared.models.cart import Cart, CartLine
 from shared.models.events import Event, EventStatus, TicketType
 from shared.models.market import Product, ProductStatus, ProductVariant, Stall
-from shared.services.cart import holds
+from shared.services.cart import holds, tickets
 from shared.services.cart.lines import MAX_QUANTITY, variant_title
 
 EVENTS_GROUP = "Event tickets"
@@ -60,6 +60,7 @@ async def cart_rows(
 async def cart_page(session: AsyncSession, owner: CartOwner) -> CartPage:
     rows = await cart_rows(session, owner)
     held = await holds.held(session, [v.id for _, _, v, _, _ in rows if v is not None])
+    seats = await tickets.seats(session, [t.id for _, _, _, t, _ in rows if t is not None])
     groups: dict[int | None, list[CartPageLine]] = {}
     stalls: dict[int | None, tuple[str, str]] = {None: (EVENTS_GROUP, "")}
     for line, product, variant, ticket_type, event in rows:
@@ -80,10 +81,16 @@ async def cart_page(session: AsyncSession, owner: CartOwner) -> CartPage:
             assert ticket_type is not None and event is not None
             title = f"{event.title}: {ticket_type.name}"
             unit = Money(ticket_type.price_minor, ticket_type.currency)
-            left = ticket_type.quantity
+            on_sale = seats.get(ticket_type.id)
+            left = on_sale.left if on_sale is not None else 0
             warning = ""
             if event.status != EventStatus.PUBLISHED:
                 warning = "No longer on sale: remove it to check out."
+            elif on_sale is None or on_sale.info.state != "on_sale":
+                reason = on_sale.info.reason if on_sale is not None else "Not on sale."
+                warning = f"{reason} Remove it to check out."
+            elif left == 0:
+                warning = "Sold out: remove it to check out."
             elif left is not None and line.quantity > left:
                 warning = f"Only {left} left: lower the quantity to check out."
             key = None
@@ -145,13 +152,7 @@ async def set_quantity(
                 else CartItemUnavailable(f"Only {left} left of {variant_title(product, variant)}.")
             )
     else:
-        ticket_type = await session.get(TicketType, line.ticket_type_id)
-        if (
-            ticket_type is not None
-            and ticket_type.quantity is not None
-            and quantity > ticket_type.quantity
-        ):
-            raise CartItemUnavailable(f"Only {ticket_type.quantity} tickets left.")
+        await tickets.check_quantity(session, line.ticket_type_id, quantity)
     line.quantity = quantity
     record(session, CartChanged(user_id=owner.user_id, anon_token=owner.anon_token))
 

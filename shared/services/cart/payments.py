@@ -40,7 +40,7 @@ from shared.models.cart import (
     StockHold,
 )
 from shared.models.market import ProductVariant
-from shared.services.cart import holds
+from shared.services.cart import holds, tickets
 from shared.services.cart.mails import queue_mail
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ async def _renew_holds(session: AsyncSession, order: Order, minutes: int) -> Non
         ).all()
     )
     others = await holds.held(session, variants, except_order=order.id)
+    seats = await tickets.renewable(session, order)
     for line in counted:
         variant = variants.get(line.variant_id or 0)
         if variant is None:
@@ -98,6 +99,8 @@ async def _renew_holds(session: AsyncSession, order: Order, minutes: int) -> Non
                     expires_at=expires_at,
                 )
             )
+    for ticket_type_id, quantity in seats:
+        session.add(tickets.hold(order.id, ticket_type_id, quantity, expires_at))
     await session.flush()
 
 

@@ -7,20 +7,22 @@ from __future__ import annotations
 import io
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import segno
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.calendars import TicketRecord
+from shared.contracts.calendars import TicketRecord, TicketSeats
 from shared.contracts.events import EventContext, OrderPaid
 from shared.contracts.money import Money
 from shared.infrastructure.jobs import enqueue
 from shared.models.cart import Order, OrderLine
-from shared.models.events import Event, Ticket, TicketStatus, TicketType
+from shared.models.events import Event, EventStatus, Ticket, TicketStatus, TicketType
 from shared.services.events.mail import TICKETS_MAIL_KIND
 
 # 20 characters of an alphabet without look-alikes (no 0/O, 1/I/L): ~100 bits,
@@ -40,6 +42,7 @@ def normalise_code(text: str) -> str:
 class SalesState(StrEnum):
     NOT_YET = "not_yet"
     ON_SALE = "on_sale"
+    SOLD_OUT = "sold_out"  # on a page only: every seat issued or held at checkout
     CLOSED = "closed"
 
 
@@ -77,23 +80,24 @@ def sales_state(ticket_type: TicketType, now: datetime) -> SalesState:
 async def list_ticket_types(
     session: AsyncSession, event_id: int, now: datetime | None = None
 ) -> list[TicketTypeRecord]:
+    """The event's ticket types as its page shows them; `sold` counts the tickets issued
+    and the seats the cart holds for orders awaiting payment."""
+    from shared.services.registry import services  # the registry imports this package
+
     now = now or datetime.now(UTC)
-    types = await session.scalars(
-        select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.id)
+    types = list(
+        await session.scalars(
+            select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.id)
+        )
     )
+    issued = await _issued(session, [t.id for t in types])
+    held = await services.cart.count_held_seats(session, [t.id for t in types]) if types else {}
     records = []
     for ticket_type in types:
-        sold = (
-            await session.scalar(
-                select(func.count()).where(
-                    Ticket.ticket_type_id == ticket_type.id, Ticket.status != TicketStatus.VOID
-                )
-            )
-            or 0
-        )
+        sold = issued.get(ticket_type.id, 0) + held.get(ticket_type.id, 0)
         state = sales_state(ticket_type, now)
         if state == SalesState.ON_SALE and ticket_type.quantity is not None:
-            state = SalesState.ON_SALE if sold < ticket_type.quantity else SalesState.CLOSED
+            state = SalesState.ON_SALE if sold < ticket_type.quantity else SalesState.SOLD_OUT
         records.append(
             TicketTypeRecord(
                 id=ticket_type.id,
@@ -108,6 +112,65 @@ async def list_ticket_types(
             )
         )
     return records
+
+
+def _local(moment: datetime, time_zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return f"{local:%-d %B %Y, %H:%M} ({local.tzname()})"
+
+
+def _seats_of(ticket_type: TicketType, issued: int, now: datetime) -> TicketSeats:
+    event = ticket_type.event
+    title = f"{event.title}: {ticket_type.name}"
+    state = sales_state(ticket_type, now)
+    reason = ""
+    if event.status != EventStatus.PUBLISHED:
+        state, reason = SalesState.CLOSED, f"{title} is not on sale."
+    elif state == SalesState.NOT_YET:
+        assert ticket_type.sales_start_at is not None
+        when = _local(ticket_type.sales_start_at, event.time_zone)
+        reason = f"Tickets for {title} go on sale on {when}."
+    elif state == SalesState.CLOSED:
+        reason = f"Ticket sales for {title} have closed."
+    return TicketSeats(
+        ticket_type_id=ticket_type.id,
+        title=title,
+        price_minor=ticket_type.price_minor,
+        currency=ticket_type.currency,
+        state=state,
+        published=event.status == EventStatus.PUBLISHED,
+        reason=reason,
+        quantity=ticket_type.quantity,
+        issued=issued,
+    )
+
+
+async def ticket_seats(
+    session: AsyncSession, ticket_type_ids: Iterable[int], *, now: datetime, lock: bool = False
+) -> dict[int, TicketSeats]:
+    """The cart's view of ticket types: sales state and seats issued (see TicketSeats)."""
+    ids = sorted(set(ticket_type_ids))
+    if not ids:
+        return {}
+    query = select(TicketType).where(TicketType.id.in_(ids)).order_by(TicketType.id)
+    if lock:
+        # In id order, so two checkouts of the same types never deadlock.
+        query = query.with_for_update(of=TicketType)
+    types = list(await session.scalars(query))
+    issued = await _issued(session, ids)
+    return {t.id: _seats_of(t, issued.get(t.id, 0), now) for t in types}
+
+
+async def _issued(session: AsyncSession, ticket_type_ids: list[int]) -> dict[int, int]:
+    """Tickets issued and not void, per ticket type (types with none left out)."""
+    if not ticket_type_ids:
+        return {}
+    rows = await session.execute(
+        select(Ticket.ticket_type_id, func.count())
+        .where(Ticket.ticket_type_id.in_(ticket_type_ids), Ticket.status != TicketStatus.VOID)
+        .group_by(Ticket.ticket_type_id)
+    )
+    return {tt: int(count) for tt, count in rows}
 
 
 async def issue_tickets(session: AsyncSession, order_id: int) -> list[Ticket]:

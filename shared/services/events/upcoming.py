@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.calendars import TicketSeats
 from shared.contracts.dtos import EventSummary
 from shared.contracts.events import EventPublished, record
 from shared.models.events import Calendar, Event, EventStatus
+from shared.services.events import tickets
 from shared.services.events.recurrence import next_occurrence
 
 
@@ -77,6 +80,16 @@ class SqlEventsService:
             return False
         record(session, EventPublished(event.id))
         return True
+
+    async def get_ticket_seats(
+        self,
+        session: AsyncSession,
+        ticket_type_ids: Iterable[int],
+        *,
+        now: datetime,
+        lock: bool = False,
+    ) -> dict[int, TicketSeats]:
+        return await tickets.ticket_seats(session, ticket_type_ids, now=now, lock=lock)
 
 
 def _next(event: Event, now: datetime) -> EventSummary | None:

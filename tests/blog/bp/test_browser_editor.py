@@ -29,8 +29,8 @@ from shared.infrastructure.activitypub.keys import generate_keypair
 from shared.infrastructure.oidc.keys import generate_private_key_pem
 from shared.models.blog import Post
 from shared.models.market import Product, ProductVariant
-from tests.infrastructure.activitypub.test_live_herd import collection_items
 from tests.conftest import TEST_SECRET_KEY
+from tests.infrastructure.activitypub.test_live_herd import collection_items
 from tests.sso.test_browser_sso import chromium
 from tests.support.activitypub.herd import Herd, HerdUser
 from tests.support.activitypub.live import Workers, committed, settings_for, worker_env

@@ -33,6 +33,7 @@ async def _paid_order(
         number=f"RA-{ticket_type.id}",
         user_id=buyer.id,
         email=buyer.email,
+        access_token=f"token-{ticket_type.id}",
         currency="GBP",
         total_minor=1500 * seats,
     )
