@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import StallSummary
 from shared.contracts.events import StallApproved, record
-from shared.contracts.market import MarketError, NewStall, StallRecord
+from shared.contracts.market import MarketError, NewStall, StallHelperRecord, StallRecord
 from shared.infrastructure.html import sanitize_html
 from shared.models.identity import User
 from shared.models.market import Product, ProductStatus, Stall, StallHelper, StallStatus
@@ -165,13 +165,15 @@ class SqlStalls:
 
     async def _stall_record(self, session: AsyncSession, stall: Stall) -> StallRecord:
         owner = await session.scalar(select(User.display_name).where(User.id == stall.owner_id))
-        helpers = await session.scalars(
-            select(User.username)
+        helpers = await session.execute(
+            select(User.id, User.username)
             .join(StallHelper, StallHelper.user_id == User.id)
             .where(StallHelper.stall_id == stall.id)
             .order_by(User.username)
         )
-        return stall_record(stall, owner or "", tuple(helpers))
+        return stall_record(
+            stall, owner or "", tuple(StallHelperRecord(*helper) for helper in helpers)
+        )
 
 
 def clean(text: str) -> str:
