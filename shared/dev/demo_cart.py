@@ -41,6 +41,7 @@ async def seed_cart(session: AsyncSession, users: dict[str, User]) -> None:
             select(Product, ProductVariant)
             .join(ProductVariant, ProductVariant.product_id == Product.id)
             .where(Product.slug.in_(("stoneware-mug", "wildflower-honey-340g")))
+            .where(ProductVariant.position == 0)  # one line each: their first variant
             .order_by(Product.id)
         )
     ).all()
