@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from market.bp.access import managed_stall
+from market.bp.stalls import uploaded_image
 from shared.contracts.market import MarketError, NewStall
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, unit_of_work
@@ -83,8 +86,10 @@ async def post_stall_form(slug: str) -> Response | tuple[str, int]:
         story=form.get("story", ""),
         location=form.get("location", ""),
         pickup_details=form.get("pickup_details", ""),
+        image_alt=form.get("image_alt", ""),
     )
     try:
+        draft = replace(draft, image_url=await uploaded_image())
         async with unit_of_work(current_app) as uow:
             await services.market.update_stall(uow.session, stall.id, draft)
     except MarketError as error:

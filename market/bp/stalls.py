@@ -42,7 +42,7 @@ async def post_stall_application() -> Response | tuple[str, int]:
     try:
         if draft.slug in RESERVED_SLUGS:
             raise MarketError({"slug": f"“{draft.slug}” is reserved; choose another."})
-        image = await _uploaded_image()
+        image = await uploaded_image()
         async with unit_of_work(current_app) as uow:
             stall = await services.market.apply_for_stall(
                 uow.session, viewer.id, replace(draft, image_url=image)
@@ -53,7 +53,8 @@ async def post_stall_application() -> Response | tuple[str, int]:
     return redirect(f"/stalls/{stall.slug}/manage/", 303)
 
 
-async def _uploaded_image() -> str | None:
+async def uploaded_image() -> str | None:
+    """The stored photo's address, when the form carried one."""
     files = await request.files
     upload = files.get("image")
     if upload is None or not upload.filename:
