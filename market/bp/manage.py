@@ -9,6 +9,7 @@ from quart import Blueprint, Response, abort, current_app, redirect, render_temp
 from market.bp.access import managed_stall
 from market.bp.stalls import uploaded_image
 from shared.contracts.market import MarketError, NewStall
+from shared.infrastructure.oauth import login_required
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.viewer import current_viewer
@@ -33,6 +34,7 @@ async def render_dashboard(slug: str, errors: dict[str, str] | None = None) -> t
 
 
 @bp.get("/")
+@login_required
 async def get_dashboard(slug: str) -> tuple[str, int]:
     """The stall's products in every status, its helpers, and the ways to add products."""
     return await render_dashboard(slug)
@@ -69,6 +71,7 @@ async def post_helper_removal(slug: str) -> Response:
 
 
 @bp.get("/stall")
+@login_required
 async def get_stall_form(slug: str) -> str:
     """The stall's own details: name, summary, story, location, pickup, photo."""
     stall = await managed_stall(slug)

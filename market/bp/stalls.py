@@ -12,6 +12,7 @@ from shared.contracts.market import MarketError, NewStall
 from shared.contracts.widgets import FragmentRequest
 from shared.infrastructure.fragments import page_fragments
 from shared.infrastructure.media import receive_image
+from shared.infrastructure.oauth import login_required
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.services.registry import services
@@ -20,6 +21,7 @@ bp = Blueprint("stalls", __name__, url_prefix="/stalls")
 
 
 @bp.get("/apply/")
+@login_required
 async def get_stall_application() -> str:
     """The form a member fills in to open a stall (an admin approves it)."""
     signed_in("apply for a stall")
@@ -65,6 +67,7 @@ async def uploaded_image() -> str | None:
 
 
 @bp.get("/mine/")
+@login_required
 async def get_my_stalls() -> str:
     """The stalls the signed-in member owns or helps with, whatever their status."""
     viewer = signed_in("see your stalls")

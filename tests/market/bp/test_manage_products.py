@@ -132,7 +132,9 @@ async def test_a_member_who_does_not_own_the_stall_gets_403(
         f"/stalls/marsh-honey/manage/products/{product.id}/status", form={"action": "archive"}
     )
     assert response.status_code in (400, 403)  # no CSRF token either way
-    assert (await (await market_as(None)).get("/stalls/marsh-honey/manage/")).status_code == 403
+    visitor = await (await market_as(None)).get("/stalls/marsh-honey/manage/")
+    assert visitor.status_code == 302  # a visitor is sent to sign in first
+    assert visitor.headers["Location"] == "/auth/login?next=/stalls/marsh-honey/manage/"
 
 
 async def test_a_helper_manages_the_stall_once_the_owner_adds_them(

@@ -113,9 +113,12 @@ async def test_a_taken_stall_address_is_refused(
 
 
 async def test_signing_in_is_needed_to_apply(market_as: MarketAs) -> None:
-    response = await (await market_as(None)).get("/stalls/apply/")
-    assert response.status_code == 403
-    assert "Sign in to apply for a stall" in await text(response)
+    visitor = await market_as(None)
+    for path in ("/stalls/apply/", "/stalls/mine/"):
+        response = await visitor.get(path)
+        # Off to sign in, and back to the form after.
+        assert response.status_code == 302, path
+        assert response.headers["Location"] == f"/auth/login?next={path}"
 
 
 async def test_the_owner_edits_the_stall_and_others_may_not(
