@@ -84,3 +84,29 @@ async def order_line_unit_prices(
         if per is not None:
             found[line.id] = per
     return found
+
+
+async def variant_unit_price(
+    session: AsyncSession, product_id: int, variant_id: int | None
+) -> UnitPrice | None:
+    """The unit price of a product's variant now (its first variant when `variant_id` is
+    None, as the cart reads a line without one)."""
+    query = (
+        select(
+            ProductVariant.price_minor,
+            Product.currency,
+            ProductVariant.measure_quantity,
+            ProductVariant.measure_unit,
+        )
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(ProductVariant.product_id == product_id)
+        .order_by(ProductVariant.position, ProductVariant.id)
+        .limit(1)
+    )
+    if variant_id is not None:
+        query = query.where(ProductVariant.id == variant_id)
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    price, currency, quantity, unit = row
+    return unit_price(Money(price, currency), quantity, unit)

@@ -69,3 +69,31 @@ async def test_the_cart_checkout_and_order_show_unit_prices(
     assert "(£25.00 per kg)" in order_page and "£30.00 per kg" not in order_page
     order = await db.scalar(select(Order))
     assert order is not None and order.total_minor == 2 * 850 + 2 * 1800
+
+
+async def test_the_add_to_cart_confirmation_shows_the_chosen_variants_unit_price(
+    make_app: AppFactory, cart_settings: Settings, db: AsyncSession
+) -> None:
+    honey, mug = await _measured(db)
+    jar = ProductVariant(
+        product_id=honey.id,
+        name="1 kg",
+        price_minor=2200,
+        measure_quantity=1000,
+        measure_unit="g",
+        position=1,
+    )
+    db.add(jar)
+    await db.flush()
+    app, _ = await cart_app(make_app, cart_settings)
+    client = app.test_client()
+
+    first = await (await client.get(f"/lines/new?product_id={honey.id}")).get_data(as_text=True)
+    chosen = await (
+        await client.get(f"/lines/new?product_id={honey.id}&variant_id={jar.id}")
+    ).get_data(as_text=True)
+    plain = await (await client.get(f"/lines/new?product_id={mug.id}")).get_data(as_text=True)
+
+    assert "£8.50 each" in first and "(£25.00 per kg)" in first
+    assert "£22.00 each" in chosen and "(£22.00 per kg)" in chosen
+    assert "£18.00 each" in plain and "unit-price" not in plain
