@@ -96,8 +96,17 @@ async def post_stall_form(slug: str) -> Response | tuple[str, int]:
         async with unit_of_work(current_app) as uow:
             await services.market.update_stall(uow.session, stall.id, draft)
     except MarketError as error:
+        typed = replace(  # the form again as the owner filled it in, to correct
+            stall,
+            name=draft.name,
+            description=draft.description,
+            story_html=draft.story,
+            location=draft.location,
+            pickup_details=draft.pickup_details,
+            image_alt=draft.image_alt,
+        )
         html = await render_template(
-            "market/manage/stall_form.html", stall=stall, errors=error.errors
+            "market/manage/stall_form.html", stall=typed, errors=error.errors
         )
         return html, 400
     return redirect(f"/stalls/{slug}/manage/", 303)

@@ -133,9 +133,10 @@ async def test_the_owner_edits_the_stall_and_others_may_not(
     assert "New <em>jars</em>." in page
     stranger = await market_as(await make_user(db, "mallory"))
     assert (await stranger.get("/stalls/fen/manage/stall")).status_code == 403
-    bad = {**form, "name": "x" * 300}
+    bad = {**form, "name": "x" * 300, "location": "Fen Lane, by the sluice"}
     response = await owner.post("/stalls/fen/manage/stall", form=bad)
     assert response.status_code == 400 and "at most 200" in await text(response)
+    assert 'value="Fen Lane, by the sluice"' in await text(response)  # kept to correct
     assert await db.scalar(select(Stall.name).where(Stall.id == stall.id)) == "Fen Preserves"
 
 
