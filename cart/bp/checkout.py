@@ -11,6 +11,7 @@ from shared.infrastructure.viewer import current_viewer
 from shared.services.cart.checkout import place_order
 from shared.services.cart.mails import queue_mail
 from shared.services.cart.page import cart_page
+from shared.services.market.unit_prices import cart_line_unit_prices
 
 bp = Blueprint("checkout", __name__)
 
@@ -18,11 +19,17 @@ bp = Blueprint("checkout", __name__)
 async def _form_page(
     errors: dict[str, str], values: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
-    page = await cart_page(request_session(current_app), owner())
+    session = request_session(current_app)
+    page = await cart_page(session, owner())
+    per_unit = await cart_line_unit_prices(
+        session, (line.id for group in page.groups for line in group.lines)
+    )
     viewer = current_viewer()
     if viewer is not None and "email" not in values:
         values = {"email": viewer.email, "name": viewer.display_name or viewer.username, **values}
-    html = await render_template("cart/checkout/form.html", page=page, errors=errors, values=values)
+    html = await render_template(
+        "cart/checkout/form.html", page=page, errors=errors, values=values, per_unit=per_unit
+    )
     return html, status
 
 

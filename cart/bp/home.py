@@ -7,6 +7,7 @@ from shared.infrastructure.runtime import request_session
 from shared.infrastructure.viewer import current_viewer
 from shared.services.cart.orders import owned_stalls
 from shared.services.cart.page import cart_page
+from shared.services.market.unit_prices import cart_line_unit_prices
 
 bp = Blueprint("home", __name__)
 
@@ -17,4 +18,9 @@ async def get_home() -> str:
     viewer = current_viewer()
     page = await cart_page(session, owner())
     stalls = await owned_stalls(session, viewer.id) if viewer else []
-    return await render_template("cart/home/index.html", page=page, owns_stalls=bool(stalls))
+    per_unit = await cart_line_unit_prices(
+        session, (line.id for group in page.groups for line in group.lines)
+    )
+    return await render_template(
+        "cart/home/index.html", page=page, owns_stalls=bool(stalls), per_unit=per_unit
+    )

@@ -33,6 +33,7 @@ from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.services.cart.page import remove_line, set_quantity
+from shared.services.market.unit_prices import variant_unit_price
 from shared.services.registry import services
 
 bp = Blueprint("lines", __name__)
@@ -73,8 +74,17 @@ async def get_new_line() -> str:
         item = await services.cart.get_cart_item(request_session(current_app), line)
     except CartItemUnavailable as exc:
         abort(409, description=str(exc))
+    per_unit = None
+    if line.product_id is not None:
+        per_unit = await variant_unit_price(
+            request_session(current_app), line.product_id, line.variant_id
+        )
     return await render_template(
-        "cart/lines/new.html", line=line, item=item, back=_way_back(request.args)
+        "cart/lines/new.html",
+        line=line,
+        item=item,
+        per_unit=per_unit,
+        back=_way_back(request.args),
     )
 
 

@@ -21,6 +21,7 @@ from shared.services.cart.orders import (
     withdrawal_deadline,
 )
 from shared.services.cart.payments import settle, start_payment
+from shared.services.market.unit_prices import order_line_unit_prices
 
 bp = Blueprint("orders", __name__)
 
@@ -57,9 +58,13 @@ async def get_order(number: str) -> str:
     names = await request_session(current_app).execute(
         select(Stall.id, Stall.name).where(Stall.id.in_(stall_ids))
     )
+    per_unit = await order_line_unit_prices(
+        request_session(current_app), order.lines, order.currency
+    )
     return await render_template(
         "cart/orders/show.html",
         order=order,
+        per_unit=per_unit,
         stall_names={stall_id: name for stall_id, name in names},
         token=order.access_token,
         payment_failed=failed and order.status == OrderStatus.PENDING_PAYMENT,

@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from market.bp.access import require_admin
 from shared.contracts.market import MarketError
+from shared.infrastructure.oauth import login_required
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.services.registry import services
 
@@ -19,6 +20,7 @@ async def only_admins() -> None:
 
 
 @bp.get("/stalls/")
+@login_required
 async def get_applications() -> str:
     """Stall applications waiting for review."""
     applications = await services.market.list_stall_applications(request_session(current_app))
@@ -40,6 +42,7 @@ async def post_review(stall_id: int) -> Response:
 
 
 @bp.get("/pages/")
+@login_required
 async def get_pages() -> str:
     pages = await services.market.list_market_pages(
         request_session(current_app), published_only=False
@@ -57,11 +60,13 @@ async def _form(
 
 
 @bp.get("/pages/new")
+@login_required
 async def get_new_page() -> tuple[str, int]:
     return await _form(None, {}, {}, 200)
 
 
 @bp.get("/pages/<int:page_id>/")
+@login_required
 async def get_page(page_id: int) -> tuple[str, int]:
     page = await services.market.get_market_page_by_id(request_session(current_app), page_id)
     if page is None:

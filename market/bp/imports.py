@@ -18,6 +18,7 @@ from shared.contracts.market import MarketError, ScrapedProduct
 from shared.infrastructure.activitypub.http import parse_networks
 from shared.infrastructure.fetch import FetchError, SafeFetcher
 from shared.infrastructure.media import store_image
+from shared.infrastructure.oauth import login_required
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.services.market.drafts import slugify
 from shared.services.market.scraping import extract_product
@@ -33,6 +34,7 @@ NO_PRODUCT = (
 
 
 @bp.get("/export.csv")
+@login_required
 async def get_export(slug: str) -> Response:
     """Every product and variant of the stall, one row per variant (the import's format)."""
     stall = await managed_stall(slug)
@@ -45,6 +47,7 @@ async def get_export(slug: str) -> Response:
 
 
 @bp.get("/import")
+@login_required
 async def get_import(slug: str) -> str:
     stall = await managed_stall(slug)
     return await render_template("market/manage/import.html", stall=stall, preview=None, errors={})
@@ -106,6 +109,7 @@ def _fetcher(max_bytes: int) -> SafeFetcher:
 
 
 @bp.get("/import-url")
+@login_required
 async def get_import_url(slug: str) -> str:
     stall = await managed_stall(slug)
     return await render_template("market/manage/import_url.html", stall=stall, error=None, url="")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from market.bp.access import managed_stall
+from market.bp.stalls import uploaded_image
 from shared.contracts.market import MarketError, NewStall
+from shared.infrastructure.oauth import login_required
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.viewer import current_viewer
@@ -30,6 +34,7 @@ async def render_dashboard(slug: str, errors: dict[str, str] | None = None) -> t
 
 
 @bp.get("/")
+@login_required
 async def get_dashboard(slug: str) -> tuple[str, int]:
     """The stall's products in every status, its helpers, and the ways to add products."""
     return await render_dashboard(slug)
@@ -66,6 +71,7 @@ async def post_helper_removal(slug: str) -> Response:
 
 
 @bp.get("/stall")
+@login_required
 async def get_stall_form(slug: str) -> str:
     """The stall's own details: name, summary, story, location, pickup, photo."""
     stall = await managed_stall(slug)
@@ -83,13 +89,24 @@ async def post_stall_form(slug: str) -> Response | tuple[str, int]:
         story=form.get("story", ""),
         location=form.get("location", ""),
         pickup_details=form.get("pickup_details", ""),
+        image_alt=form.get("image_alt", ""),
     )
     try:
+        draft = replace(draft, image_url=await uploaded_image())
         async with unit_of_work(current_app) as uow:
             await services.market.update_stall(uow.session, stall.id, draft)
     except MarketError as error:
+        typed = replace(  # the form again as the owner filled it in, to correct
+            stall,
+            name=draft.name,
+            description=draft.description,
+            story_html=draft.story,
+            location=draft.location,
+            pickup_details=draft.pickup_details,
+            image_alt=draft.image_alt,
+        )
         html = await render_template(
-            "market/manage/stall_form.html", stall=stall, errors=error.errors
+            "market/manage/stall_form.html", stall=typed, errors=error.errors
         )
         return html, 400
     return redirect(f"/stalls/{slug}/manage/", 303)

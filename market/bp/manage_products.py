@@ -11,6 +11,7 @@ from market.config import RESERVED_SLUGS
 from shared.contracts.market import MarketError, NewProduct, ProductRecord, StallRecord
 from shared.contracts.media import StoredImage
 from shared.infrastructure.media import receive_image
+from shared.infrastructure.oauth import login_required
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.models.market import ProductStatus
 from shared.services.market.drafts import read_product_form
@@ -66,6 +67,7 @@ async def _owned_product(stall: StallRecord, product_id: int) -> ProductRecord:
 
 
 @bp.get("/new")
+@login_required
 async def get_new_product(slug: str) -> tuple[str, int]:
     """An empty product form with two variant rows."""
     return await render_form(await managed_stall(slug))
@@ -94,6 +96,7 @@ async def post_new_product(slug: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/<int:product_id>/")
+@login_required
 async def get_product_form(slug: str, product_id: int) -> tuple[str, int]:
     stall = await managed_stall(slug)
     return await render_form(stall, product=await _owned_product(stall, product_id))

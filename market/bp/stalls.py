@@ -12,6 +12,7 @@ from shared.contracts.market import MarketError, NewStall
 from shared.contracts.widgets import FragmentRequest
 from shared.infrastructure.fragments import page_fragments
 from shared.infrastructure.media import receive_image
+from shared.infrastructure.oauth import login_required
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.viewer import current_viewer
 from shared.services.registry import services
@@ -20,6 +21,7 @@ bp = Blueprint("stalls", __name__, url_prefix="/stalls")
 
 
 @bp.get("/apply/")
+@login_required
 async def get_stall_application() -> str:
     """The form a member fills in to open a stall (an admin approves it)."""
     signed_in("apply for a stall")
@@ -42,7 +44,7 @@ async def post_stall_application() -> Response | tuple[str, int]:
     try:
         if draft.slug in RESERVED_SLUGS:
             raise MarketError({"slug": f"“{draft.slug}” is reserved; choose another."})
-        image = await _uploaded_image()
+        image = await uploaded_image()
         async with unit_of_work(current_app) as uow:
             stall = await services.market.apply_for_stall(
                 uow.session, viewer.id, replace(draft, image_url=image)
@@ -53,7 +55,8 @@ async def post_stall_application() -> Response | tuple[str, int]:
     return redirect(f"/stalls/{stall.slug}/manage/", 303)
 
 
-async def _uploaded_image() -> str | None:
+async def uploaded_image() -> str | None:
+    """The stored photo's address, when the form carried one."""
     files = await request.files
     upload = files.get("image")
     if upload is None or not upload.filename:
@@ -64,6 +67,7 @@ async def _uploaded_image() -> str | None:
 
 
 @bp.get("/mine/")
+@login_required
 async def get_my_stalls() -> str:
     """The stalls the signed-in member owns or helps with, whatever their status."""
     viewer = signed_in("see your stalls")

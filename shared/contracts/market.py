@@ -46,6 +46,14 @@ class NewStall:
 
 
 @dataclass(frozen=True, slots=True)
+class StallHelperRecord:
+    """A member the owner lets manage the stall's products."""
+
+    user_id: int
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
 class StallRecord:
     id: int
     slug: str
@@ -59,7 +67,7 @@ class StallRecord:
     owner_name: str
     image_url: str | None
     image_alt: str
-    helpers: tuple[str, ...] = ()
+    helpers: tuple[StallHelperRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Demo events: a weekly series over a daylight-saving change with one occurrence
 cancelled and one moved, ticketed events, a booked-out workshop with a waiting list,
-and calendars on a blog post and on a stall."""
+and calendars on a blog post, on a stall and on the market's Saturday page."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.models.blog import Post
 from shared.models.events import Booking, Calendar, Event, EventOverride, TicketType
 from shared.models.identity import User
-from shared.models.market import Stall
+from shared.models.market import MarketPage, Stall
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -161,6 +161,7 @@ async def seed_events(session: AsyncSession, users: dict[str, User]) -> None:
         )
     await session.flush()
     await _container_calendars(session, users)
+    await _market_page_calendar(session, users)
 
 
 async def _container_calendars(session: AsyncSession, users: dict[str, User]) -> None:
@@ -219,4 +220,40 @@ async def _container_calendars(session: AsyncSession, users: dict[str, User]) ->
                 ),
             ]
         )
+    await session.flush()
+
+
+async def _market_page_calendar(session: AsyncSession, users: dict[str, User]) -> None:
+    """The calendar the market's "Saturday market at the hall" page shows beside its stalls."""
+    page = await session.scalar(select(MarketPage).where(MarketPage.slug == "saturday-market"))
+    if page is None:
+        return
+    calendar = Calendar(
+        slug="saturday-market-dates",
+        name="Saturday market dates",
+        owner_id=users["ada"].id,
+        container_type="market_page",
+        container_id=page.id,
+    )
+    saturday = _next_weekday(5)  # DTSTART on the rule: a Saturday
+    session.add_all(
+        [
+            calendar,
+            Event(
+                calendar=calendar,
+                slug="saturday-market",
+                title="Saturday market",
+                description="<p>Bread, honey and pots at the hall; collect what you "
+                "pre-ordered at the stalls.</p>",
+                starts_at=_local(saturday, 10),
+                ends_at=_local(saturday, 13),
+                time_zone="Europe/London",
+                rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=12",
+                location="Ash Lane Community Hall",
+                tags=["market"],
+                status="published",
+                overrides=[],
+            ),
+        ]
+    )
     await session.flush()

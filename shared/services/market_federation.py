@@ -15,14 +15,22 @@ from shared.contracts.events import EventContext, ProductArchived, ProductListed
 from shared.contracts.money import Money, format_money
 from shared.models.market import Product, ProductStatus
 from shared.services.federating import federation, fresh, plain_text
+from shared.services.market.unit_prices import unit_price
 
 
 def note_of(product: Product) -> FederatedObject:
     path = f"/stalls/{product.stall.slug}/{product.slug}/"
-    lowest = min((v.price_minor for v in product.variants), default=product.price_minor)
+    cheapest = min(product.variants, key=lambda v: v.price_minor, default=None)
+    lowest = cheapest.price_minor if cheapest else product.price_minor
     price = format_money(Money(lowest, product.currency))
     if len(product.variants) > 1:
         price = f"from {price}"
+    if cheapest is not None:
+        per = unit_price(
+            Money(lowest, product.currency), cheapest.measure_quantity, cheapest.measure_unit
+        )
+        if per is not None:  # EU 98/6/EC: the unit price wherever a price is
+            price += f" ({format_money(per.price)} per {per.per})"
     title, stall = html_lib.escape(product.title), html_lib.escape(product.stall.name)
     content = f"<p>New at {stall}: {title}, {price}</p>"
     if product.description:

@@ -26,9 +26,8 @@ EVENTS_GROUP = "Event tickets"
 
 
 def pickup_details(stall: Stall) -> str:
-    """The stall's pickup point and times, read defensively: the market branch adds them."""
-    parts = [getattr(stall, name, None) for name in ("pickup_point", "pickup_times")]
-    return " · ".join(str(part) for part in parts if part)
+    """Where and when to collect from the stall, as its owner wrote it."""
+    return stall.pickup_details.strip()
 
 
 def _owner_filter(owner: CartOwner):  # type: ignore[no-untyped-def]

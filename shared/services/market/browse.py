@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import ProductSummary
@@ -53,7 +53,17 @@ class SqlBrowse:
         text = query.text.strip()
         terms = func.websearch_to_tsquery("english", text)
         if text:
-            statement = statement.where(Product.search.op("@@")(terms))
+            # "bread" finds the sourdough filed under Bread (and "food" all that is under
+            # Food), though neither word is in its title or description.
+            named = (
+                select(Category.id)
+                .where(func.to_tsvector("english", Category.name).op("@@")(terms))
+                .cte("named", recursive=True)
+            )
+            below = named.union_all(select(Category.id).where(Category.parent_id == named.c.id))
+            statement = statement.where(
+                or_(Product.search.op("@@")(terms), Product.category_id.in_(select(below.c.id)))
+            )
         if query.category_slug:
             statement = statement.where(
                 Product.category_id.in_(await _category_and_below(session, query.category_slug))

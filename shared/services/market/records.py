@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.contracts.dtos import ProductSummary, StallSummary
-from shared.contracts.market import ProductRecord, StallRecord, VariantRecord
+from shared.contracts.market import ProductRecord, StallHelperRecord, StallRecord, VariantRecord
 from shared.contracts.money import Money
 from shared.models.market import Product, ProductStatus, ProductVariant, Stall
 from shared.services.market.unit_prices import unit_price
@@ -80,7 +80,9 @@ def stall_summary(stall: Stall, product_count: int) -> StallSummary:
     )
 
 
-def stall_record(stall: Stall, owner_name: str, helpers: tuple[str, ...]) -> StallRecord:
+def stall_record(
+    stall: Stall, owner_name: str, helpers: tuple[StallHelperRecord, ...]
+) -> StallRecord:
     return StallRecord(
         id=stall.id,
         slug=stall.slug,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import StallSummary
 from shared.contracts.events import StallApproved, record
-from shared.contracts.market import MarketError, NewStall, StallRecord
+from shared.contracts.market import MarketError, NewStall, StallHelperRecord, StallRecord
 from shared.infrastructure.html import sanitize_html
 from shared.models.identity import User
 from shared.models.market import Product, ProductStatus, Stall, StallHelper, StallStatus
@@ -23,6 +23,7 @@ MAX_DESCRIPTION = 500
 MAX_LOCATION = 200
 MAX_PICKUP = 2_000
 MAX_STORY = 20_000
+MAX_IMAGE_ALT = 300
 PUBLIC = (ProductStatus.LISTED, ProductStatus.SOLD_OUT)
 
 
@@ -41,6 +42,7 @@ def _checked(draft: NewStall) -> NewStall:
         errors["pickup_details"] = f"Pickup details are at most {MAX_PICKUP:,} characters."
     if len(draft.story) > MAX_STORY:
         errors["story"] = f"The story is at most {MAX_STORY:,} characters."
+    image_alt = check_text(errors, "image_alt", "Image text", draft.image_alt, MAX_IMAGE_ALT)
     if errors:
         raise MarketError(errors)
     return NewStall(
@@ -51,7 +53,7 @@ def _checked(draft: NewStall) -> NewStall:
         location=location,
         pickup_details=pickup,
         image_url=draft.image_url,
-        image_alt=check_text(errors, "image_alt", "Image text", draft.image_alt, 300),
+        image_alt=image_alt,
     )
 
 
@@ -93,7 +95,9 @@ class SqlStalls:
         stall.story, stall.location = checked.story, checked.location
         stall.pickup_details = checked.pickup_details
         if checked.image_url:
-            stall.image_url, stall.image_alt = checked.image_url, checked.image_alt
+            stall.image_url = checked.image_url
+        if stall.image_url:  # the text of the photo there is, new or kept
+            stall.image_alt = checked.image_alt
         await session.flush()
         return await self._stall_record(session, stall)
 
@@ -165,13 +169,15 @@ class SqlStalls:
 
     async def _stall_record(self, session: AsyncSession, stall: Stall) -> StallRecord:
         owner = await session.scalar(select(User.display_name).where(User.id == stall.owner_id))
-        helpers = await session.scalars(
-            select(User.username)
+        helpers = await session.execute(
+            select(User.id, User.username)
             .join(StallHelper, StallHelper.user_id == User.id)
             .where(StallHelper.stall_id == stall.id)
             .order_by(User.username)
         )
-        return stall_record(stall, owner or "", tuple(helpers))
+        return stall_record(
+            stall, owner or "", tuple(StallHelperRecord(*helper) for helper in helpers)
+        )
 
 
 def clean(text: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models.identity import User
-from shared.models.market import Category, Product, ProductVariant, Stall
+from shared.models.market import Category, Product, ProductVariant, Stall, StallHelper
 from tests.market.conftest import MarketAs, csrf, text
 from tests.support.factories import add, make_product, make_stall, make_user
 
@@ -132,7 +132,9 @@ async def test_a_member_who_does_not_own_the_stall_gets_403(
         f"/stalls/marsh-honey/manage/products/{product.id}/status", form={"action": "archive"}
     )
     assert response.status_code in (400, 403)  # no CSRF token either way
-    assert (await (await market_as(None)).get("/stalls/marsh-honey/manage/")).status_code == 403
+    visitor = await (await market_as(None)).get("/stalls/marsh-honey/manage/")
+    assert visitor.status_code == 302  # a visitor is sent to sign in first
+    assert visitor.headers["Location"] == "/auth/login?next=/stalls/marsh-honey/manage/"
 
 
 async def test_a_helper_manages_the_stall_once_the_owner_adds_them(
@@ -150,6 +152,60 @@ async def test_a_helper_manages_the_stall_once_the_owner_adds_them(
     )
     assert response.status_code == 303  # type: ignore[attr-defined]
     assert (await (await market_as(cleo)).get("/stalls/marsh-honey/manage/")).status_code == 200
+
+
+async def test_the_owner_removes_a_helper_with_the_button_beside_their_name(
+    market_as: MarketAs, db: AsyncSession, ben: User
+) -> None:
+    stall = await _stall(db, ben)
+    cleo = await make_user(db, "cleo")
+    await add(db, StallHelper(stall_id=stall.id, user_id=cleo.id))
+    owner = await market_as(ben)
+    dashboard = await text(await owner.get("/stalls/marsh-honey/manage/"))
+    form = re.search(
+        r'<form method="post" action="(/stalls/marsh-honey/manage/helpers/remove)"'
+        r"[^>]*>(.*?)</form>",
+        dashboard,
+        re.S,
+    )
+    assert form, dashboard
+    assert f'name="user_id" value="{cleo.id}"' in form.group(2)
+    assert "Remove cleo as a helper" in form.group(2) and ">Remove</button>" in form.group(2)
+    helper_view = await text(await (await market_as(cleo)).get("/stalls/marsh-honey/manage/"))
+    assert "cleo" in helper_view and "helpers/remove" not in helper_view  # owner only
+
+    response = await _post(
+        owner,
+        form.group(1),
+        {"user_id": str(cleo.id)},
+        form_page="/stalls/marsh-honey/manage/",
+    )
+
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    after = await text(await owner.get("/stalls/marsh-honey/manage/"))
+    assert "cleo" not in after and "helpers/remove" not in after
+    assert (await (await market_as(cleo)).get("/stalls/marsh-honey/manage/")).status_code == 403
+
+
+async def test_a_helper_cannot_remove_helpers(
+    market_as: MarketAs, db: AsyncSession, ben: User
+) -> None:
+    stall = await _stall(db, ben)
+    cleo = await make_user(db, "cleo")
+    dan = await make_user(db, "dan")
+    await add(
+        db,
+        StallHelper(stall_id=stall.id, user_id=cleo.id),
+        StallHelper(stall_id=stall.id, user_id=dan.id),
+    )
+    response = await _post(
+        await market_as(cleo),
+        "/stalls/marsh-honey/manage/helpers/remove",
+        {"user_id": str(dan.id)},
+        form_page="/stalls/marsh-honey/manage/",
+    )
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert await db.get(StallHelper, (stall.id, dan.id)) is not None
 
 
 async def test_editing_keeps_variant_ids_and_archiving_takes_it_off_sale(

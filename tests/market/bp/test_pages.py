@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models.identity import User
+from shared.models.market import MarketPage
 from tests.market.conftest import MarketAs, csrf, text
 from tests.support.factories import make_product, make_stall
 
@@ -59,3 +63,15 @@ async def test_an_unpublished_page_is_only_for_admins(
     assert (await (await market_as(ben)).get("/pages/soon/")).status_code == 404
     assert (await (await market_as(ada)).get("/pages/soon/")).status_code == 200
     assert (await (await market_as(ben)).get("/admin/pages/new")).status_code == 403
+
+
+async def test_the_edit_form_says_how_to_attach_the_pages_calendar(
+    market_as: MarketAs, db: AsyncSession, ada: User
+) -> None:
+    admin = await market_as(ada)
+    token = await csrf(admin, "/admin/pages/new")
+    await admin.post("/admin/pages/new", form={"title": "Fair", "csrf_token": token})
+    page_id = await db.scalar(select(MarketPage.id).where(MarketPage.slug == "fair"))
+    form = await text(await admin.get(f"/admin/pages/{page_id}/"))
+    assert re.search(r'href="http://events\.[^"]+/manage/">make or attach one there</a>', form)
+    assert f"“a market page” with id <strong data-page-id>{page_id}</strong>" in form

@@ -80,3 +80,27 @@ async def test_bad_search_parameters_are_a_clear_400(market_as: MarketAs) -> Non
         assert response.status_code == 400, query
         assert words in await text(response), query
     assert (await client.get("/categories/no-such/")).status_code == 404
+
+
+async def test_a_search_finds_products_by_the_name_of_their_category(
+    market_as: MarketAs, db: AsyncSession
+) -> None:
+    food = Category(slug="food", name="Food")
+    await add(db, food)
+    bread = Category(slug="bread", name="Bread", parent_id=food.id)
+    await add(db, bread)
+    bakery = await make_stall(db, "Okafor Bakery")
+    await make_product(db, bakery, "Country sourdough", 450, category_id=bread.id)
+    await make_product(db, bakery, "Seeded rye", 500, category_id=bread.id)
+    await make_product(db, bakery, "Bread knife", 1500, description="Cuts a loaf.")
+    await make_product(db, bakery, "Apron", 2000)
+    client = await market_as(None)
+
+    loaves = await text(await client.get("/search/?q=bread"))
+    everything_food = await text(await client.get("/search/?q=food&sort=price_asc"))
+
+    # Its own title ranks first; then the loaves filed under Bread.
+    assert titles(loaves)[0] == "Bread knife"
+    assert sorted(titles(loaves)[1:]) == ["Country sourdough", "Seeded rye"]
+    assert "3 products" in loaves
+    assert titles(everything_food) == ["Country sourdough", "Seeded rye"]  # Food > Bread

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
+from quart.datastructures import FileStorage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models.identity import User
 from shared.models.market import Stall
+from tests.infrastructure.media.samples import image_bytes
 from tests.market.conftest import MarketAs, csrf, text
 from tests.support.factories import make_product, make_stall, make_user
 
@@ -109,9 +113,12 @@ async def test_a_taken_stall_address_is_refused(
 
 
 async def test_signing_in_is_needed_to_apply(market_as: MarketAs) -> None:
-    response = await (await market_as(None)).get("/stalls/apply/")
-    assert response.status_code == 403
-    assert "Sign in to apply for a stall" in await text(response)
+    visitor = await market_as(None)
+    for path in ("/stalls/apply/", "/stalls/mine/"):
+        response = await visitor.get(path)
+        # Off to sign in, and back to the form after.
+        assert response.status_code == 302, path
+        assert response.headers["Location"] == f"/auth/login?next={path}"
 
 
 async def test_the_owner_edits_the_stall_and_others_may_not(
@@ -126,7 +133,43 @@ async def test_the_owner_edits_the_stall_and_others_may_not(
     assert "New <em>jars</em>." in page
     stranger = await market_as(await make_user(db, "mallory"))
     assert (await stranger.get("/stalls/fen/manage/stall")).status_code == 403
-    bad = {**form, "name": "x" * 300}
+    bad = {**form, "name": "x" * 300, "location": "Fen Lane, by the sluice"}
     response = await owner.post("/stalls/fen/manage/stall", form=bad)
     assert response.status_code == 400 and "at most 200" in await text(response)
+    assert 'value="Fen Lane, by the sluice"' in await text(response)  # kept to correct
     assert await db.scalar(select(Stall.name).where(Stall.id == stall.id)) == "Fen Preserves"
+
+
+async def test_the_owner_gives_the_stall_a_photo_and_its_text_from_the_edit_form(
+    market_as: MarketAs, db: AsyncSession, ben: User
+) -> None:
+    await make_stall(db, "Fen Preserves", ben, slug="fen")
+    owner = await market_as(ben)
+    form_page = await text(await owner.get("/stalls/fen/manage/stall"))
+    assert 'enctype="multipart/form-data"' in form_page and 'name="image"' in form_page
+    photo = FileStorage(io.BytesIO(image_bytes(640, 480)), filename="jars.jpg", name="image")
+    response = await owner.post(
+        "/stalls/fen/manage/stall",
+        form={
+            **APPLICATION,
+            "image_alt": "Jars of damson jam on a shelf",
+            "csrf_token": await csrf(owner, "/stalls/fen/manage/stall"),
+        },
+        files={"image": photo},
+    )
+    assert response.status_code == 303, await text(response)
+    page = await text(await (await market_as(None)).get("/stalls/fen/"))
+    assert 'alt="Jars of damson jam on a shelf"' in page and "/media/" in page
+
+    relabel = {
+        **APPLICATION,
+        "image_alt": "Damson jam",
+        "csrf_token": await csrf(owner, "/stalls/fen/manage/stall"),
+    }
+    assert (await owner.post("/stalls/fen/manage/stall", form=relabel)).status_code == 303
+    page = await text(await (await market_as(None)).get("/stalls/fen/"))
+    assert 'alt="Damson jam"' in page and "/media/" in page  # the photo stays
+
+    too_long = {**relabel, "image_alt": "x" * 301}
+    refused = await owner.post("/stalls/fen/manage/stall", form=too_long)
+    assert refused.status_code == 400 and "at most 300" in await text(refused)
