@@ -8,8 +8,10 @@ before that commit leaves the row `queued` and the server drops the unfinished
 message (RFC 5321 §4.1.1.4: no "." means no mail); killed after it, the row is
 `sent` and the "." is the next bytes on the wire. A resumed job (the runner
 re-claims it when the lease lapses) therefore mails exactly the `queued` rows.
-The window left is the microseconds between the COMMIT's answer and the
-socket writes of the batch's "."s.
+Before the commit each message is flushed out of our process (the kernel
+still sends what it holds when a killed process's sockets close), and the
+"."s are written synchronously after it, so the window left is the
+microseconds between the COMMIT's answer and those writes.
 
 Each row is claimed `FOR UPDATE SKIP LOCKED`, so even two runs of one send (a
 lease lost to a stalled worker) never mail the same row twice.
@@ -168,7 +170,29 @@ async def _stage(
         return exc
     assert smtp.protocol is not None
     smtp.protocol.write(PERIOD_REGEX.sub(b"..", data))
+    await _flushed(smtp)
     return None
+
+
+async def _flushed(smtp: aiosmtplib.SMTP) -> None:
+    """Wait until the message has left our process for the kernel: bytes still in
+    asyncio's buffer die with a killed worker, the kernel's are still sent (and the
+    row must not be committed `sent` for a message the server can never finish)."""
+    assert smtp.protocol is not None and smtp.protocol.transport is not None
+    transport = smtp.protocol.transport
+    deadline = asyncio.get_running_loop().time() + SMTP_TIMEOUT
+    while transport.get_write_buffer_size() > 0:  # type: ignore[attr-defined]
+        if asyncio.get_running_loop().time() > deadline or transport.is_closing():
+            raise aiosmtplib.SMTPServerDisconnected("the message could not be written")
+        await asyncio.sleep(0.002)
+
+
+def _write_final_dot(smtp: aiosmtplib.SMTP) -> None:
+    """Write the final "." now, synchronously: nothing may run between the commit that
+    marked the row `sent` and these bytes reaching the kernel."""
+    assert smtp.protocol is not None
+    smtp.protocol._response_pending = True  # its reply is expected (read below)
+    smtp.protocol.write(b".\r\n")
 
 
 async def _refused(session: AsyncSession, rcpt: _Recipient, code: int, message: str) -> str:
@@ -216,13 +240,20 @@ async def _deliver_batch(
         for smtp, rcpt, refusal in zip(connections, batch, staged, strict=False)
         if refusal is None
     ]
-    answers = await asyncio.gather(*(smtp.execute_command(b".") for smtp, _ in waiting))
+    for smtp, _ in waiting:
+        _write_final_dot(smtp)
+    answers = await asyncio.gather(*(_answer(smtp) for smtp, _ in waiting))
     late = [(rcpt, a) for (_, rcpt), a in zip(waiting, answers, strict=True) if a.code != 250]
     for rcpt, answer in late:  # refused after the message: rare, recorded in its own commit
         outcomes.append(await _refused(session, rcpt, answer.code, answer.message))
     if late:
         await session.commit()
     return outcomes + ["sent"] * (len(waiting) - len(late))
+
+
+async def _answer(smtp: aiosmtplib.SMTP) -> aiosmtplib.SMTPResponse:
+    assert smtp.protocol is not None
+    return await smtp.protocol.read_response(timeout=SMTP_TIMEOUT)
 
 
 async def _sender(
