@@ -87,7 +87,16 @@ async def refresh_navigation(event: NavigationChanged, ctx: EventContext) -> Non
 async def refresh_upcoming_events(
     event: EventPublished | EventChanged | EventCancelled, ctx: EventContext
 ) -> None:
-    await ctx.fragments.invalidate([scope_of("upcoming-events")])
+    # The event cards posts embed show the same dates as the upcoming list.
+    await ctx.fragments.invalidate([scope_of("upcoming-events"), scope_of("event-card")])
+
+
+async def refresh_product_cards(
+    event: ProductListed | ProductUpdated | ProductArchived | OrderPaid, ctx: EventContext
+) -> None:
+    # Posts embed product cards with today's price and stock: a product's change, or a
+    # paid order taking its stock, drops them all.
+    await ctx.fragments.invalidate([scope_of("product-card")])
 
 
 def event_handlers() -> EventHandlers:
@@ -122,4 +131,8 @@ def event_handlers() -> EventHandlers:
     table.after_commit(EventPublished, refresh_upcoming_events)
     table.after_commit(EventChanged, refresh_upcoming_events)
     table.after_commit(EventCancelled, refresh_upcoming_events)
+    table.after_commit(ProductListed, refresh_product_cards)
+    table.after_commit(ProductUpdated, refresh_product_cards)
+    table.after_commit(ProductArchived, refresh_product_cards)
+    table.after_commit(OrderPaid, refresh_product_cards)  # the stock it took
     return table

@@ -12,7 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import NewCartLine, NewNavigationItem
-from shared.contracts.events import CartChanged, NavigationChanged, recorded
+from shared.contracts.events import (
+    CartChanged,
+    NavigationChanged,
+    ProductUpdated,
+    record,
+    recorded,
+)
 from shared.contracts.widgets import cart_changed, scope_of
 from shared.infrastructure.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from shared.infrastructure.fragment_cache import FragmentCache
@@ -80,6 +86,7 @@ async def test_publishing_an_event_invalidates_upcoming_events_after_commit(
         assert await generation(redis, "events", "upcoming-events", "all") == 0  # not before
 
     assert await generation(redis, "events", "upcoming-events", "all") == 1
+    assert await generation(redis, "events", "event-card", "all") == 1  # posts' event cards
     assert recorded(db) == ()
     assert not await SqlEventsService().publish_event(db, 999_999)
 
@@ -135,3 +142,15 @@ def test_the_shipped_config_sets_a_ttl_for_every_fragment_type() -> None:
     settings = load_settings(env).fragments
     assert set(settings.ttl) == set(FRAGMENT_TYPES)
     assert settings.page_budget >= settings.timeout
+
+
+async def test_a_product_change_drops_the_posts_product_cards_after_commit(
+    db: AsyncSession, cache: FragmentCache, redis: Redis, settings: Settings
+) -> None:
+    wire_services(settings)  # its federation handler reaches ActivityPub through the registry
+    product = await make_product(db, await make_stall(db, "Marsh Honey"), "Honey", 850)
+    async with unit(db, cache) as uow:
+        record(uow.session, ProductUpdated(product.id))
+        assert await generation(redis, "market", "product-card", "all") == 0  # not before
+
+    assert await generation(redis, "market", "product-card", "all") == 1
