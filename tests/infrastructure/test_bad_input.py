@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -22,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.infrastructure.keys import Purpose, derive_key
 from shared.infrastructure.oauth import sign_in_state
+from shared.infrastructure.runtime import runtime
 from shared.infrastructure.security import CSRF_COOKIE
 from tests.conftest import AppFactory
-from tests.support.factories import make_user
+from tests.support.factories import make_calendar, make_event, make_member_actor, make_user
 
 BAD_VALUES: dict[str, str] = {
     "empty": "",
@@ -50,6 +52,9 @@ class Endpoint:
     path: str
     fields: dict[str, str] = field(default_factory=dict)
     admin: bool = False
+    # The objects the route needs to exist, so the input reaches its parser rather than
+    # a 404: "calendar" makes the calendar `bad-input` with the event `bad-input-event`.
+    needs: str | None = None
 
     @property
     def id(self) -> str:
@@ -206,6 +211,141 @@ ENDPOINTS = [
         {"title": "T", "slug": "t", "html": "<p>x</p>", "stalls": "a", "products": "a/b"},
         True,
     ),
+    # Events: the listing's filters, a calendar, an event, bookings and ticket types.
+    Endpoint("events", "GET", "/", {"view": "month", "tag": "music", "date": "2026-12-01"}),
+    Endpoint(
+        "events",
+        "POST",
+        "/manage/calendars",
+        {
+            "name": "C",
+            "description": "d",
+            "is_private": "1",
+            "container_type": "",
+            "container_id": "",
+        },
+        True,
+    ),
+    Endpoint(
+        "events",
+        "POST",
+        "/bad-input/new",
+        {
+            "title": "T",
+            "time_zone": "Europe/London",
+            "start_date": "2027-01-05",
+            "start_time": "18:00",
+            "end_date": "2027-01-05",
+            "end_time": "20:00",
+            "all_day": "",
+            "capacity": "20",
+            "location": "Hall",
+            "map_url": "https://maps.example.test/x",
+            "online_url": "",
+            "tags": "music, food",
+            "description": "<p>d</p>",
+            "repeat": "weekly",
+            "interval": "1",
+            "weekdays": "MO",
+            "ends": "count",
+            "count": "3",
+            "until": "2027-03-01",
+            "rrule": "",
+            "publish": "1",
+        },
+        True,
+        "calendar",
+    ),
+    Endpoint(
+        "events",
+        "POST",
+        "/bad-input/bad-input-event/ticket-types",
+        {"name": "Standard", "price": "5.00", "quantity": "10", "sales_start": "", "sales_end": ""},
+        True,
+        "calendar",
+    ),
+    Endpoint(
+        "events",
+        "POST",
+        "/bad-input/bad-input-event/20270105T180000Z/book",
+        {"name": "A", "email": "a@example.test"},
+        False,
+        "calendar",
+    ),
+    Endpoint("events", "GET", "/bookings/" + "A" * 43 + "/confirm", {}),
+    Endpoint("events", "POST", "/bookings/" + "A" * 43 + "/cancel", {}),
+    Endpoint("events", "GET", "/tickets/ABCD-EFGH/", {}, True),
+    # Newsletters: subscribing, the confirm page and one-click unsubscribe.
+    Endpoint(
+        "account",
+        "POST",
+        "/newsletters/subscribe",
+        {"email": "a@example.test", "newsletter_id": "1"},
+    ),
+    Endpoint("account", "GET", "/newsletters/confirm", {"token": "A" * 43}),
+    Endpoint("account", "POST", "/newsletters/confirm", {"token": "A" * 43}),
+    Endpoint(
+        "account",
+        "POST",
+        "/newsletters/weekly/unsubscribe/" + "A" * 43,
+        {"List-Unsubscribe": "One-Click"},
+    ),
+    # The blog's editor (as an admin): its list filters and a new draft.
+    Endpoint(
+        "blog",
+        "GET",
+        "/admin/posts/",
+        {"status": "draft", "type": "post", "page": "1", "tag": "news", "author": "1", "q": "x"},
+        True,
+    ),
+    Endpoint(
+        "blog",
+        "POST",
+        "/admin/posts/",
+        {
+            "title": "T",
+            "slug": "t",
+            "type": "post",
+            "visibility": "public",
+            "excerpt": "e",
+            "feature_image": "",
+            "featured": "",
+            "tags": "news",
+            "doc": '{"type": "doc", "content": []}',
+        },
+        True,
+    ),
+    # The social hub (as a member): posting, search, settings, reports.
+    Endpoint(
+        "federation",
+        "POST",
+        "/statuses",
+        {
+            "status": "Hello",
+            "visibility": "public",
+            "spoiler_text": "",
+            "language": "en",
+            "in_reply_to_id": "",
+            "alt": "",
+        },
+        True,
+        "actor",
+    ),
+    Endpoint("federation", "GET", "/search", {"q": "@someone@example.test"}, True),
+    Endpoint("federation", "POST", "/settings/social", {"locked": "on"}, True, "actor"),
+    Endpoint("federation", "GET", "/home", {"max_id": "10", "next": "5"}, True),
+    # The Mastodon client API's unauthenticated app registration.
+    Endpoint(
+        "federation",
+        "POST",
+        "/api/v1/apps",
+        {
+            "client_name": "App",
+            "redirect_uris": "https://app.example.test/callback",
+            "scopes": "read write",
+            "website": "https://app.example.test",
+        },
+    ),
     # Pages with ?page= (ActivityPub collections) and a public page by slug.
     Endpoint("blog", "GET", "/actor/outbox", {"page": "1"}),
     Endpoint("blog", "GET", "/tag/news/", {"page": "1"}),
@@ -217,8 +357,12 @@ def _csrf_token(app: Quart) -> str:
     return hmac.new(key, CSRF_VALUE.encode(), hashlib.sha256).hexdigest()
 
 
-async def _admin_cookie(app: Quart, db: AsyncSession, redis: Redis) -> tuple[str, str]:
+async def _admin_cookie(
+    app: Quart, db: AsyncSession, redis: Redis, *, with_actor: bool
+) -> tuple[str, str]:
     admin = await make_user(db, "badinputadmin", is_admin=True)
+    if with_actor:
+        await make_member_actor(db, admin)
     state = sign_in_state(app)
     session = await state.sessions(app).create(
         user_id=admin.id, op_sid="sid", id_token="i", access_token="a", refresh_token=None
@@ -246,9 +390,23 @@ async def test_no_bad_input_gets_a_500(
     client = app.test_client()
     client.set_cookie("localhost", CSRF_COOKIE, CSRF_VALUE)
     if endpoint.admin:
-        name, value = await _admin_cookie(app, db, redis)
+        name, value = await _admin_cookie(app, db, redis, with_actor=endpoint.needs == "actor")
         client.set_cookie("localhost", name, value)
-    headers = {"X-CSRF-Token": _csrf_token(app)}
+    if endpoint.needs == "calendar":
+        calendar = await make_calendar(db, "Bad input")
+        calendar.slug = "bad-input"
+        await make_event(
+            db,
+            calendar,
+            "Bad input",
+            datetime(2027, 1, 5, 18, tzinfo=UTC),
+            slug="bad-input-event",
+            capacity=20,
+        )
+        await db.flush()
+    # As a browser sends it: forms other apps' pages submit to check the Origin.
+    origin = runtime(app).settings.apps[endpoint.app].base_url
+    headers = {"X-CSRF-Token": _csrf_token(app), "Origin": origin}
     failures = []
     for label, override in _cases(endpoint):
         values = {name: [value] for name, value in endpoint.fields.items()} | override
@@ -265,6 +423,16 @@ async def test_no_bad_input_gets_a_500(
         if response.status_code >= 500:
             failures.append(f"{label}: {response.status_code}")
         if label == "plausible":  # the CSRF token is good: the input reaches the route
+            import re as _re
+
+            _b = await response.get_data(as_text=True)
+            _m = _re.search(r"<main.*?</main>", _b, _re.S)
+            print(
+                "PLAUSIBLE",
+                endpoint.id,
+                response.status_code,
+                _re.sub(r"<[^>]+>|\s+", " ", _m.group(0) if _m else _b[:300])[:300],
+            )
             assert "came from another site" not in await response.get_data(as_text=True)
     if endpoint.method == "POST":
         for label, body, content_type in (
