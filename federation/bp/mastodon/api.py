@@ -22,12 +22,10 @@ from shared.contracts.social import (
     SocialError,
     TimelinePage,
 )
-from shared.infrastructure.oidc.clients import hash_client_secret
-from shared.infrastructure.oidc.scopes import unknown_scopes
+from shared.infrastructure.oidc.registrations import NewClient, RegistrationError, register_client
 from shared.infrastructure.params import parse_whole
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.security import csrf_exempt
-from shared.models.identity import OAuthClient
 from shared.services.registry import services
 
 bp = Blueprint("mastodon_api", __name__)
@@ -114,34 +112,24 @@ async def post_app() -> Response:
     uris = params.get("redirect_uris") or ""
     redirect_uris = uris if isinstance(uris, list) else str(uris).split()
     scope = " ".join(str(params.get("scopes") or "read").split())
-    if not name:
-        raise SocialError("Validation failed: Application name can't be blank")
-    if not redirect_uris or any(not u.startswith(("https://", "http://")) for u in redirect_uris):
-        raise SocialError("Validation failed: Redirect URI must be an absolute http(s) URI")
-    if unknown := unknown_scopes(scope):
-        raise SocialError(f"Validation failed: unknown scope {', '.join(unknown)}", 422)
-    client_id, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
-    async with unit_of_work(current_app) as uow:
-        uow.session.add(
-            OAuthClient(
-                client_id=client_id,
-                client_secret_hash=hash_client_secret(secret),
-                name=name,
-                redirect_uris=redirect_uris,
-                scope=scope,
-                is_first_party=False,
+    try:
+        async with unit_of_work(current_app) as uow:
+            registered = await register_client(
+                uow.session, NewClient(name, tuple(redirect_uris), scope), oidc=False
             )
-        )
+    except RegistrationError as error:
+        raise SocialError(f"Validation failed: {error.message}", 422) from error
+    client = registered.client
     return _json(
         {
-            "id": client_id,
-            "name": name,
+            "id": client.client_id,
+            "name": client.name,
             "website": params.get("website") or None,
-            "scopes": scope.split(),
-            "redirect_uri": "\n".join(redirect_uris),
-            "redirect_uris": redirect_uris,
-            "client_id": client_id,
-            "client_secret": secret,
+            "scopes": client.scope.split(),
+            "redirect_uri": "\n".join(client.redirect_uris),
+            "redirect_uris": list(client.redirect_uris),
+            "client_id": client.client_id,
+            "client_secret": registered.secret,
             "vapid_key": "",
         }
     )

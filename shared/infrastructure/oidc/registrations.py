@@ -66,7 +66,7 @@ def check_uri(field: str, uri: str) -> str:
     return uri
 
 
-def _checked(new: NewClient) -> NewClient:
+def _checked(new: NewClient, *, oidc: bool) -> NewClient:
     name = new.name.strip()
     if not 1 <= len(name) <= 200:
         raise RegistrationError("name", "Give the client a name of up to 200 characters.")
@@ -79,7 +79,7 @@ def _checked(new: NewClient) -> NewClient:
     if new.backchannel_logout_uri:
         check_uri("backchannel_logout_uri", new.backchannel_logout_uri)
     scopes = new.scope.split()
-    if "openid" not in scopes:
+    if oidc and "openid" not in scopes:
         raise RegistrationError("scope", "A client's scopes must include openid.")
     unknown = unknown_scopes(new.scope)
     if unknown:
@@ -94,9 +94,13 @@ def _checked(new: NewClient) -> NewClient:
     )
 
 
-async def register_client(session: AsyncSession, new: NewClient) -> RegisteredClient:
-    """A new third-party client; its secret (confidential clients) is in the answer only."""
-    new = _checked(new)
+async def register_client(
+    session: AsyncSession, new: NewClient, *, oidc: bool = True
+) -> RegisteredClient:
+    """A new third-party client; its secret (confidential clients) is in the answer only.
+
+    `oidc=False` for a Mastodon client app, which asks for `read write` and no ID token."""
+    new = _checked(new, oidc=oidc)
     slug = _SLUG.sub("-", new.name.lower()).strip("-")[:40] or "client"
     secret = secrets.token_urlsafe(32) if new.confidential else None
     row = OAuthClient(
