@@ -14,7 +14,9 @@ from shared.contracts.events import (
     EventContext,
     EventHandlers,
     EventPublished,
+    MemberBookingsChanged,
     MemberCreated,
+    MemberOrdersChanged,
     MemberProfileChanged,
     MemberSignedIn,
     NavigationChanged,
@@ -99,6 +101,19 @@ async def refresh_product_cards(
     await ctx.fragments.invalidate([scope_of("product-card")])
 
 
+async def refresh_member_orders(event: MemberOrdersChanged, ctx: EventContext) -> None:
+    # A paid order issues tickets in its own transaction: the tickets card goes with it.
+    member = FragmentViewer(user_id=event.user_id)
+    await ctx.fragments.invalidate(
+        [scope_of("member-orders", member), scope_of("member-tickets", member)]
+    )
+
+
+async def refresh_member_bookings(event: MemberBookingsChanged, ctx: EventContext) -> None:
+    member = FragmentViewer(user_id=event.user_id)
+    await ctx.fragments.invalidate([scope_of("member-bookings", member)])
+
+
 def event_handlers() -> EventHandlers:
     """A process's table; the bootstrap builds it once per platform."""
     table = EventHandlers()
@@ -126,6 +141,9 @@ def event_handlers() -> EventHandlers:
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
     table.after_commit(NotificationsChanged, refresh_user_menu)
+    # The member's dashboard cards: never a stale order, ticket or booking.
+    table.after_commit(MemberOrdersChanged, refresh_member_orders)
+    table.after_commit(MemberBookingsChanged, refresh_member_bookings)
     # The footer's signup form lists the newsletters: a new or renamed one shows at once.
     table.after_commit(NewsletterChanged, refresh_newsletter_signup)
     table.after_commit(EventPublished, refresh_upcoming_events)
