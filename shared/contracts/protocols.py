@@ -411,6 +411,13 @@ class MarketService(Protocol):
         """The stalls `user_id` owns or helps with, in any status."""
         ...
 
+    async def list_stall_manager_ids(
+        self, session: AsyncSession, *, stall_id: int | None = None, product_id: int | None = None
+    ) -> list[int]:
+        """The owner's and helpers' ids of the stall (or of the product's stall); empty
+        when there is none. Whose "stalls I run" card a change to it touches."""
+        ...
+
     async def create_product(
         self, session: AsyncSession, stall_id: int, draft: NewProduct
     ) -> ProductRecord:
