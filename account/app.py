@@ -5,6 +5,7 @@ if not __package__:  # loaded as `app` from inside account/
 
 from quart import Quart
 
+from account.bp.activity import bp as activity_bp
 from account.bp.admin import bp as admin_bp
 from account.bp.fragments import bp as fragments_bp
 from account.bp.home import bp as home_bp
@@ -24,5 +25,6 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(preferences_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(activity_bp)
     app.register_blueprint(admin_bp)
     return app

@@ -6,6 +6,7 @@ if not __package__:  # loaded as `app` from inside federation/
 from quart import Quart
 
 from federation.bp.clients import bp as clients_bp
+from federation.bp.fragments.member_notifications import bp as member_notifications_bp
 from federation.bp.home import bp as home_bp
 from federation.bp.identity import bp as identity_bp
 from federation.bp.mastodon import install_mastodon_api
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(passkeys_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(member_notifications_bp)  # the account dashboard's card
     install_social(app)  # the hub: timelines, compose, profiles, notifications
     install_mastodon_api(app)  # the same, for Mastodon apps
     return app

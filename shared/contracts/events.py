@@ -187,6 +187,20 @@ class OrderPaid(DomainEvent):
     order_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class MemberOrdersChanged(DomainEvent):
+    """A member's orders changed: one placed, paid, cancelled or refunded (or their tickets)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberBookingsChanged(DomainEvent):
+    """A member's free bookings changed: one made, cancelled, or moved off the waiting list."""
+
+    user_id: int
+
+
 def record(session: AsyncSession, *events: DomainEvent) -> None:
     """Record events of the transaction `session` is in, for its unit of work to handle."""
     session.info.setdefault(_PENDING, []).extend(events)

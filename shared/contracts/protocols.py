@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts import newsletters as nl
 from shared.contracts.blog import BlogReader, BlogStaffRoles, BlogWriter
-from shared.contracts.calendars import TicketSeats
+from shared.contracts.calendars import TicketRecord, TicketSeats
 from shared.contracts.dtos import (
     ActivityRecord,
     ActorRecord,
@@ -47,6 +47,7 @@ from shared.contracts.dtos import (
     TotpEnrolment,
     UserRecord,
 )
+from shared.contracts.member import MemberBooking, MemberOrder
 from shared.contracts.social import (
     AccountRecord,
     DomainBlockRecord,
@@ -253,6 +254,12 @@ class BlogService(BlogReader, BlogWriter, BlogStaffRoles, Protocol):
     """The blog: readers' lists and pages (here and BlogReader), staff writing
     (BlogWriter, shared/contracts/blog.py) and the navigation menus."""
 
+    async def export_member_posts(
+        self, session: AsyncSession, user_id: int
+    ) -> list[dict[str, Any]]:
+        """The posts and pages the member wrote (a byline, or made by them), JSON-ready."""
+        ...
+
     async def list_published_posts(
         self,
         session: AsyncSession,
@@ -404,6 +411,13 @@ class MarketService(Protocol):
         """The stalls `user_id` owns or helps with, in any status."""
         ...
 
+    async def list_stall_manager_ids(
+        self, session: AsyncSession, *, stall_id: int | None = None, product_id: int | None = None
+    ) -> list[int]:
+        """The owner's and helpers' ids of the stall (or of the product's stall); empty
+        when there is none. Whose "stalls I run" card a change to it touches."""
+        ...
+
     async def create_product(
         self, session: AsyncSession, stall_id: int, draft: NewProduct
     ) -> ProductRecord:
@@ -549,6 +563,31 @@ class CartService(Protocol):
         ticket types with none are left out. Seats sold are tickets issued plus these."""
         ...
 
+    async def list_member_orders(
+        self, session: AsyncSession, user_id: int, *, limit: int = 50
+    ) -> list[MemberOrder]:
+        """The member's newest `limit` orders, newest first."""
+        ...
+
+    async def get_member_order(
+        self, session: AsyncSession, user_id: int, order_id: int
+    ) -> MemberOrder | None:
+        """The order if it is this member's; None otherwise (someone else's looks unknown)."""
+        ...
+
+    async def cancel_member_order(
+        self, session: AsyncSession, user_id: int, order_id: int
+    ) -> MemberOrder:
+        """Cancel the member's unpaid order and free its holds. OrderNotFound when it is not
+        theirs, OrderStateError unless it awaits payment. Records MemberOrdersChanged."""
+        ...
+
+    async def export_member_orders(
+        self, session: AsyncSession, user_id: int
+    ) -> list[dict[str, Any]]:
+        """Every order of the member, as plain JSON-ready values, for their data export."""
+        ...
+
 
 class EventsService(Protocol):
     async def list_upcoming_events(
@@ -596,6 +635,29 @@ class EventsService(Protocol):
         `now` (an unpublished event's tickets are closed) and the seats issued so far.
         `lock` locks the ticket type rows in id order until the transaction ends, so
         concurrent checkouts for the last seats queue instead of overselling."""
+        ...
+
+    async def list_member_tickets(
+        self, session: AsyncSession, user_id: int, *, now: datetime, limit: int = 50
+    ) -> list[TicketRecord]:
+        """The member's tickets for occurrences still to come, soonest first."""
+        ...
+
+    async def list_member_bookings(
+        self, session: AsyncSession, user_id: int, *, now: datetime, limit: int = 50
+    ) -> list[MemberBooking]:
+        """The member's live bookings for occurrences still to come, soonest first."""
+        ...
+
+    async def cancel_member_booking(
+        self, session: AsyncSession, user_id: int, booking_id: int, *, base_url: str
+    ) -> MemberBooking | None:
+        """Cancel the member's booking (the longest waiting gets the seat, mailed with links
+        to `base_url`); None when it is not theirs. Records MemberBookingsChanged."""
+        ...
+
+    async def export_member_events(self, session: AsyncSession, user_id: int) -> dict[str, Any]:
+        """The member's tickets and bookings, JSON-ready, for their data export."""
         ...
 
 

@@ -14,7 +14,9 @@ from shared.contracts.events import (
     EventContext,
     EventHandlers,
     EventPublished,
+    MemberBookingsChanged,
     MemberCreated,
+    MemberOrdersChanged,
     MemberProfileChanged,
     MemberSignedIn,
     NavigationChanged,
@@ -28,6 +30,7 @@ from shared.contracts.events import (
     ProductArchived,
     ProductListed,
     ProductUpdated,
+    StallApproved,
 )
 from shared.contracts.widgets import FragmentViewer, cart_changed, scope_of
 from shared.services.blog_federation import (
@@ -99,6 +102,37 @@ async def refresh_product_cards(
     await ctx.fragments.invalidate([scope_of("product-card")])
 
 
+async def refresh_member_orders(event: MemberOrdersChanged, ctx: EventContext) -> None:
+    # A paid order issues tickets in its own transaction: the tickets card goes with it.
+    member = FragmentViewer(user_id=event.user_id)
+    await ctx.fragments.invalidate(
+        [scope_of("member-orders", member), scope_of("member-tickets", member)]
+    )
+
+
+async def refresh_member_bookings(event: MemberBookingsChanged, ctx: EventContext) -> None:
+    member = FragmentViewer(user_id=event.user_id)
+    await ctx.fragments.invalidate([scope_of("member-bookings", member)])
+
+
+async def refresh_member_notifications(event: NotificationsChanged, ctx: EventContext) -> None:
+    member = FragmentViewer(user_id=event.user_id)
+    await ctx.fragments.invalidate([scope_of("member-notifications", member)])
+
+
+async def refresh_member_stalls(
+    event: StallApproved | ProductListed | ProductUpdated | ProductArchived, ctx: EventContext
+) -> None:
+    # The card shows each stall's status and product count: its owner's and helpers' go.
+    if isinstance(event, StallApproved):
+        ids = await services.market.list_stall_manager_ids(ctx.session, stall_id=event.stall_id)
+    else:
+        ids = await services.market.list_stall_manager_ids(ctx.session, product_id=event.product_id)
+    await ctx.fragments.invalidate(
+        [scope_of("member-stalls", FragmentViewer(user_id=user_id)) for user_id in ids]
+    )
+
+
 def event_handlers() -> EventHandlers:
     """A process's table; the bootstrap builds it once per platform."""
     table = EventHandlers()
@@ -126,6 +160,14 @@ def event_handlers() -> EventHandlers:
     table.after_commit(CartChanged, refresh_mini_cart)
     table.after_commit(NavigationChanged, refresh_navigation)
     table.after_commit(NotificationsChanged, refresh_user_menu)
+    # The member's dashboard cards: never a stale order, ticket or booking.
+    table.after_commit(MemberOrdersChanged, refresh_member_orders)
+    table.after_commit(MemberBookingsChanged, refresh_member_bookings)
+    table.after_commit(NotificationsChanged, refresh_member_notifications)
+    table.after_commit(StallApproved, refresh_member_stalls)
+    table.after_commit(ProductListed, refresh_member_stalls)
+    table.after_commit(ProductUpdated, refresh_member_stalls)
+    table.after_commit(ProductArchived, refresh_member_stalls)
     # The footer's signup form lists the newsletters: a new or renamed one shows at once.
     table.after_commit(NewsletterChanged, refresh_newsletter_signup)
     table.after_commit(EventPublished, refresh_upcoming_events)

@@ -10,6 +10,7 @@ from __future__ import annotations
 # Registers the scheduling job kinds in every process that can schedule a post.
 from shared.services.blog import scheduling  # noqa: F401
 from shared.services.blog.editing import SqlBlogEditing
+from shared.services.blog.member import SqlBlogMemberData
 from shared.services.blog.publishing import SqlBlogPublishing
 from shared.services.blog.reading import SqlBlogReading, post_summary
 from shared.services.blog.revisions import SqlBlogRevisions
@@ -17,7 +18,12 @@ from shared.services.blog.staff import SqlBlogStaff
 
 
 class SqlBlogService(
-    SqlBlogEditing, SqlBlogPublishing, SqlBlogRevisions, SqlBlogStaff, SqlBlogReading
+    SqlBlogEditing,
+    SqlBlogPublishing,
+    SqlBlogRevisions,
+    SqlBlogStaff,
+    SqlBlogReading,
+    SqlBlogMemberData,
 ):
     """Posts, pages, tags, authors and menus in PostgreSQL."""
 

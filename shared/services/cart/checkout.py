@@ -24,6 +24,7 @@ from shared.contracts.cart import (
     SoldOut,
 )
 from shared.contracts.errors import CartItemUnavailable
+from shared.contracts.events import MemberOrdersChanged, record
 from shared.models.cart import (
     FulfilmentMethod,
     Order,
@@ -185,6 +186,8 @@ async def place_order(
     order.fulfilments.extend(fulfilments.values())
     session.add(order)
     await session.flush()
+    if order.user_id is not None:
+        record(session, MemberOrdersChanged(user_id=order.user_id))
     for hold in new_holds:
         hold.order_id = order.id
     session.add_all(new_holds)

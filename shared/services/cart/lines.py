@@ -16,6 +16,7 @@ from shared.models.cart import Cart, CartLine
 from shared.models.events import Event, TicketType
 from shared.models.market import Product, ProductStatus, ProductVariant
 from shared.services.cart import holds, tickets
+from shared.services.cart.member import MemberOrders
 
 EMPTY_CART = CartSummary(item_count=0, lines=(), subtotals=())
 
@@ -32,7 +33,7 @@ def summarise(lines: list[CartLineView]) -> CartSummary:
     )
 
 
-class SqlCartService:
+class SqlCartService(MemberOrders):
     async def get_cart_summary(
         self, session: AsyncSession, *, user_id: int | None, anon_token: str | None
     ) -> CartSummary:

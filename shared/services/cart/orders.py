@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.cart import OrderNotFound, OrderStateError, PaymentUnavailable
+from shared.contracts.events import MemberOrdersChanged, record
 from shared.infrastructure.config import Settings
 from shared.infrastructure.sumup import SumUpClient, SumUpError, SumUpUnavailable
 from shared.models.cart import (
@@ -143,6 +144,8 @@ async def advance_fulfilment(
         raise OrderStateError(f"That part of the order is {fulfilment.status.replace('_', ' ')}.")
     fulfilment.status = step
     fulfilment.done_at = holds.now()
+    if order.user_id is not None:
+        record(session, MemberOrdersChanged(user_id=order.user_id))
     if step == FulfilmentStatus.READY:
         await queue_mail(
             session,
@@ -284,6 +287,8 @@ async def refund(
             if order.refunded_minor == order.total_minor
             else OrderStatus.PARTIALLY_REFUNDED,
         )
+        if order.user_id is not None:
+            record(session, MemberOrdersChanged(user_id=order.user_id))
         await queue_mail(session, settings, order, "refunded", key=str(row.id), refund=row)
         return row
 
@@ -312,6 +317,8 @@ async def withdraw(session: AsyncSession, settings: Settings, order_id: int) -> 
     if not can_withdraw(order):
         raise OrderStateError("This order cannot be withdrawn from (any more).")
     order.withdrawn_at = holds.now()
+    if order.user_id is not None:
+        record(session, MemberOrdersChanged(user_id=order.user_id))
     lines = [line for line in order.lines if line.withdrawable]
     await queue_mail(session, settings, order, "withdrawal", lines=lines)
     return order

@@ -25,7 +25,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.cart import OrderNotFound, OrderStateError, PaymentUnavailable, SoldOut
-from shared.contracts.events import CartChanged, OrderPaid, record
+from shared.contracts.events import CartChanged, MemberOrdersChanged, OrderPaid, record
 from shared.infrastructure.config import Settings
 from shared.infrastructure.sumup import Checkout, SumUpClient, SumUpError, SumUpUnavailable
 from shared.infrastructure.uow import UnitOfWork
@@ -278,6 +278,8 @@ async def _mark_paid(session: AsyncSession, settings: Settings, order_id: int) -
             await session.execute(delete(CartLine).where(CartLine.cart_id == cart.id, or_(*bought)))
             record(session, CartChanged(user_id=cart.user_id, anon_token=cart.anon_token))
     record(session, OrderPaid(order_id=order.id))
+    if order.user_id is not None:  # its card, and the tickets it issues
+        record(session, MemberOrdersChanged(user_id=order.user_id))
     await queue_mail(session, settings, order, "payment_confirmed")
 
 
@@ -370,5 +372,7 @@ async def release_expired(units: Units, client: SumUpClient, settings: Settings)
             order.status = OrderStatus.CANCELLED
             order.cancelled_at = holds.now()
             await uow.session.execute(delete(StockHold).where(StockHold.order_id == order.id))
+            if order.user_id is not None:
+                record(uow.session, MemberOrdersChanged(user_id=order.user_id))
             cancelled += 1
     return cancelled

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.calendars import AlreadyBooked, BookingRefused, OccurrenceRecord
+from shared.contracts.events import MemberBookingsChanged, record
 from shared.infrastructure.jobs import enqueue
 from shared.models.events import Booking, BookingStatus, Event
 from shared.models.identity import User
@@ -109,6 +110,7 @@ async def book_member(
     await _place(session, event, booking)
     session.add(booking)
     await session.flush()
+    record(session, MemberBookingsChanged(user_id=user.id))
     await _mail_booking(session, booking, occurrence, user.email, token, base_url)
     return booking
 
@@ -230,6 +232,8 @@ async def cancel_booking(
     held_seat = booking.status == BookingStatus.CONFIRMED
     booking.status = BookingStatus.CANCELLED
     await session.flush()
+    if booking.user_id is not None:
+        record(session, MemberBookingsChanged(user_id=booking.user_id))
     if not held_seat:
         return None
     return await _promote(session, event, booking.occurrence_start, base_url)
@@ -257,6 +261,8 @@ async def _promote(
         candidate.status = BookingStatus.CONFIRMED
         token, candidate.token_hash = new_token()
         await session.flush()
+        if candidate.user_id is not None:
+            record(session, MemberBookingsChanged(user_id=candidate.user_id))
         email = candidate.guest_email
         if not email and candidate.user_id is not None:
             email = (

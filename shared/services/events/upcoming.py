@@ -13,10 +13,11 @@ from shared.contracts.dtos import EventSummary
 from shared.contracts.events import EventPublished, record
 from shared.models.events import Calendar, Event, EventStatus
 from shared.services.events import tickets
+from shared.services.events.member import MemberEvents
 from shared.services.events.recurrence import next_occurrence
 
 
-class SqlEventsService:
+class SqlEventsService(MemberEvents):
     async def list_upcoming_events(
         self,
         session: AsyncSession,

@@ -154,6 +154,21 @@ class SqlStalls:
         helped = select(StallHelper.stall_id).where(StallHelper.user_id == user_id)
         return await self._summaries(session, (Stall.owner_id == user_id) | Stall.id.in_(helped))
 
+    async def list_stall_manager_ids(
+        self, session: AsyncSession, *, stall_id: int | None = None, product_id: int | None = None
+    ) -> list[int]:
+        if stall_id is None and product_id is not None:
+            stall_id = await session.scalar(
+                select(Product.stall_id).where(Product.id == product_id)
+            )
+        if stall_id is None:
+            return []
+        owner = await session.scalar(select(Stall.owner_id).where(Stall.id == stall_id))
+        helpers = await session.scalars(
+            select(StallHelper.user_id).where(StallHelper.stall_id == stall_id)
+        )
+        return sorted({*helpers, *([owner] if owner is not None else [])})
+
     async def _summaries(self, session: AsyncSession, where: object) -> list[StallSummary]:
         # A count per stall from the (stall_id, status) index, not a join of every product.
         listed = (
