@@ -134,6 +134,9 @@ def measure(stack: Stack, args: argparse.Namespace) -> list[tuple[str, Result]]:
         response = httpx.get(url, headers=headers, timeout=30)
         if response.status_code != 200:
             raise SystemExit(f"{key}: {url} answered {response.status_code}")
+        # The minted session must really sign the member in, or "member" measures nothing.
+        if key.endswith("_member") and "Sign out" not in response.text:
+            raise SystemExit(f"{key}: {url} does not show the member signed in")
     results = []
     for key, url, cookie in scenarios:
         say(f"measuring {key} for {args.duration} s …")
