@@ -9,10 +9,7 @@ printed, across apps, and signs in through the real OpenID Connect flow.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -20,12 +17,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpx
 import pytest
 
-from shared.dev.schema import migrate
 from shared.infrastructure.config import APP_NAMES
-from shared.infrastructure.oidc.keys import generate_private_key_pem
-from tests.conftest import TEST_SECRET_KEY
-from tests.support.databases import DatabaseServer
-from tests.support.live import REPO_ROOT, LivePlatform
+from tests.support.live import LivePlatform
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +54,7 @@ class Crawl:
 
     pages: int = 0
     depth: int = 0
+    html_pages: list[str] = field(default_factory=list)  # fetched, answered 2xx/3xx with HTML
     dead: list[str] = field(default_factory=list)
     bounded: bool = False
 
@@ -82,7 +76,10 @@ def crawl(client: httpx.Client, origins: set[str], starts: list[str]) -> Crawl:
             continue
         if depth >= MAX_DEPTH or "text/html" not in response.headers.get("content-type", ""):
             result.bounded = result.bounded or depth >= MAX_DEPTH
+            if "text/html" in response.headers.get("content-type", ""):
+                result.html_pages.append(str(response.url))
             continue
+        result.html_pages.append(str(response.url))
         for href in links_of(response.text):
             target = urldefrag(urljoin(str(response.url), href)).url
             parts = urlsplit(target)
@@ -93,40 +90,6 @@ def crawl(client: httpx.Client, origins: set[str], starts: list[str]) -> Crawl:
                 seen.add(target)
                 queue.append((target, depth + 1, str(response.url)))
     return result
-
-
-@pytest.fixture(scope="module")
-def live(
-    database_server: DatabaseServer, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LivePlatform]:
-    url = database_server.create_fresh(DATABASE)
-    migrate(url)
-    redis = redis_url.rsplit("/", 1)[0] + "/6"  # a database of its own: other tests flush theirs
-    platform = LivePlatform(
-        url,
-        redis,
-        TEST_SECRET_KEY,
-        tmp_path_factory.mktemp("crawler-logs"),
-        extra_env={
-            "OIDC_PRIVATE_KEY": generate_private_key_pem(),
-            "ROSE_ASH_ENV": "dev",  # plain-http loopback: cookies must not be Secure
-        },
-        loopback_ips=True,
-    )
-    seeded = subprocess.run(
-        [sys.executable, "-m", "shared.dev.seed"],
-        cwd=REPO_ROOT,
-        env=platform.env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-    platform.start()
-    yield platform
-    platform.stop()
-    database_server.drop(DATABASE)
 
 
 def _homes(live: LivePlatform) -> list[str]:
