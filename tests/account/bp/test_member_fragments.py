@@ -12,11 +12,14 @@ from shared.infrastructure.config import Settings
 from shared.infrastructure.fragment_cache import FragmentCache
 from shared.infrastructure.internal import InternalAuth
 from shared.infrastructure.uow import UnitOfWork
+from shared.models.activitypub import Notification
+from shared.models.market import StallHelper
 from shared.services.handlers import event_handlers
 from shared.services.registry import services, wire_services
 from tests.account.bp.test_preferences import member_in
 from tests.account.member_data import give_things
 from tests.conftest import TEST_SECRET_KEY, AppFactory
+from tests.support.factories import make_member_actor, make_product, make_stall, make_user
 
 AUTH = InternalAuth.from_secret(TEST_SECRET_KEY)
 
@@ -117,3 +120,42 @@ async def test_cancelling_drops_the_members_cards_after_commit_and_nobody_elses(
     for type_ in ("member-orders", "member-tickets", "member-bookings"):
         assert await generation(redis, type_, ada.id) == before[type_, ada.id] + 1
         assert await generation(redis, type_, bo.id) == before[type_, bo.id]
+
+
+async def test_market_serves_the_stalls_a_member_runs_and_nothing_to_one_who_runs_none(
+    make_app: AppFactory, mail_settings: Settings, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    async with committed() as session, session.begin():
+        ada = await make_user(session, "stalls_ada")
+        helper = await make_user(session, "stalls_helper")
+        bystander = await make_user(session, "stalls_bystander")
+        pottery = await make_stall(session, "Ada's Pottery", ada)
+        await make_product(session, pottery, "Jug", 1200)
+        await make_product(session, pottery, "Bowl", 900)
+        session.add(StallHelper(stall_id=pottery.id, user_id=helper.id))
+        await make_stall(session, "Someone Else's Honey")
+    market = mail_settings.apps["market"].base_url
+    for who in (ada, helper):
+        html = await fragment(make_app, mail_settings, "market", "member-stalls", who.id)
+        assert "Ada&#39;s Pottery: 2 products" in html
+        assert f'href="{market}/stalls/{pottery.slug}/manage/"' in html
+        assert "Someone Else" not in html
+    assert await fragment(make_app, mail_settings, "market", "member-stalls", bystander.id) == ""
+    assert await fragment(make_app, mail_settings, "market", "member-stalls", None) == ""
+
+
+async def test_federation_serves_the_members_newest_notifications_only(
+    make_app: AppFactory, mail_settings: Settings, committed: async_sessionmaker[AsyncSession]
+) -> None:
+    async with committed() as session, session.begin():
+        ada = await make_user(session, "notes_ada")
+        bo = await make_user(session, "notes_bo", display_name="Bo Follower")
+        cy = await make_user(session, "notes_cy")
+        bo_actor = await make_member_actor(session, bo)
+        session.add(Notification(user_id=ada.id, kind="follow", actor_id=bo_actor.id))
+        session.add(Notification(user_id=cy.id, kind="like", actor_id=bo_actor.id))
+    html = await fragment(make_app, mail_settings, "federation", "member-notifications", ada.id)
+    assert '<li class="unread">Bo Follower followed you, ' in html
+    assert "liked your post" not in html  # Cy's, not Ada's
+    empty = await fragment(make_app, mail_settings, "federation", "member-notifications", bo.id)
+    assert "Nothing new from the fediverse." in empty
