@@ -189,7 +189,8 @@ class OrderPaid(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class MemberOrdersChanged(DomainEvent):
-    """A member's orders changed: one placed, paid, cancelled or refunded (or their tickets)."""
+    """A member's orders changed: one placed, paid, cancelled or refunded, or a ticket of
+    theirs issued or checked in (the tickets card goes with the orders card)."""
 
     user_id: int
 

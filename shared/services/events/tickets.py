@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.calendars import TicketRecord, TicketSeats
-from shared.contracts.events import EventContext, OrderPaid
+from shared.contracts.events import EventContext, MemberOrdersChanged, OrderPaid, record
 from shared.contracts.money import Money
 from shared.infrastructure.jobs import enqueue
 from shared.models.cart import Order, OrderLine
@@ -293,6 +293,8 @@ async def check_in(
         return CheckIn.ALREADY_USED, record_of(ticket)
     ticket.status = TicketStatus.CHECKED_IN
     ticket.checked_in_at = now
+    if ticket.holder_id is not None:  # their dashboard card says "checked in" now
+        record(session, MemberOrdersChanged(user_id=ticket.holder_id))
     await session.flush()
     return CheckIn.VALID, record_of(ticket)
 

@@ -1,10 +1,14 @@
 """The dashboard's cards as their owning apps serve them (orders from cart, tickets and
-bookings from events) for the signed viewer, and dropped from the cache when they change."""
+bookings from events, stalls from market, notifications from federation) for the signed
+viewer, and dropped from the cache when they change."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.widgets import FragmentViewer, scope_of
@@ -13,7 +17,9 @@ from shared.infrastructure.fragment_cache import FragmentCache
 from shared.infrastructure.internal import InternalAuth
 from shared.infrastructure.uow import UnitOfWork
 from shared.models.activitypub import Notification
+from shared.models.events import Ticket, TicketType
 from shared.models.market import StallHelper
+from shared.services.events.tickets import CheckIn, check_in
 from shared.services.handlers import event_handlers
 from shared.services.registry import services, wire_services
 from tests.account.bp.test_preferences import member_in
@@ -159,3 +165,29 @@ async def test_federation_serves_the_members_newest_notifications_only(
     assert "liked your post" not in html  # Cy's, not Ada's
     empty = await fragment(make_app, mail_settings, "federation", "member-notifications", bo.id)
     assert "Nothing new from the fediverse." in empty
+
+
+async def test_a_ticket_checked_in_at_the_door_drops_its_holders_tickets_card(
+    mail_settings: Settings,
+    committed: async_sessionmaker[AsyncSession],
+    cache: FragmentCache,
+    redis: Redis,
+) -> None:
+    ada = await member_in(committed, "door_ada")
+    mine = await give_things(committed, ada.id, "Ada's")
+    async with committed() as session:
+        event_id = await session.scalar(
+            select(TicketType.event_id)
+            .join(Ticket, Ticket.ticket_type_id == TicketType.id)
+            .where(Ticket.code == mine.ticket_code)
+        )
+    assert event_id is not None
+    before = await generation(redis, "member-tickets", ada.id)
+    async with committed() as session:
+        async with UnitOfWork(session, handlers=event_handlers(), fragments=cache) as uow:
+            result, _ = await check_in(uow.session, event_id, mine.ticket_code, datetime.now(UTC))
+        assert result == CheckIn.VALID
+        async with UnitOfWork(session, handlers=event_handlers(), fragments=cache) as uow:
+            again, _ = await check_in(uow.session, event_id, mine.ticket_code, datetime.now(UTC))
+        assert again == CheckIn.ALREADY_USED  # nothing changed: the card is kept
+    assert await generation(redis, "member-tickets", ada.id) == before + 1
