@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import redis
 
 from shared.dev.embedded import free_port
 from shared.dev.processes import spawn, stop_all
@@ -61,6 +62,14 @@ class LivePlatform:
         # Ports are fixed up front so every app knows every other app's URLs.
         for name in APP_NAMES:
             self.ports.setdefault(name, free_port())
+        # A platform starts on an empty Redis database: each one's PostgreSQL numbers its
+        # members from 1, so an earlier platform's member-scoped fragments (the user menu
+        # of member 3) left in a shared database would show on this one's pages.
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
 
     def host(self, name: str) -> str:
         """The loopback address the app listens on."""
