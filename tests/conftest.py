@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,30 @@ from shared.services import registry
 from tests.support.databases import DatabaseServer
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
+_RUN_TEMP = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Each run gets its own temp root: pytest's shared /tmp/pytest-of-<user> has its
+    # permissions reset by every run that starts, and a second run beside a first took
+    # the traverse bit from under the first one's embedded PostgreSQL (initdb: Permission
+    # denied). 0755 because PostgreSQL runs as its own user and must reach its data dir.
+    if config.option.basetemp or hasattr(config, "workerinput"):
+        return
+    root = Path(tempfile.mkdtemp(prefix="rose-ash-tests-"))
+    root.chmod(0o755)
+    config.option.basetemp = str(root)
+    config.stash[_RUN_TEMP] = root
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    root = session.config.stash.get(_RUN_TEMP, None)
+    if root is None:
+        return
+    if exitstatus == 0:
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        print(f"\n[tests] temp files of this run kept in {root}")
 
 
 @pytest.fixture(scope="session")
