@@ -1165,6 +1165,7 @@ CREATE TABLE public.posts (
     featured boolean DEFAULT false NOT NULL,
     created_by_id integer,
     search_vector tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, (COALESCE(title, ''::character varying))::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, COALESCE(excerpt, ''::text)), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, COALESCE(plaintext, ''::text)), 'C'::"char"))) STORED,
+    newsletter_id integer,
     CONSTRAINT ck_posts_published_at_when_not_draft CHECK ((((status)::text = 'draft'::text) OR (published_at IS NOT NULL))),
     CONSTRAINT ck_posts_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'scheduled'::character varying, 'published'::character varying])::text[]))),
     CONSTRAINT ck_posts_type CHECK (((type)::text = ANY ((ARRAY['post'::character varying, 'page'::character varying])::text[]))),
@@ -2083,6 +2084,8 @@ CREATE UNIQUE INDEX uq_email_suppressions_email_lower ON public.email_suppressio
 
 CREATE UNIQUE INDEX uq_jobs_key_unfinished ON public.jobs USING btree (key) WHERE ((key IS NOT NULL) AND ((state)::text = ANY ((ARRAY['queued'::character varying, 'running'::character varying, 'failed'::character varying])::text[])));
 
+CREATE UNIQUE INDEX uq_newsletter_sends_newsletter_id_post_id ON public.newsletter_sends USING btree (newsletter_id, post_id) WHERE (post_id IS NOT NULL);
+
 CREATE UNIQUE INDEX uq_newsletter_subscriptions_newsletter_email_lower ON public.newsletter_subscriptions USING btree (newsletter_id, lower((email)::text));
 
 CREATE UNIQUE INDEX uq_product_variants_product_sku ON public.product_variants USING btree (product_id, sku) WHERE (sku IS NOT NULL);
@@ -2322,6 +2325,9 @@ ALTER TABLE ONLY public.posts
 
 ALTER TABLE ONLY public.posts
     ADD CONSTRAINT fk_posts_created_by_id_users FOREIGN KEY (created_by_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.posts
+    ADD CONSTRAINT fk_posts_newsletter_id_newsletters FOREIGN KEY (newsletter_id) REFERENCES public.newsletters(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY public.product_images
     ADD CONSTRAINT fk_product_images_product_id_products FOREIGN KEY (product_id) REFERENCES public.products(id) ON DELETE CASCADE;

@@ -36,6 +36,7 @@ from shared.contracts.blog import (
 )
 from shared.contracts.media import MediaRejected, MediaTooLarge
 from shared.contracts.money import format_money
+from shared.contracts.newsletters import NewsletterError
 from shared.infrastructure.media import media_storage, store_image
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
@@ -70,19 +71,31 @@ def _edit_url(post: StaffPost) -> str:
 
 
 async def _editor(
-    post: StaffPost | None, *, draft: PostDraft | None = None, error: PostError | None = None
+    post: StaffPost | None,
+    *,
+    draft: PostDraft | None = None,
+    error: PostError | None = None,
+    send_error: str | None = None,
+    status: int = 200,
 ) -> tuple[str, int]:
     session = request_session(current_app)
+    newsletters = await services.newsletters.list_newsletters(session)
+    sends = await services.newsletters.list_post_sends(session, post.id) if post else []
     html = await render_template(
         "blog/admin/posts/edit.html",
         post=post,
         draft=draft,
         error=error,
+        send_error=send_error,
         staff=staff(),
         authors=await services.blog.list_authors(session),
         type=(post.type if post else request.args.get("type", "post")),
+        newsletters=newsletters,
+        newsletter_names={n.id: n.name for n in newsletters},
+        sends=sends,
+        unsent=[n for n in newsletters if n.id not in {s.newsletter_id for s in sends}],
     )
-    return html, 400 if error else 200
+    return html, 400 if error else status
 
 
 @bp.get("/")
@@ -205,16 +218,32 @@ async def get_preview(post_id: int) -> str:
     return await render_post(services.blog.preview_of(post), preview=True, status=post.status)
 
 
+def _newsletter_choice(raw: str) -> int | None:
+    """The publishing form's "Email it to": empty for nobody, else a newsletter's id."""
+    return whole_number(raw.strip() or None, "newsletter_id")
+
+
 async def _lifecycle(post_id: int, action: str) -> Response | tuple[str, int]:
     form = await request.form
     try:
         async with unit_of_work(current_app) as uow:
             session, member = uow.session, staff()
             if action == "publish":
-                post = await services.blog.publish_post_as(session, member, post_id)
+                post = await services.blog.publish_post_as(
+                    session,
+                    member,
+                    post_id,
+                    newsletter_id=_newsletter_choice(form.get("newsletter_id", "")),
+                )
             elif action == "schedule":
                 at = parse_publish_at(form.get("publish_at", ""), form.get("tz_offset", "0"))
-                post = await services.blog.schedule_post(session, member, post_id, at)
+                post = await services.blog.schedule_post(
+                    session,
+                    member,
+                    post_id,
+                    at,
+                    newsletter_id=_newsletter_choice(form.get("newsletter_id", "")),
+                )
             else:
                 post = await services.blog.unpublish_post(session, member, post_id)
     except PostError as error:
@@ -243,6 +272,29 @@ async def post_schedule(post_id: int) -> Response | tuple[str, int]:
 async def post_unpublish(post_id: int) -> Response | tuple[str, int]:
     """Back to draft: followers get a Delete."""
     return await _lifecycle(post_id, "unpublish")
+
+
+@bp.post("/<int:post_id>/send")
+async def post_send(post_id: int) -> Response | tuple[str, int]:
+    """Email a published post to a newsletter it has not had (a post is one issue at most)."""
+    member = staff()
+    current = await services.blog.get_staff_post(request_session(current_app), member, post_id)
+    if current is None:
+        abort(404)
+    if not member.can_publish:
+        raise PostForbidden("Only editors and administrators send posts to newsletters.")
+    form = await request.form
+    try:
+        newsletter_id = _newsletter_choice(form.get("newsletter_id", ""))
+        if newsletter_id is None:
+            raise PostError("newsletter_id", "Choose the newsletter to send it to.")
+        async with unit_of_work(current_app) as uow:
+            await services.newsletters.send_post(uow.session, newsletter_id, post_id)
+    except PostError as error:
+        return await _editor(current, send_error=error.message, status=400)
+    except NewsletterError as error:
+        return await _editor(current, send_error=error.message, status=409)
+    return redirect(_edit_url(current) + "#sending", 303)
 
 
 @bp.post("/<int:post_id>/delete")

@@ -101,6 +101,7 @@ class StaffPost:
     created_by_id: int | None
     authors: tuple[AuthorRecord, ...] = ()
     tags: tuple[str, ...] = ()
+    newsletter_id: int | None = None  # emailed to it when it goes live
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,15 +271,33 @@ class BlogWriter(Protocol):
         ...
 
     async def publish_post_as(
-        self, session: AsyncSession, staff: StaffMember, post_id: int
+        self,
+        session: AsyncSession,
+        staff: StaffMember,
+        post_id: int,
+        *,
+        newsletter_id: int | None = None,
     ) -> StaffPost | None:
-        """Published now (PostPublished: a Create to followers); None when unknown."""
+        """Published now (PostPublished: a Create to followers, and the issue queued when
+        `newsletter_id` names an active newsletter; PostError naming `newsletter_id`
+        otherwise); None when unknown."""
         ...
 
     async def schedule_post(
-        self, session: AsyncSession, staff: StaffMember, post_id: int, at: datetime
+        self,
+        session: AsyncSession,
+        staff: StaffMember,
+        post_id: int,
+        at: datetime,
+        *,
+        newsletter_id: int | None = None,
     ) -> StaffPost | None:
-        """Scheduled for `at` (future, aware) by a durable job; None when unknown."""
+        """Scheduled for `at` (future, aware) by a durable job, emailed to `newsletter_id`
+        when it goes live; None when unknown."""
+        ...
+
+    async def post_newsletter_id(self, session: AsyncSession, post_id: int) -> int | None:
+        """The newsletter a published post is to be emailed to, if any."""
         ...
 
     async def unpublish_post(

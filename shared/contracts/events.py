@@ -160,6 +160,15 @@ class StallApproved(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class StallChanged(DomainEvent):
+    """A stall's application, details, review or helpers changed: what its managers' cards
+    show. `also` names members who stopped managing it (a removed helper)."""
+
+    stall_id: int
+    also: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class EventPublished(DomainEvent):
     """A calendar event was published (or announced again after a change)."""
 

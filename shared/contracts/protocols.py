@@ -1092,11 +1092,16 @@ class NewslettersService(Protocol):
 
     async def send_post(self, session: AsyncSession, newsletter_id: int, post_id: int) -> int:
         """Queue a published post as an issue, in the caller's transaction; the send id.
-        NewsletterError for an unknown newsletter or an unpublished post."""
+        NewsletterError for an unknown newsletter, an unpublished post, or one this
+        newsletter has had already (a post is one issue at most)."""
         ...
 
     async def list_sends(self, session: AsyncSession, newsletter_id: int) -> list[nl.SendProgress]:
         """The newsletter's sends, newest first, with queued/sent/failed counts."""
+        ...
+
+    async def list_post_sends(self, session: AsyncSession, post_id: int) -> list[nl.SendProgress]:
+        """The sends of one blog post, newest first, with their counts."""
         ...
 
     async def list_suppressions(

@@ -115,6 +115,16 @@ class NewsletterSend(Timestamped, Base):
     newsletter: Mapped[Newsletter] = relationship(lazy="joined", innerjoin=True)
 
 
+# A post is one issue of a newsletter at most: republishing never mails it again.
+Index(
+    "uq_newsletter_sends_newsletter_id_post_id",
+    NewsletterSend.newsletter_id,
+    NewsletterSend.post_id,
+    unique=True,
+    postgresql_where=NewsletterSend.post_id.is_not(None),
+)
+
+
 class DeliveryStatus(StrEnum):
     QUEUED = "queued"  # not yet handed to the SMTP server (or a soft failure to retry)
     SENT = "sent"

@@ -7,6 +7,8 @@ it has committed (cached fragments dropped, workers woken). Each line says why.
 
 from __future__ import annotations
 
+import logging
+
 from shared.contracts.events import (
     CartChanged,
     EventCancelled,
@@ -30,8 +32,9 @@ from shared.contracts.events import (
     ProductArchived,
     ProductListed,
     ProductUpdated,
-    StallApproved,
+    StallChanged,
 )
+from shared.contracts.newsletters import NewsletterError
 from shared.contracts.widgets import FragmentViewer, cart_changed, scope_of
 from shared.services.blog_federation import (
     federate_deleted_post,
@@ -52,6 +55,8 @@ from shared.services.market_federation import (
 )
 from shared.services.registry import services
 
+log = logging.getLogger(__name__)
+
 
 async def make_member_actor(event: MemberCreated, ctx: EventContext) -> None:
     await services.social.create_member_actor(ctx.session, event.user_id)
@@ -61,6 +66,18 @@ async def subscribe_new_member(event: MemberCreated, ctx: EventContext) -> None:
     user = await services.identity.get_user(ctx.session, event.user_id)
     if user is not None:
         await services.newsletters.subscribe_on_signup(ctx.session, user)
+
+
+async def email_published_post(event: PostPublished, ctx: EventContext) -> None:
+    newsletter_id = await services.blog.post_newsletter_id(ctx.session, event.post_id)
+    if newsletter_id is None:
+        return
+    try:
+        await services.newsletters.send_post(ctx.session, newsletter_id, event.post_id)
+    except NewsletterError as error:
+        # Sent already (republished) or the newsletter retired since it was scheduled:
+        # the post still goes live.
+        log.info("post %s not emailed to newsletter %s: %s", event.post_id, newsletter_id, error)
 
 
 async def update_member_actor(event: MemberProfileChanged, ctx: EventContext) -> None:
@@ -121,11 +138,13 @@ async def refresh_member_notifications(event: NotificationsChanged, ctx: EventCo
 
 
 async def refresh_member_stalls(
-    event: StallApproved | ProductListed | ProductUpdated | ProductArchived, ctx: EventContext
+    event: StallChanged | ProductListed | ProductUpdated | ProductArchived, ctx: EventContext
 ) -> None:
-    # The card shows each stall's status and product count: its owner's and helpers' go.
-    if isinstance(event, StallApproved):
+    # The card shows each stall's status and product count: its owner's and helpers' go
+    # (and a removed helper's, whose card must lose the stall).
+    if isinstance(event, StallChanged):
         ids = await services.market.list_stall_manager_ids(ctx.session, stall_id=event.stall_id)
+        ids = sorted({*ids, *event.also})
     else:
         ids = await services.market.list_stall_manager_ids(ctx.session, product_id=event.product_id)
     await ctx.fragments.invalidate(
@@ -146,6 +165,9 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberProfileChanged, update_member_actor)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
     table.inside(PostPublished, federate_published_post)
+    # "Publish and send": the issue is queued in the publishing transaction, so a scheduled
+    # post is emailed when it goes live, whichever process publishes it.
+    table.inside(PostPublished, email_published_post)
     table.inside(PostUpdated, federate_updated_post)
     table.inside(PostDeleted, federate_deleted_post)
     table.inside(PostUnpublished, federate_deleted_post)  # withdrawn: a Delete, like deleting
@@ -164,7 +186,7 @@ def event_handlers() -> EventHandlers:
     table.after_commit(MemberOrdersChanged, refresh_member_orders)
     table.after_commit(MemberBookingsChanged, refresh_member_bookings)
     table.after_commit(NotificationsChanged, refresh_member_notifications)
-    table.after_commit(StallApproved, refresh_member_stalls)
+    table.after_commit(StallChanged, refresh_member_stalls)  # approval included
     table.after_commit(ProductListed, refresh_member_stalls)
     table.after_commit(ProductUpdated, refresh_member_stalls)
     table.after_commit(ProductArchived, refresh_member_stalls)

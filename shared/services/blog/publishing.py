@@ -30,6 +30,7 @@ from shared.services.blog.staff import (
     owns,
 )
 from shared.services.federating import fresh
+from shared.services.registry import services
 
 PUBLISH_KIND = "blog.publish_scheduled"
 
@@ -82,13 +83,20 @@ class SqlBlogPublishing:
         return True
 
     async def publish_post_as(
-        self, session: AsyncSession, staff: StaffMember, post_id: int
+        self,
+        session: AsyncSession,
+        staff: StaffMember,
+        post_id: int,
+        *,
+        newsletter_id: int | None = None,
     ) -> StaffPost | None:
-        """Publish now (PostPublished: Create to followers). None when unknown."""
+        """Publish now (PostPublished: Create to followers, and the newsletter's issue
+        queued by its handler). None when unknown."""
         post = await loaded(session, post_id)
         if post is None:
             return None
         check_can_publish(staff, post)
+        await _choose_newsletter(session, post, newsletter_id)
         if post.status != PostStatus.PUBLISHED:
             post.status = PostStatus.PUBLISHED
             post.published_at = datetime.now(UTC)
@@ -97,10 +105,17 @@ class SqlBlogPublishing:
         return staff_post(post)
 
     async def schedule_post(
-        self, session: AsyncSession, staff: StaffMember, post_id: int, at: datetime
+        self,
+        session: AsyncSession,
+        staff: StaffMember,
+        post_id: int,
+        at: datetime,
+        *,
+        newsletter_id: int | None = None,
     ) -> StaffPost | None:
         """Schedule publication at `at` (aware, in the future): a durable job publishes it
-        then, whatever restarts happen meanwhile. None when unknown."""
+        then, whatever restarts happen meanwhile, and it is emailed to `newsletter_id` then.
+        None when unknown."""
         if at.tzinfo is None:
             raise PostError("publish_at", "The time needs a time zone.")
         if at <= datetime.now(UTC):
@@ -111,12 +126,19 @@ class SqlBlogPublishing:
         check_can_publish(staff, post)
         if post.status == PostStatus.PUBLISHED:
             raise PostError("publish_at", "The post is published already; unpublish it first.")
+        await _choose_newsletter(session, post, newsletter_id)
         post.status = PostStatus.SCHEDULED
         post.published_at = at
         await session.flush()
         payload = {"post_id": post.id, "at": at.isoformat()}
         await enqueue(session, PUBLISH_KIND, payload, run_at=at, key=f"post-{post.id}-{at}")
         return staff_post(post)
+
+    async def post_newsletter_id(self, session: AsyncSession, post_id: int) -> int | None:
+        found: int | None = await session.scalar(
+            select(Post.newsletter_id).where(Post.id == post_id)
+        )
+        return found
 
     async def unpublish_post(
         self, session: AsyncSession, staff: StaffMember, post_id: int
@@ -144,6 +166,18 @@ class SqlBlogPublishing:
             raise PostForbidden("Contributors delete only their own drafts.")
         check_can_edit(staff, post)
         return await self.delete_post(session, post_id)
+
+
+async def _choose_newsletter(session: AsyncSession, post: Post, newsletter_id: int | None) -> None:
+    """Keep the publisher's choice on the post, as Ghost does, so that whichever path makes
+    it live (now, the scheduler's job) emails it once through PostPublished's handler."""
+    if newsletter_id is not None:
+        if post.type != "post":
+            raise PostError("newsletter_id", "Pages are not emailed; only posts are.")
+        newsletter = await services.newsletters.get_newsletter(session, newsletter_id)
+        if newsletter is None or not newsletter.is_active:
+            raise PostError("newsletter_id", "Choose one of the newsletters listed.")
+    post.newsletter_id = newsletter_id
 
 
 async def publish_due(session: AsyncSession, post_id: int, at: str | None) -> bool:

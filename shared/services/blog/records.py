@@ -45,6 +45,7 @@ def staff_post(post: Post) -> StaffPost:
         created_by_id=post.created_by_id,
         authors=tuple(author_record(a) for a in post.authors),
         tags=tuple(tag.name for tag in post.tags),
+        newsletter_id=post.newsletter_id,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import StallSummary
-from shared.contracts.events import StallApproved, record
+from shared.contracts.events import StallApproved, StallChanged, record
 from shared.contracts.market import MarketError, NewStall, StallHelperRecord, StallRecord
 from shared.infrastructure.html import sanitize_html
 from shared.models.identity import User
@@ -82,6 +82,7 @@ class SqlStalls:
                 await session.flush()
         except IntegrityError:
             raise MarketError({"slug": f"The address /stalls/{checked.slug}/ is taken."}) from None
+        record(session, StallChanged(stall.id))
         return await self._stall_record(session, stall)
 
     async def update_stall(
@@ -99,6 +100,7 @@ class SqlStalls:
         if stall.image_url:  # the text of the photo there is, new or kept
             stall.image_alt = checked.image_alt
         await session.flush()
+        record(session, StallChanged(stall.id))
         return await self._stall_record(session, stall)
 
     async def review_stall(
@@ -112,6 +114,7 @@ class SqlStalls:
         await session.flush()
         if approve:
             record(session, StallApproved(stall.id))
+        record(session, StallChanged(stall.id))
         return await self._stall_record(session, stall)
 
     async def get_stall(self, session: AsyncSession, slug: str) -> StallRecord | None:
@@ -134,12 +137,14 @@ class SqlStalls:
         if await session.get(StallHelper, (stall_id, user.id)) is None:
             session.add(StallHelper(stall_id=stall_id, user_id=user.id))
             await session.flush()
+            record(session, StallChanged(stall_id))
 
     async def remove_stall_helper(self, session: AsyncSession, stall_id: int, user_id: int) -> None:
         helper = await session.get(StallHelper, (stall_id, user_id))
         if helper is not None:
             await session.delete(helper)
             await session.flush()
+            record(session, StallChanged(stall_id, also=(user_id,)))
 
     async def list_stalls(self, session: AsyncSession) -> list[StallSummary]:
         return await self._summaries(session, Stall.status == StallStatus.APPROVED)

@@ -188,6 +188,9 @@ class SqlNewslettersService:
     async def list_sends(self, session: AsyncSession, newsletter_id: int) -> list[SendProgress]:
         return await sends.list_sends(session, newsletter_id)
 
+    async def list_post_sends(self, session: AsyncSession, post_id: int) -> list[SendProgress]:
+        return await sends.list_sends(session, post_id=post_id)
+
     async def list_suppressions(
         self, session: AsyncSession, email: str | None = None
     ) -> list[SuppressionRecord]:

@@ -81,6 +81,8 @@ async def send_post(session: AsyncSession, newsletter_id: int, post_id: int) -> 
     post = await session.get(Post, post_id)
     if post is None or post.status != "published":
         raise NewsletterError("Only a published post can be sent.")
+    if await _was_sent(session, newsletter_id, post_id):
+        raise NewsletterError(f"This post was sent to {newsletter.name} already.")
     body = sanitize_html(post.html)
     return await _queue(
         session,
@@ -94,9 +96,24 @@ async def send_post(session: AsyncSession, newsletter_id: int, post_id: int) -> 
     )
 
 
+async def _was_sent(session: AsyncSession, newsletter_id: int, post_id: int) -> bool:
+    found = await session.scalar(
+        select(NewsletterSend.id).where(
+            NewsletterSend.newsletter_id == newsletter_id, NewsletterSend.post_id == post_id
+        )
+    )
+    return found is not None
+
+
 async def list_sends(
-    session: AsyncSession, newsletter_id: int, limit: int = 50
+    session: AsyncSession,
+    newsletter_id: int | None = None,
+    limit: int = 50,
+    *,
+    post_id: int | None = None,
 ) -> list[SendProgress]:
+    """Sends newest first, with their counts: one newsletter's, or one post's (or both)."""
+
     def counted(status: DeliveryStatus) -> ColumnElement[int]:
         return func.count(case((NewsletterDelivery.status == status, 1)))
 
@@ -108,7 +125,10 @@ async def list_sends(
             counted(DeliveryStatus.FAILED),
         )
         .outerjoin(NewsletterDelivery, NewsletterDelivery.send_id == NewsletterSend.id)
-        .where(NewsletterSend.newsletter_id == newsletter_id)
+        .where(
+            *([NewsletterSend.newsletter_id == newsletter_id] if newsletter_id is not None else []),
+            *([NewsletterSend.post_id == post_id] if post_id is not None else []),
+        )
         .group_by(NewsletterSend.id)
         .order_by(NewsletterSend.id.desc())
         .limit(limit)

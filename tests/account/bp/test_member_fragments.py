@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.contracts.market import NewStall
 from shared.contracts.widgets import FragmentViewer, scope_of
 from shared.infrastructure.config import Settings
 from shared.infrastructure.fragment_cache import FragmentCache
@@ -191,3 +192,44 @@ async def test_a_ticket_checked_in_at_the_door_drops_its_holders_tickets_card(
             again, _ = await check_in(uow.session, event_id, mine.ticket_code, datetime.now(UTC))
         assert again == CheckIn.ALREADY_USED  # nothing changed: the card is kept
     assert await generation(redis, "member-tickets", ada.id) == before + 1
+
+
+async def test_a_stall_applied_for_edited_reviewed_or_helped_drops_its_managers_cards(
+    mail_settings: Settings,
+    committed: async_sessionmaker[AsyncSession],
+    cache: FragmentCache,
+    redis: Redis,
+) -> None:
+    wire_services(mail_settings)
+    ada = await member_in(committed, "stallcard_ada")
+    hal = await member_in(committed, "stallcard_hal")
+    bo = await member_in(committed, "stallcard_bo")
+
+    async def cards() -> dict[int, int]:
+        return {who.id: await generation(redis, "member-stalls", who.id) for who in (ada, hal, bo)}
+
+    async with committed() as session:
+        steps = [
+            lambda s: services.market.apply_for_stall(s, ada.id, NewStall("Ada's Jam", "ada-jam")),
+            lambda s: services.market.add_stall_helper(s, stall_id(), "stallcard_hal"),
+            lambda s: services.market.update_stall(
+                s, stall_id(), NewStall("Ada's Jams", "ada-jam", description="Plum")
+            ),
+            lambda s: services.market.review_stall(s, stall_id(), approve=False),
+            lambda s: services.market.remove_stall_helper(s, stall_id(), hal.id),
+        ]
+        expected = [{ada.id}, {ada.id, hal.id}, {ada.id, hal.id}, {ada.id, hal.id}]
+        expected.append({ada.id, hal.id})  # the removed helper's card loses the stall
+        made: list[int] = []
+
+        def stall_id() -> int:
+            return made[0]
+
+        for step, dropped in zip(steps, expected, strict=True):
+            before = await cards()
+            async with UnitOfWork(session, handlers=event_handlers(), fragments=cache) as uow:
+                result = await step(uow.session)
+                if result is not None and not made:
+                    made.append(result.id)
+            after = await cards()
+            assert {who for who in after if after[who] > before[who]} == dropped
