@@ -322,6 +322,13 @@ class Platform:
         self.smtp = SmtpStandIn(on_mail=_print_mail).start()
         env.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp.port))
         say(f"SMTP stand-in on 127.0.0.1:{self.smtp.port}: mails are printed as [mail] lines")
+        if not os.environ.get("INBOUND_MAIL_PORT"):
+            inbound = free_port()
+            env["INBOUND_MAIL_PORT"] = str(inbound)
+            say(
+                f"the worker reads mail back to the envelope address over LMTP on "
+                f"127.0.0.1:{inbound} (unsubscribe mails, bounce reports)"
+            )
 
     def _start_sumup(self, env: dict[str, str]) -> None:
         """The SumUp stand-in: a hosted page with Pay and Decline, when no key is set."""

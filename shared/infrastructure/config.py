@@ -50,6 +50,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "SMTP_USERNAME": "mail.smtp_username",
     "SMTP_PASSWORD": "mail.smtp_password",
     "SMTP_STARTTLS": "mail.smtp_starttls",
+    "INBOUND_MAIL_HOST": "mail.inbound_host",
+    "INBOUND_MAIL_PORT": "mail.inbound_port",
+    "FRAGMENT_TIMEOUT": "fragments.timeout",
+    "FRAGMENT_PAGE_BUDGET": "fragments.page_budget",
     "AP_PRIVATE_KEY": "activitypub.private_key",
     "AP_PRIVATE_KEY_FILE": "activitypub.private_key_file",
     "AP_FETCH_ALLOW_NETWORKS": "activitypub.fetch_allow_networks",
@@ -211,6 +215,10 @@ class MailSettings(_Strict):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # The worker's LMTP listener for mail to the envelope address (mailto: unsubscribes,
+    # bounce reports); off unless a port is set. Port 0: any free one (tests).
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int | None = Field(None, ge=0, le=65535)
 
 
 class SumUpSettings(_Strict):

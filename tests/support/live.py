@@ -90,6 +90,10 @@ class LivePlatform:
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self.secret_key,
             "ROSE_ASH_ENV": "test",
+            # A loaded test machine answers a cold fragment in more than the production
+            # half second, and the page would silently leave the card out.
+            "FRAGMENT_TIMEOUT": "5",
+            "FRAGMENT_PAGE_BUDGET": "8",
         }
         for name in APP_NAMES:
             env[f"APP_BASE_URL_{name.upper()}"] = self.public_url(name)

@@ -36,6 +36,7 @@ KIND_MODULES = (
     "shared.services.cart.jobs",
     "shared.services.events.mail",
     "shared.services.newsletters.delivery",
+    "shared.services.newsletters.inbound",  # unsubscribe mails and bounces over LMTP
 )
 
 

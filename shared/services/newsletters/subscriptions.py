@@ -156,16 +156,30 @@ async def get_by_unsubscribe_token(
     return _record(sub)
 
 
-async def unsubscribe(session: AsyncSession, slug: str, token: str) -> SubscriptionRecord:
-    """Unsubscribe the one (newsletter, recipient) the token was made for."""
-    found = await get_by_unsubscribe_token(session, slug, token)
-    sub = await session.get(NewsletterSubscription, found.id, with_for_update=True)
-    assert sub is not None
+async def _leave(session: AsyncSession, sub: NewsletterSubscription) -> SubscriptionRecord:
     if sub.status != SubscriptionStatus.UNSUBSCRIBED:
         sub.status = SubscriptionStatus.UNSUBSCRIBED
         sub.unsubscribed_at = datetime.now(UTC)
         await session.flush()
     return _record(sub)
+
+
+async def unsubscribe(session: AsyncSession, slug: str, token: str) -> SubscriptionRecord:
+    """Unsubscribe the one (newsletter, recipient) the token was made for."""
+    found = await get_by_unsubscribe_token(session, slug, token)
+    sub = await session.get(NewsletterSubscription, found.id, with_for_update=True)
+    assert sub is not None
+    return await _leave(session, sub)
+
+
+async def unsubscribe_by_token(session: AsyncSession, token: str) -> SubscriptionRecord | None:
+    """The mailto: unsubscribe: the token alone names the list and recipient; None if unknown."""
+    sub = await session.scalar(
+        select(NewsletterSubscription)
+        .where(NewsletterSubscription.unsubscribe_token == token)
+        .with_for_update()
+    )
+    return await _leave(session, sub) if sub is not None else None
 
 
 def _members(user: UserRecord) -> object:
