@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +15,7 @@ from shared.models.activitypub import Actor
 from shared.models.blog import Post
 from shared.models.identity import User
 from shared.models.market import Product, Stall
+from shared.services.registry import services
 from tests.conftest import ClientFactory
 from tests.support.units import unit_of_work
 
@@ -113,3 +116,17 @@ async def test_demo_posts_read_like_posts(
         if post.type == "post":
             assert "<li>" in html and "<blockquote>" in html, post.slug
             assert (post.excerpt or "") not in html, post.slug  # not the excerpt repeated
+
+
+async def test_ben_holds_two_lantern_walk_tickets_issued_by_the_events_domain(
+    db: AsyncSession, settings: Settings, redis: Redis
+) -> None:
+    await seeded(db, settings, redis)
+    ben = await db.scalar(select(User).where(User.username == "ben"))
+    assert ben is not None
+    tickets = await services.events.list_member_tickets(db, ben.id, now=datetime.now(UTC))
+    assert [(t.event_title, t.ticket_type_name) for t in tickets] == [
+        ("Winter market and lantern walk", "Lantern walk")
+    ] * 2
+    orders = await services.cart.list_member_orders(db, ben.id)
+    assert [(o.number, o.status) for o in orders] == [("DEMO-LW2T", "paid")]

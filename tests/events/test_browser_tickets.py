@@ -176,6 +176,19 @@ async def test_a_member_buys_two_tickets_and_the_organiser_checks_one_in(
             assert await page.locator(".ticket__qr code").inner_text() == code
             assert await page.get_by_text("Status: valid").count() == 1
 
+        # The account dashboard: the paid order and both tickets, in the cards that cart
+        # and events serve, and the member's own tickets page with the codes.
+        account = live.public_url("account")
+        await _signed_in(page, live, "account", "ticketbuyer")
+        orders_card = page.locator("[data-fragment=member-orders]")
+        assert "paid, £24.00" in await orders_card.inner_text()
+        tickets_card = page.locator("[data-fragment=member-tickets]")
+        assert await tickets_card.get_by_role("link", name="Folk night: Standing").count() == 2
+        await tickets_card.get_by_role("link", name="All tickets").click()
+        await page.wait_for_url(account + "/tickets/")
+        listed = await page.locator("main").inner_text()
+        assert all(f"code {code}" in listed for code in codes)
+
         # The private feed lists both tickets.
         await page.goto(events + "/feeds/")
         await page.get_by_role("button", name="Make my private feed").click()
@@ -208,3 +221,9 @@ async def test_a_member_buys_two_tickets_and_the_organiser_checks_one_in(
         assert await page.get_by_text("Status: checked in").count() == 1
         await page.goto(events + f"/tickets/{codes[1]}/")
         assert await page.get_by_text("Status: valid").count() == 1
+
+    # The buyer's dashboard says so at once: the check-in dropped the cached card.
+    async with chromium() as (_context, page):
+        await _signed_in(page, live, "account", "ticketbuyer")
+        card = await page.locator("[data-fragment=member-tickets]").inner_text()
+        assert card.count("(checked in)") == 1, card
