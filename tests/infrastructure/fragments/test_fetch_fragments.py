@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -287,3 +288,38 @@ async def test_with_redis_down_fragments_are_fetched_without_the_cache(
     assert "mini-cart for u1" in first.get("mini-cart") and second == first
     assert stand_in.count("mini-cart") == 2
     assert "fragment cache: read failed" in caplog.text
+
+
+class _To(httpx.AsyncBaseTransport):
+    """The in-process origin sent to the stand-in's socket instead of the app's ASGI."""
+
+    def __init__(self, url: str) -> None:
+        self.target = httpx.URL(url)
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(host=self.target.host, port=self.target.port)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_an_own_fragment_slower_than_the_provider_timeout_still_renders_and_is_cached(
+    make_client: ClientMaker, stand_in: StandIn, redis: Redis
+) -> None:
+    # The app's own fragment (cart's mini-cart on a cart page) is rendered by the busy
+    # process itself: cut off at the provider timeout it would never reach the cache.
+    client = await make_client(timeout=0.1, page_budget=0.2, ttl={"mini-cart": 60})
+    client.own_name = "cart"
+    client.own_http = httpx.AsyncClient(transport=_To(stand_in.url), trust_env=False)
+    gate = stand_in.hold("mini-cart")
+    page = await fetch_fragments(client, [SHELL[2]], ADA)
+    assert page.get("mini-cart") == ""  # the page stopped waiting at its budget
+    await asyncio.sleep(0.3)  # longer than the provider timeout
+    gate.set()
+    await asyncio.wait(list(client._inflight.values()))
+    again = await fetch_fragments(client, [SHELL[2]], ADA)
+    assert "mini-cart for u1" in again.get("mini-cart")
+    assert stand_in.count("mini-cart") == 1
+    await client.own_http.aclose()
