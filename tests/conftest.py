@@ -109,6 +109,11 @@ def platform_env(
         "ROSE_ASH_ENV": "test",
         # Stored images go to the run's own folder, never the checkout's .state/media.
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
+        # Apps under test share the test's one connection: a page that gave up on its own
+        # fragment at the production budget would leave that render querying beside the
+        # next request (asyncpg: one operation at a time). A loaded machine needs the time.
+        "FRAGMENT_TIMEOUT": "5",
+        "FRAGMENT_PAGE_BUDGET": "8",
     }
     os.environ.update(env)
     return env

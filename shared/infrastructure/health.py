@@ -7,6 +7,7 @@ failing readyz, so readyz names the failing part to make the cause obvious.
 from __future__ import annotations
 
 import asyncio
+import json
 
 from quart import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from shared.infrastructure.runtime import runtime
 bp = Blueprint("health", __name__)
 
 PROBE_TIMEOUT_SECONDS = 2.0
+_HEALTHZ_BODY = "rose_ash.healthz_body"
 
 
 async def _probe_database() -> str | None:
@@ -50,7 +52,12 @@ def _reason(exc: Exception) -> str:
 
 @bp.get("/healthz")
 async def get_healthz() -> Response:
-    return jsonify(status="ok", app=runtime(current_app).name)
+    # The body made once per app, not by jsonify per probe: the orchestrator asks often.
+    body = current_app.extensions.get(_HEALTHZ_BODY)
+    if body is None:
+        body = json.dumps({"app": runtime(current_app).name, "status": "ok"})
+        current_app.extensions[_HEALTHZ_BODY] = body
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/readyz")

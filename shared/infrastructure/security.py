@@ -153,27 +153,34 @@ def install_security(app: Quart, settings: Settings) -> None:
     secure_cookies = settings.secure_cookies
     hsts = settings.environment == "prod"
 
+    # One hook, not three: each registered hook costs an ensure_async wrapper and a call
+    # on every request, /healthz included (profiled with cProfile: the hooks and Quart's
+    # cookie session were a third of healthz).
     @app.before_request
-    async def assign_request_id() -> None:
+    async def guard_request() -> None:
         sent = request.headers.get("X-Request-ID", "")
         g.request_id = sent if _REQUEST_ID_RE.match(sent) else uuid.uuid4().hex
         request_id_var.set(g.request_id)
+        await _refuse_nul_bytes()
+        await _check_csrf()
 
-    app.before_request(_refuse_nul_bytes)
-    app.before_request(_check_csrf)
+    fixed = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if hsts:
+        fixed["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    framed_headers = {**fixed, "Content-Security-Policy": framed_csp}
+    unframed_headers = {**fixed, "X-Frame-Options": "DENY", "Content-Security-Policy": csp}
 
     @app.after_request
     async def add_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        framed = _is_frameable()
-        if not framed:
-            headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Content-Security-Policy", framed_csp if framed else csp)
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        # Headers a view set itself win; the rest in one pass over a prepared dict.
+        for name, value in (framed_headers if _is_frameable() else unframed_headers).items():
+            if name not in headers:
+                headers[name] = value
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id
         if "csrf_value" in g and request.cookies.get(CSRF_COOKIE) != g.csrf_value:
