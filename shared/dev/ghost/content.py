@@ -13,9 +13,12 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from shared.dev.ghost.server import GhostStandIn
 
 Item = dict[str, Any]
 
@@ -198,3 +201,42 @@ def image_bytes(path: str) -> tuple[bytes, str]:
 def changed(before: Item, after: Item) -> Item:
     """Ghost's webhook `previous`: only the keys whose value changed, with old values."""
     return {k: v for k, v in before.items() if after.get(k) != v}
+
+
+def seed_demo(
+    ghost: GhostStandIn, posts: int, pages: int, drafts: int, images: bool, rng: random.Random
+) -> None:
+    """Demo content: 2 authors, public and internal tags, posts then pages then drafts."""
+    start = now_s() - timedelta(hours=posts + pages + drafts + 48)
+    for name, email in AUTHORS:
+        user = make_user(ghost.url, name, email, start, rng)
+        ghost.users[user["id"]] = user
+    for name in PUBLIC_TAGS + INTERNAL_TAGS:
+        tag = make_tag(ghost.url, name, start, rng)
+        ghost.tags[tag["id"]] = tag
+    public = [t for t in ghost.tags.values() if t["visibility"] == "public"]
+    internal = [t for t in ghost.tags.values() if t["visibility"] == "internal"]
+    authors = list(ghost.users)
+    for n in range(posts + pages + drafts):
+        kind = "page" if posts <= n < posts + pages else "post"
+        moment = start + timedelta(hours=n + 1)
+        title = f"About the co-op ({n})" if kind == "page" else demo_title(n, rng)
+        tag_ids = [t["id"] for t in rng.sample(public, 2)]
+        if kind == "post" and n % 5 == 0:
+            tag_ids.append(internal[n % len(internal)]["id"])
+        item = make_post(
+            ghost.url,
+            title=title,
+            html=demo_html(ghost.url, title, n, rng, images),
+            slug=ghost.free_slug(slugify(title)),
+            status="draft" if n >= posts + pages else "published",
+            moment=moment,
+            tag_ids=tag_ids if kind == "post" else [],
+            author_ids=[authors[n % 2]] + ([authors[(n + 1) % 2]] if n % 7 == 0 else []),
+            kind=kind,
+            feature_image=f"{ghost.url}/content/images/2026/01/feature-{n}.png" if images else None,
+            custom_excerpt=f"A short note on {title.lower()}." if n % 3 == 0 else None,
+            featured=n % 11 == 0,
+            rng=rng,
+        )
+        ghost.items[item["id"]] = item

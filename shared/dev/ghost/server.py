@@ -19,18 +19,15 @@ import random
 import secrets
 import socket
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-import httpx
-
 from shared.dev.embedded import free_port
 from shared.dev.ghost import content as c
 from shared.dev.ghost.serialize import serialize
-from shared.infrastructure.ghost import sign
+from shared.dev.ghost.webhooks import deliver
 
 Item = dict[str, Any]
 
@@ -46,12 +43,14 @@ class GhostStandIn:
         drafts: int = 0,
         seed: int = 13,
         webhook_delays: Sequence[float] = (0.2, 0.5, 1, 2, 4),
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         self.port = port or free_port()
         self.admin_key = f"{secrets.token_hex(12)}:{secrets.token_hex(32)}"
         self.content_key = secrets.token_hex(13)
         self.webhook_secret = secrets.token_urlsafe(24)
         self.webhook_delays = tuple(webhook_delays)
+        self.on_event = on_event  # make dev prints each delivery
         self.webhooks_enabled = True
         self.requests = 0
         self.deliveries: list[tuple[str, str, int | None]] = []  # (event, url, status)
@@ -65,7 +64,7 @@ class GhostStandIn:
         self.connections: set[socket.socket] = set()  # open keep-alive sockets, for down()
         self._stopping = threading.Event()
         self._answers_left: int | None = None
-        self._seed(posts, pages, drafts, images, random.Random(seed))
+        c.seed_demo(self, posts, pages, drafts, images, random.Random(seed))
 
     @property
     def url(self) -> str:
@@ -73,44 +72,7 @@ class GhostStandIn:
 
     # -- demo content -----------------------------------------------------------------
 
-    def _seed(self, posts: int, pages: int, drafts: int, images: bool, rng: random.Random) -> None:
-        start = c.now_s() - timedelta(hours=posts + pages + drafts + 48)
-        for name, email in c.AUTHORS:
-            user = c.make_user(self.url, name, email, start, rng)
-            self.users[user["id"]] = user
-        for name in c.PUBLIC_TAGS + c.INTERNAL_TAGS:
-            tag = c.make_tag(self.url, name, start, rng)
-            self.tags[tag["id"]] = tag
-        public = [t for t in self.tags.values() if t["visibility"] == "public"]
-        internal = [t for t in self.tags.values() if t["visibility"] == "internal"]
-        authors = list(self.users)
-        for n in range(posts + pages + drafts):
-            kind = "page" if posts <= n < posts + pages else "post"
-            moment = start + timedelta(hours=n + 1)
-            title = f"About the co-op ({n})" if kind == "page" else c.demo_title(n, rng)
-            tag_ids = [t["id"] for t in rng.sample(public, 2)]
-            if kind == "post" and n % 5 == 0:
-                tag_ids.append(internal[n % len(internal)]["id"])
-            item = c.make_post(
-                self.url,
-                title=title,
-                html=c.demo_html(self.url, title, n, rng, images),
-                slug=self._free_slug(c.slugify(title)),
-                status="draft" if n >= posts + pages else "published",
-                moment=moment,
-                tag_ids=tag_ids if kind == "post" else [],
-                author_ids=[authors[n % 2]] + ([authors[(n + 1) % 2]] if n % 7 == 0 else []),
-                kind=kind,
-                feature_image=f"{self.url}/content/images/2026/01/feature-{n}.png"
-                if images
-                else None,
-                custom_excerpt=f"A short note on {title.lower()}." if n % 3 == 0 else None,
-                featured=n % 11 == 0,
-                rng=rng,
-            )
-            self.items[item["id"]] = item
-
-    def _free_slug(self, slug: str, keep: str | None = None) -> str:
+    def free_slug(self, slug: str, keep: str | None = None) -> str:
         taken = {i["slug"] for i in self.items.values() if i["id"] != keep}
         candidate, n = slug, 1
         while candidate in taken:
@@ -176,7 +138,7 @@ class GhostStandIn:
                 self.url,
                 title=title,
                 html=html,
-                slug=self._free_slug(fields.pop("slug", None) or c.slugify(title)),
+                slug=self.free_slug(fields.pop("slug", None) or c.slugify(title)),
                 status=status,
                 moment=c.now_s(),
                 tag_ids=self._tag_ids(tags),
@@ -201,7 +163,7 @@ class GhostStandIn:
             if "tags" in fields:
                 item["_tags"] = self._tag_ids(fields.pop("tags"))
             if "slug" in fields:
-                fields["slug"] = self._free_slug(c.slugify(fields["slug"]), keep=ghost_id)
+                fields["slug"] = self.free_slug(c.slugify(fields["slug"]), keep=ghost_id)
             if "html" in fields and "custom_excerpt" not in fields and not item["custom_excerpt"]:
                 fields["excerpt"] = c.plaintext(fields["html"])[:500]
             item.update(fields)
@@ -275,6 +237,10 @@ class GhostStandIn:
             self._fire("tag.deleted", "tag", {}, tag)
             return tag
 
+    def say(self, text: str) -> None:
+        if self.on_event is not None:
+            self.on_event(text)
+
     # -- webhooks -----------------------------------------------------------------------
 
     def subscribe(self, event: str, target_url: str, secret: str | None = "") -> Item:
@@ -306,34 +272,8 @@ class GhostStandIn:
         for hook in list(self.webhooks.values()):
             if hook["event"] == event:
                 threading.Thread(
-                    target=self._deliver, args=(event, hook, body), daemon=True
+                    target=deliver, args=(self, event, hook, body), daemon=True
                 ).start()
-
-    def _deliver(self, event: str, hook: Item, body: bytes) -> None:
-        for attempt in range(len(self.webhook_delays) + 1):
-            if attempt and self._stopping.wait(self.webhook_delays[attempt - 1]):
-                return
-            if self._stopping.is_set() or hook["id"] not in self.webhooks:
-                return
-            headers = {"Content-Type": "application/json", "Content-Version": "v5.0"}
-            if hook["secret"]:
-                headers["X-Ghost-Signature"] = sign(hook["secret"], body, int(time.time() * 1000))
-            status: int | None = None
-            try:
-                status = httpx.post(
-                    hook["target_url"], content=body, headers=headers, timeout=2
-                ).status_code
-            except httpx.HTTPError:
-                status = None
-            with self._lock:
-                self.deliveries.append((event, hook["target_url"], status))
-                hook["last_triggered_at"] = c.iso(c.now_s())
-                hook["last_triggered_status"] = str(status) if status else None
-                if status == 410:  # Ghost deletes a webhook its target says is gone
-                    self.webhooks.pop(hook["id"], None)
-                    return
-            if status is not None and 200 <= status < 300:
-                return
 
     # -- availability ---------------------------------------------------------------------
 
