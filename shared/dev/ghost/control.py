@@ -176,8 +176,9 @@ def page(ghost: GhostStandIn) -> str:
             f"<tr><td>{esc(item['type'])}</td><td>{esc(item['status'])}</td>"
             f"<td><time>{esc(item['updated_at'])}</time></td><td>"
             f'<form method="post" action="/_standin/posts/{gid}/edit">'
-            f'<label>Title of {gid} <input name="title" value="{esc(item["title"])}" '
-            'required></label> <button type="submit">Save</button></form></td><td>'
+            f'<label class="vh" for="title-{gid}">Title of {esc(item["slug"])}</label>'
+            f'<input id="title-{gid}" name="title" value="{esc(item["title"])}" required>'
+            ' <button type="submit">Save</button></form></td><td>'
             f'<form method="post" action="/_standin/posts/{gid}/{toggle}">'
             f'<button type="submit">{toggle.capitalize()}</button></form>'
             f'<form method="post" action="/_standin/posts/{gid}/delete">'
@@ -203,11 +204,11 @@ def page(ghost: GhostStandIn) -> str:
         ".table-scroll{overflow-x:auto}table{border-collapse:collapse}"
         "td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left}"
         "input[name=title]{width:16rem;max-width:60vw}form{display:inline}"
-        "label{font-size:0}label input{font-size:1rem}"
+        ".vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
         "</style></head><body><h1>Ghost (stand-in)</h1>"
         f"<p>Admin and Content API at <code>{esc(ghost.url)}/ghost/api/</code>; "
         f"{ghost.requests} API requests served. Changes here send Ghost's webhooks.</p>"
-        '<form method="post" action="/_standin/webhooks"><label style="font-size:1rem">'
+        '<form method="post" action="/_standin/webhooks"><label>'
         f'<input type="checkbox" name="enabled"{checked}> Send webhooks</label> '
         '<button type="submit">Apply</button></form>'
         f"<h2>Webhooks</h2><ul>{hook_items}</ul><h2>Last deliveries</h2><ul>{delivered}</ul>"
