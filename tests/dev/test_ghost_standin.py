@@ -80,6 +80,10 @@ def test_paging_filters_and_order_follow_ghost(ghost: GhostStandIn) -> None:
     newest = admin_get(ghost, "posts/", order="published_at desc", filter="status:published")
     dates = [p["published_at"] for p in newest.json()["posts"]]
     assert dates == sorted(dates, reverse=True)
+    internal = admin_get(ghost, "posts/", filter="tag:hash-newsletter", limit="100").json()
+    assert internal["posts"] and all(
+        "#newsletter" in [t["name"] for t in p["tags"]] for p in internal["posts"]
+    )
     bad = admin_get(ghost, "posts/", filter="updated_at:>")
     assert bad.status_code == 400 and "filter" in bad.json()["errors"][0]["message"]
 

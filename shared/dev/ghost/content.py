@@ -217,6 +217,7 @@ def seed_demo(
     public = [t for t in ghost.tags.values() if t["visibility"] == "public"]
     internal = [t for t in ghost.tags.values() if t["visibility"] == "internal"]
     authors = list(ghost.users)
+    slugs = {i["slug"] for i in ghost.items.values()}
     for n in range(posts + pages + drafts):
         kind = "page" if posts <= n < posts + pages else "post"
         moment = start + timedelta(hours=n + 1)
@@ -228,7 +229,7 @@ def seed_demo(
             ghost.url,
             title=title,
             html=demo_html(ghost.url, title, n, rng, images),
-            slug=ghost.free_slug(slugify(title)),
+            slug=unique_slug(slugify(title), slugs),
             status="draft" if n >= posts + pages else "published",
             moment=moment,
             tag_ids=tag_ids if kind == "post" else [],
@@ -240,3 +241,12 @@ def seed_demo(
             rng=rng,
         )
         ghost.items[item["id"]] = item
+        slugs.add(item["slug"])
+
+
+def unique_slug(slug: str, taken: set[str]) -> str:
+    candidate, n = slug, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{slug}-{n}"
+    return candidate

@@ -105,13 +105,14 @@ def browse(ghost: GhostStandIn, resource: str, query: dict[str, list[str]], *, a
     fields = sorted(_names(_one(query, "fields"))) or None
     default_formats = "html" if not admin else "lexical"
     formats = _names(_one(query, "formats") or default_formats)
+    relations = include if not admin else include or {"tags", "authors"}
     with ghost._lock:
         if resource in ("posts", "pages"):
             kind = resource[:-1]
+            # Expanding relations costs more than all the rest: only for filters on them.
+            related = any(word in (_one(query, "filter") or "") for word in ("tag", "author"))
             candidates = [
-                serialize(
-                    ghost, i, admin=admin, include=include | {"tags", "authors"}, formats=formats
-                )
+                _view(ghost, i) if related else i
                 for i in ghost.items.values()
                 if i["type"] == kind and (admin or i["status"] == "published")
             ]
@@ -119,22 +120,32 @@ def browse(ghost: GhostStandIn, resource: str, query: dict[str, list[str]], *, a
         else:
             source = ghost.tags if resource == "tags" else ghost.users
             candidates = [
-                serialize_plain(x, admin=admin)
-                for x in source.values()
-                if admin or x.get("visibility", "public") == "public"
+                x for x in source.values() if admin or x.get("visibility", "public") == "public"
             ]
             default_order = "name asc"
-    try:
-        matching = sort_items(
-            [x for x in candidates if keep(x)], _one(query, "order"), default_order
-        )
-    except FilterError as exc:
-        raise ApiError(400, "BadRequestError", f"Error parsing order: {exc}") from None
-    total = len(matching)
-    pages = max(1, math.ceil(total / limit))
-    chosen = matching[(page - 1) * limit : page * limit]
-    wanted_rel = include if admin is False else include or {"tags", "authors"}
-    items = [_trim(x, wanted_rel, fields, resource) for x in chosen]
+        try:
+            matching = sort_items(
+                [x for x in candidates if keep(x)], _one(query, "order"), default_order
+            )
+        except FilterError as exc:
+            raise ApiError(400, "BadRequestError", f"Error parsing order: {exc}") from None
+        total = len(matching)
+        pages = max(1, math.ceil(total / limit))
+        chosen = matching[(page - 1) * limit : page * limit]
+        if resource in ("posts", "pages"):
+            items = [
+                serialize(
+                    ghost,
+                    ghost.items[x["id"]],
+                    admin=admin,
+                    include=relations,
+                    formats=formats,
+                    fields=fields,
+                )
+                for x in chosen
+            ]
+        else:
+            items = [serialize_plain(x, admin=admin, fields=fields) for x in chosen]
     return {
         resource: items,
         "meta": {
@@ -150,19 +161,12 @@ def browse(ghost: GhostStandIn, resource: str, query: dict[str, list[str]], *, a
     }
 
 
-def _trim(item: Item, include: set[str], fields: list[str] | None, resource: str) -> Item:
-    """Drop relations not asked for (they were expanded only so filters could see them)."""
-    shown = dict(item)
-    if resource in ("posts", "pages"):
-        if "tags" not in include:
-            shown.pop("tags", None)
-            shown.pop("primary_tag", None)
-        if "authors" not in include:
-            shown.pop("authors", None)
-            shown.pop("primary_author", None)
-    if fields:
-        shown = {k: v for k, v in shown.items() if k in fields}
-    return shown
+def _view(ghost: GhostStandIn, item: Item) -> Item:
+    """An item as filters and `order` see it: relations as objects (shared, not copied)."""
+    view = dict(item)
+    view["tags"] = [ghost.tags[t] for t in item["_tags"] if t in ghost.tags]
+    view["authors"] = [ghost.users[a] for a in item["_authors"]]
+    return view
 
 
 def read(

@@ -73,12 +73,7 @@ class GhostStandIn:
     # -- demo content -----------------------------------------------------------------
 
     def free_slug(self, slug: str, keep: str | None = None) -> str:
-        taken = {i["slug"] for i in self.items.values() if i["id"] != keep}
-        candidate, n = slug, 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{slug}-{n}"
-        return candidate
+        return c.unique_slug(slug, {i["slug"] for i in self.items.values() if i["id"] != keep})
 
     # -- reading (the shapes the APIs answer with) ------------------------------------
 
