@@ -98,9 +98,10 @@ def verify_signature(
     current = int(time.time() * 1000) if now_ms is None else now_ms
     age_ms = current - int(ts)
     if abs(age_ms) > max_age_s * 1000:
+        when = f"{age_ms // 1000} s old" if age_ms > 0 else f"{-age_ms // 1000} s in the future"
         raise BadSignature(
-            f"the X-Ghost-Signature timestamp is too old ({age_ms // 1000} s, "
-            f"at most {max_age_s} s)"
+            f"the X-Ghost-Signature timestamp is too old or too new ({when}, "
+            f"at most {max_age_s} s either way)"
         )
     expected = hmac.new(secret.encode(), body + ts.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, digest.lower()):

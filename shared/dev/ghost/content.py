@@ -6,6 +6,7 @@ Objects are stored as Ghost's Admin API shows them, with relations kept as id li
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import random
@@ -186,6 +187,8 @@ def demo_title(n: int, rng: random.Random) -> str:
     return f"{rng.choice(_TOPICS)} the {rng.choice(_WORDS)} {rng.choice(_WORDS)} ({n})"
 
 
+# Encoding with Pillow on every request would dominate an import of thousands of images.
+@functools.lru_cache(maxsize=4096)
 def image_bytes(path: str) -> tuple[bytes, str]:
     """A real, tiny image whose colour comes from its path (PNG, or JPEG for .jpg)."""
     digest = hashlib.sha256(path.encode()).digest()
