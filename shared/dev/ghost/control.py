@@ -173,12 +173,13 @@ def page(ghost: GhostStandIn) -> str:
         gid = esc(item["id"])
         toggle = "unpublish" if item["status"] == "published" else "publish"
         rows.append(
-            f"<tr><td>{esc(item['type'])}</td><td>{esc(item['status'])}</td>"
-            f"<td><time>{esc(item['updated_at'])}</time></td><td>"
+            "<tr><td>"
             f'<form method="post" action="/_standin/posts/{gid}/edit">'
             f'<label class="vh" for="title-{gid}">Title of {esc(item["slug"])}</label>'
             f'<input id="title-{gid}" name="title" value="{esc(item["title"])}" required>'
-            ' <button type="submit">Save</button></form></td><td>'
+            ' <button type="submit">Save</button></form></td>'
+            f"<td>{esc(item['status'])} {esc(item['type'])}</td>"
+            f"<td><time>{esc(item['updated_at'])}</time></td><td>"
             f'<form method="post" action="/_standin/posts/{gid}/{toggle}">'
             f'<button type="submit">{toggle.capitalize()}</button></form>'
             f'<form method="post" action="/_standin/posts/{gid}/delete">'
@@ -201,7 +202,7 @@ def page(ghost: GhostStandIn) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Ghost stand-in</title><style>"
         "body{font-family:sans-serif;margin:1rem;max-width:60rem}"
-        ".table-scroll{overflow-x:auto}table{border-collapse:collapse}"
+        "li{overflow-wrap:anywhere}.table-scroll{overflow-x:auto}table{border-collapse:collapse}"
         "td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left}"
         "input[name=title]{width:16rem;max-width:60vw}form{display:inline}"
         ".vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
@@ -214,7 +215,7 @@ def page(ghost: GhostStandIn) -> str:
         f"<h2>Webhooks</h2><ul>{hook_items}</ul><h2>Last deliveries</h2><ul>{delivered}</ul>"
         f"<h2>Posts and pages ({len(items)})</h2>"
         '<div class="table-scroll" role="region" aria-label="Posts" tabindex="0"><table>'
-        "<thead><tr><th>Type</th><th>Status</th><th>Updated</th><th>Title</th>"
+        "<thead><tr><th>Title</th><th>Status</th><th>Updated</th>"
         f"<th>Actions</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         "</body></html>"
     )
