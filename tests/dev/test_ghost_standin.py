@@ -218,3 +218,35 @@ def test_make_devs_wiring_subscribes_the_blog_to_every_event(receiver: Receiver)
         verify_signature(env["GHOST_WEBHOOK_SECRET"], body, headers["X-Ghost-Signature"])
     finally:
         ghost.stop()
+
+
+def test_pages_and_tags_fire_their_own_events(ghost: GhostStandIn, receiver: Receiver) -> None:
+    for event in ("page.published", "page.published.edited", "tag.edited", "tag.added"):
+        ghost.subscribe(event, f"{receiver.url}/{event}")
+    page = ghost.add_page(title="Opening hours", html="<p>Mon to Fri</p>")
+    ghost.edit_post(page["id"], html="<p>Every day</p>")
+    tag = next(t for t in ghost.tags.values() if t["name"] == "Food")
+    ghost.edit_tag(tag["id"], name="#food")
+    ghost.edit_post(ghost.posts()[0]["id"], tags=["Brand-new tag"])
+    assert wait_until(lambda: len(receiver.got) == 4, timeout=10)
+    edited = receiver.bodies("/page.published.edited")[0]["page"]
+    assert edited["current"]["html"] == "<p>Every day</p>" and "html" in edited["previous"]
+    renamed = receiver.bodies("/tag.edited")[0]["tag"]
+    assert renamed["current"]["visibility"] == "internal"
+    assert renamed["previous"]["visibility"] == "public"
+    assert receiver.bodies("/tag.added")[0]["tag"]["current"]["name"] == "Brand-new tag"
+    assert admin_get(ghost, f"pages/{page['id']}/").json()["pages"][0]["title"] == "Opening hours"
+
+
+def test_bad_requests_get_ghosts_error_shape(ghost: GhostStandIn) -> None:
+    assert admin_get(ghost, "posts/", limit="0").status_code == 422
+    assert admin_get(ghost, "posts/", order="updated_at sideways").status_code == 400
+    assert admin_get(ghost, "widgets/").status_code == 404
+    missing_target = httpx.post(
+        f"{ghost.url}/ghost/api/admin/webhooks/",
+        json={"webhooks": [{"event": "post.published"}]},
+        headers={"Authorization": f"Ghost {admin_token(ghost.admin_key)}"},
+    )
+    assert missing_target.status_code == 422
+    assert "target_url" in missing_target.json()["errors"][0]["message"]
+    assert ghost.webhooks == {}
