@@ -5,7 +5,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -250,3 +254,37 @@ def test_bad_requests_get_ghosts_error_shape(ghost: GhostStandIn) -> None:
     assert missing_target.status_code == 422
     assert "target_url" in missing_target.json()["errors"][0]["message"]
     assert ghost.webhooks == {}
+
+
+def test_the_stand_in_runs_on_its_own_and_prints_its_settings() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.dev.ghost", "--posts", "120", "--no-images"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        settings = {}
+        for _ in range(4):
+            name, _sep, value = (
+                proc.stdout.readline().removeprefix("export ").strip().partition("=")
+            )
+            settings[name] = value
+        assert settings.keys() == {
+            "GHOST_URL",
+            "GHOST_ADMIN_KEY",
+            "GHOST_CONTENT_KEY",
+            "GHOST_WEBHOOK_SECRET",
+        }
+        answer = httpx.get(
+            f"{settings['GHOST_URL']}/ghost/api/content/posts/",
+            params={"key": settings["GHOST_CONTENT_KEY"], "limit": "100", "page": "2"},
+        )
+        assert answer.json()["meta"]["pagination"]["total"] == 120
+        assert answer.json()["posts"][0]["feature_image"] is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert proc.stdout is not None
+        proc.stdout.close()
