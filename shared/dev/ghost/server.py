@@ -310,7 +310,10 @@ class GhostStandIn:
         threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def down(self) -> None:
-        """Close the port (Ghost unreachable); content and subscriptions are kept."""
+        """Close the port (Ghost's API unreachable); content and subscriptions are kept.
+
+        Webhooks for changes made meanwhile still go out: Ghost's admin is what is
+        edited, only the API our sync reads from is cut off."""
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()

@@ -23,7 +23,11 @@ def deliver(ghost: GhostStandIn, event: str, hook: Item, body: bytes) -> None:
             return
         if ghost._stopping.is_set() or hook["id"] not in ghost.webhooks:
             return
-        headers = {"Content-Type": "application/json", "Content-Version": "v5.0"}
+        headers = {
+            "Content-Type": "application/json",
+            "Content-Version": "v5.0",
+            "User-Agent": "Ghost/5.0.0 (https://github.com/TryGhost/Ghost) stand-in",
+        }
         if hook["secret"]:
             headers["X-Ghost-Signature"] = sign(hook["secret"], body, int(time.time() * 1000))
         status: int | None = None
