@@ -44,6 +44,8 @@ from shared.dev.embedded import (
     start_postgres,
     start_redis,
 )
+from shared.dev.ghost import GhostStandIn
+from shared.dev.ghost.dev import start_for_dev as start_ghost
 from shared.dev.processes import PrefixedProcess, stop_all
 from shared.dev.smtp import ReceivedMail, SmtpStandIn
 from shared.dev.sumup import SumUpStandIn
@@ -200,6 +202,7 @@ class Platform:
         self._stopped = False
         self.smtp: SmtpStandIn | None = None
         self.sumup: SumUpStandIn | None = None
+        self.ghost: GhostStandIn | None = None
 
     def _database_url(self) -> tuple[str, str]:
         if os.environ.get("DATABASE_URL"):
@@ -344,11 +347,24 @@ class Platform:
         )
         say(f"SumUp stand-in on {self.sumup.url}: its hosted page has Pay and Decline")
 
+    def _start_ghost(self, env: dict[str, str]) -> None:
+        """The Ghost stand-in with demo posts, the blog subscribed to its webhooks."""
+        if os.environ.get("GHOST_URL"):
+            return
+        blog = next(app for app in self.apps if app.name == "blog")
+        self.ghost, ghost_env = start_ghost(
+            blog.internal_url, on_event=lambda text: echo(f"[ghost] {text}")
+        )
+        env.update(ghost_env)
+        say(f"Ghost stand-in on {self.ghost.url}: edit its posts at {self.ghost.url}/_standin/")
+
     def _print_urls(self, database: tuple[str, str], redis: tuple[str, str]) -> None:
         width = max(len(app.name) for app in self.apps) + 2
         rows = [f"  {app.name:<{width}}{app.public_url}" for app in self.apps]
         for label, (url, source) in (("database", database), ("redis", redis)):
             rows.append(f"  {label:<{width}}{redact(url)} ({source})")
+        if self.ghost is not None:
+            rows.append(f"  {'ghost':<{width}}{self.ghost.url}/_standin/ (stand-in)")
         echo("\n".join(["", "Rose Ash is running:", "", *rows, "", "Press Ctrl-C to stop.", ""]))
 
     def run(self) -> int:
@@ -370,6 +386,7 @@ class Platform:
             self._seed(env)
         self._start_smtp(env)
         self._start_sumup(env)
+        self._start_ghost(env)
         self._start_apps(env)
         self._start_worker(env)
         self._wait_until_ready()
@@ -396,6 +413,8 @@ class Platform:
             self.smtp.stop()
         if self.sumup is not None:
             self.sumup.stop()
+        if self.ghost is not None:
+            self.ghost.stop()
         if self.redis is not None:
             say("stopping Redis …")
             self.redis.stop()

@@ -67,6 +67,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "SUMUP_API_URL": "sumup.api_url",
     "SUMUP_WEBHOOK_BASE_URL": "sumup.webhook_base_url",
     "CART_HOLD_MINUTES": "cart.hold_minutes",
+    "GHOST_URL": "ghost.url",
+    "GHOST_CONTENT_KEY": "ghost.content_key",
+    "GHOST_ADMIN_KEY": "ghost.admin_key",
+    "GHOST_WEBHOOK_SECRET": "ghost.webhook_secret",
 }
 for _app in APP_NAMES:
     ENV_OVERRIDES[f"APP_BASE_URL_{_app.upper()}"] = f"apps.{_app}.base_url"
@@ -234,6 +238,49 @@ class SumUpSettings(_Strict):
     webhook_base_url: str = ""
 
 
+class GhostSettings(_Strict):
+    """Ghost sync (blog): off while `url` is empty. The Admin API key (`id:secret`) is
+    what the sync reads with, so a URL without it is refused rather than half working."""
+
+    url: str = ""
+    content_key: str = ""
+    admin_key: str = ""
+    webhook_secret: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("admin_key")
+    @classmethod
+    def _id_secret(cls, value: str) -> str:
+        if value:
+            kid, _, secret = value.partition(":")
+            try:
+                bytes.fromhex(secret)
+            except ValueError:
+                secret = ""
+            if not kid or not secret:
+                raise ValueError("must be the Admin API key's id:secret (secret in hex)")
+        return value
+
+    @model_validator(mode="after")
+    def _admin_key_with_url(self) -> GhostSettings:
+        if self.url and not self.admin_key:
+            raise ValueError(
+                "GHOST_URL is set but GHOST_ADMIN_KEY is not: give the id:secret "
+                "Admin API key of a Ghost custom integration"
+            )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 class CartSettings(_Strict):
     """Checkout: `hold_minutes` is how long starting it keeps the stock for the buyer
     (the SumUp checkout expires with the hold)."""
@@ -321,6 +368,7 @@ class Settings(_Strict):
     media: MediaSettings = MediaSettings()
     sumup: SumUpSettings = SumUpSettings()
     cart: CartSettings = CartSettings()
+    ghost: GhostSettings = GhostSettings()
 
     @field_validator("apps")
     @classmethod

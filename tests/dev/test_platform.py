@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -101,6 +102,13 @@ def test_dev_platform_serves_every_app_and_stops_cleanly_on_ctrl_c(
             for path in ("/healthz", "/readyz", "/"):
                 response = client.get(f"http://127.0.0.1:{base + offset}{path}")
                 assert response.status_code == 200, f"{name} {path}: {response.status_code}"
+
+    # No GHOST_URL: the Ghost stand-in runs, in the banner, the blog subscribed to it.
+    ghost = re.search(r"ghost\s+(http://127\.0\.0\.1:\d+/_standin/) \(stand-in\)", output.text())
+    assert ghost is not None, output.text()
+    standin_page = httpx.get(ghost.group(1), timeout=10.0, trust_env=False)
+    assert standin_page.status_code == 200
+    assert f"http://127.0.0.1:{base + 1}/webhooks/ghost/post.published.edited" in standin_page.text
 
     children = psutil.Process(proc.pid).children(recursive=True)
     assert len(children) > len(APP_NAMES)  # the apps, PostgreSQL and its backends, Redis
