@@ -11,6 +11,8 @@ import logging
 from quart import Quart, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from shared.infrastructure.unavailable import RETRY_AFTER_SECONDS, unavailable_service
+
 log = logging.getLogger(__name__)
 
 _TITLES = {
@@ -21,6 +23,7 @@ _TITLES = {
     405: "That action isn't allowed here",
     413: "That's too large",
     429: "Slow down a little",
+    503: "Part of the site is down for a moment",
 }
 
 
@@ -42,6 +45,33 @@ async def _render(code: int, title: str, message: str) -> tuple[Response | str, 
     return html, code
 
 
+async def _unavailable(service: str, error: Exception) -> tuple[Response | str, int]:
+    """A restart of PostgreSQL or Redis: a 503 naming it, not a 500 and a traceback."""
+    log.warning(
+        "%s %s: %s is not answering (%s: %s)",
+        request.method, request.path, service, type(error).__name__, error,
+    )  # fmt: skip
+    try:
+        body, code = await _render(
+            503,
+            "Part of the site is down for a moment",
+            f"{service[0].upper()}{service[1:]} is not answering. Nothing you sent was "
+            f"half-saved: try again in {RETRY_AFTER_SECONDS} seconds.",
+        )
+    except Exception:  # the page itself needs what is down (a fragment, a session)
+        body = Response(
+            f"{service} is not answering; try again in {RETRY_AFTER_SECONDS} seconds",
+            status=503,
+            mimetype="text/plain",
+        )
+        code = 503
+    response = body if isinstance(body, Response) else Response(body, mimetype="text/html")
+    response.status_code = code
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response, code
+
+
 def install_error_handlers(app: Quart) -> None:
     @app.errorhandler(HTTPException)
     async def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
@@ -56,6 +86,9 @@ def install_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def handle_crash(error: Exception) -> tuple[Response | str, int]:
+        service = unavailable_service(error)
+        if service is not None:
+            return await _unavailable(service, error)
         if not isinstance(error, InternalServerError):
             log.exception("unhandled error on %s %s", request.method, request.path)
         try:
