@@ -37,7 +37,17 @@ BLOCKING = ("serious", "critical")
 AUDIT = """async () => {
   const results = await axe.run(document, {resultTypes: ['violations']});
   const scroller = document.scrollingElement || document.documentElement;
+  // What pushes the page wide: the innermost elements reaching past the viewport's edge.
+  let widest = [];
+  if (scroller.scrollWidth > window.innerWidth + 2) {
+    const wide = new Set([...document.body.querySelectorAll('*')]
+      .filter(e => e.getBoundingClientRect().right > window.innerWidth + 2));
+    widest = [...wide].filter(e => ![...e.children].some(c => wide.has(c))).slice(0, 3)
+      .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                + [...e.classList].map(c => '.' + c).join(''));
+  }
   return {
+    widest,
     violations: results.violations
       .filter(v => v.impact === 'serious' || v.impact === 'critical')
       .map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -190,7 +200,10 @@ async def audit(page: Any, urls: list[str]) -> list[str]:
             where = ", ".join(v["targets"]) + (" …" if v["count"] > len(v["targets"]) else "")
             problems.append(f"{url}: {v['impact']} {v['id']} ({v['help']}) at {where}")
         if found["scrollWidth"] > WIDTH + SCROLL_TOLERANCE:
-            problems.append(f"{url}: {found['scrollWidth']} px wide at {WIDTH} px (scrolls)")
+            widest = ", ".join(found["widest"])
+            problems.append(
+                f"{url}: {found['scrollWidth']} px wide at {WIDTH} px (scrolls), by {widest}"
+            )
     return problems
 
 
