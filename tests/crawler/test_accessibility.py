@@ -265,3 +265,28 @@ async def test_an_input_without_a_label_is_reported_with_its_page_and_element(
     assert problems == [
         f"{bad_page_url}: critical label (Form elements must have labels) at #email"
     ]
+
+
+def test_pages_of_one_template_are_one_kind_and_error_pages_are_all_kept() -> None:
+    def listing(cards: int) -> str:
+        items = "".join(f'<li><article class="card">Post {n}</article></li>' for n in range(cards))
+        return (
+            f'<html><body><main><h1>Posts</h1><ul class="cards">{items}</ul></main></body></html>'
+        )
+
+    form = '<main><h1>Sign in</h1><form class="card"><input name="a"><br></form></main>'
+    documents = {
+        "http://blog.test/": (200, listing(10)),
+        "http://blog.test/tag/bees/": (200, listing(2)),
+        "http://blog.test/signin": (200, form),
+        "http://cart.test/": (200, listing(3)),  # another app: another header, another kind
+        "http://blog.test/gone": (404, listing(0)),
+        "http://blog.test/forbidden": (403, listing(0)),
+    }
+    assert sample(documents) == [
+        "http://blog.test/",
+        "http://blog.test/signin",
+        "http://cart.test/",
+        "http://blog.test/gone",
+        "http://blog.test/forbidden",
+    ]
