@@ -133,6 +133,14 @@ function mount() {
   const scheduleAutosave = autosaver(form, say);
   const editor = new Editor({
     element,
+    // The editable body TipTap renders is the field: it is named by the form's "Body" label.
+    editorProps: {
+      attributes: {
+        role: "textbox",
+        "aria-multiline": "true",
+        "aria-labelledby": element.dataset.labelledby || "",
+      },
+    },
     extensions: [
       StarterKit.configure({ heading: { levels: [2, 3, 4] }, link: { openOnClick: false } }),
       TableKit.configure({ table: { resizable: false } }),

@@ -55,6 +55,8 @@ class Crawl:
     pages: int = 0
     depth: int = 0
     html_pages: list[str] = field(default_factory=list)  # fetched, answered 2xx/3xx with HTML
+    # Each HTML page's final status and body, by its URL: the accessibility audit samples them.
+    documents: dict[str, tuple[int, str]] = field(default_factory=dict)
     dead: list[str] = field(default_factory=list)
     bounded: bool = False
 
@@ -78,8 +80,10 @@ def crawl(client: httpx.Client, origins: set[str], starts: list[str]) -> Crawl:
             result.bounded = result.bounded or depth >= MAX_DEPTH
             if "text/html" in response.headers.get("content-type", ""):
                 result.html_pages.append(str(response.url))
+                result.documents[str(response.url)] = (response.status_code, response.text)
             continue
         result.html_pages.append(str(response.url))
+        result.documents[str(response.url)] = (response.status_code, response.text)
         for href in links_of(response.text):
             target = urldefrag(urljoin(str(response.url), href)).url
             parts = urlsplit(target)
