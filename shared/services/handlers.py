@@ -16,6 +16,7 @@ from shared.contracts.events import (
     EventPublished,
     MemberBookingsChanged,
     MemberCreated,
+    MemberDeleted,
     MemberOrdersChanged,
     MemberProfileChanged,
     MemberSignedIn,
@@ -45,6 +46,7 @@ from shared.services.events_federation import (
     federate_changed_event,
     federate_published_event,
 )
+from shared.services.identity.deletion import queue_deletion_mail
 from shared.services.market_federation import (
     announce_listed_product,
     federate_archived_product,
@@ -61,6 +63,14 @@ async def subscribe_new_member(event: MemberCreated, ctx: EventContext) -> None:
     user = await services.identity.get_user(ctx.session, event.user_id)
     if user is not None:
         await services.newsletters.subscribe_on_signup(ctx.session, user)
+
+
+async def delete_member_actor(event: MemberDeleted, ctx: EventContext) -> None:
+    await services.social.delete_member_actor(ctx.session, event.user_id)
+
+
+async def mail_deletion_confirmation(event: MemberDeleted, ctx: EventContext) -> None:
+    await queue_deletion_mail(ctx.session, event)
 
 
 async def update_member_actor(event: MemberProfileChanged, ctx: EventContext) -> None:
@@ -144,6 +154,10 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberCreated, subscribe_new_member)
     # A member's profile change reaches their followers' servers as an actor Update.
     table.inside(MemberProfileChanged, update_member_actor)
+    # A deleted account's actor is deleted on the fediverse, and the old address told, in
+    # the deletion's transaction: a rollback leaves the actor and sends no mail.
+    table.inside(MemberDeleted, delete_member_actor)
+    table.inside(MemberDeleted, mail_deletion_confirmation)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
     table.inside(PostPublished, federate_published_post)
     table.inside(PostUpdated, federate_updated_post)
