@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from quart import Blueprint, current_app, g, redirect, render_template, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -31,7 +31,7 @@ NOT_DELETED = "Nothing was deleted."
 
 async def _refused(message: str | Markup, status: int) -> tuple[str, int]:
     page = await render_template(
-        "account/privacy/index.html", delete_error=Markup(message), **await page_facts()
+        "account/privacy/index.html", delete_error=escape(message), **await page_facts()
     )
     return page, status
 
