@@ -1,5 +1,5 @@
 """A deleted member's actor: a signed Delete reaches their followers' inboxes through the
-delivery worker, and the actor, its outbox and WebFinger answer 410 Gone from then on."""
+delivery worker, and the actor, its outbox, inbox and WebFinger answer 410 Gone from then on."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ async def test_the_delete_is_signed_and_delivered_to_each_followers_inbox(
     assert received.activity["actor"] == actor.ap_id
 
 
-async def test_a_deleted_actor_its_outbox_and_webfinger_answer_410(
+async def test_a_deleted_actor_its_outbox_inbox_and_webfinger_answer_410(
     ap_settings: Settings, make_app: AppFactory, db: AsyncSession
 ) -> None:
     member = await make_user(db, "gone_lu")
@@ -96,6 +96,12 @@ async def test_a_deleted_actor_its_outbox_and_webfinger_answer_410(
     finger = await client.get(f"/.well-known/webfinger?resource=acct:gone_lu@{host}")
     assert finger.status_code == 410
     assert "deleted their account" in await finger.get_data(as_text=True)
+    inbound = await client.post(
+        "/users/gone_lu/inbox",
+        data=b'{"type": "Follow"}',
+        headers={"Content-Type": "application/activity+json"},
+    )
+    assert inbound.status_code == 410
     # Another member is untouched, and a name never used is still 404.
     assert (await client.get("/users/kept_lu", headers=json_accept)).status_code == 200
     assert (await client.get("/users/nobody_lu", headers=json_accept)).status_code == 404
