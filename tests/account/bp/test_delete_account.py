@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.dtos import UserRecord
+from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.config import Settings
+from shared.infrastructure.jobs import JobContext
 from shared.models.activitypub import Actor
 from shared.models.blog import BlogStaff
 from shared.models.cart import Order
@@ -23,7 +25,11 @@ from shared.models.identity import AccountToken, User
 from shared.models.jobs import Job
 from shared.models.newsletters import NewsletterSubscription
 from shared.services.events.bookings import new_token
-from shared.services.identity.deletion import DELETED_MAIL_KIND, deleted_email
+from shared.services.identity.deletion import (
+    DELETED_MAIL_KIND,
+    deleted_email,
+    send_deletion_mail,
+)
 from shared.services.registry import services
 from tests.account.bp.test_preferences import csrf, member_in, signed_in
 from tests.account.member_data import MemberThings, give_things
@@ -218,7 +224,10 @@ async def test_a_member_without_a_password_is_told_to_set_one(
 
 
 async def test_deleting_tombstones_the_member_and_does_each_domains_part(
-    account: Quart, committed: async_sessionmaker[AsyncSession]
+    account: Quart,
+    committed: async_sessionmaker[AsyncSession],
+    job_context: JobContext,
+    smtp: SmtpStandIn,
 ) -> None:
     leaving = await leaving_member(committed, "gone_ada")
     client = signed_in(account, leaving.member)
@@ -275,10 +284,14 @@ async def test_deleting_tombstones_the_member_and_does_each_domains_part(
             )
             == 1
         )
-        [mail] = await session.scalars(select(Job).where(Job.kind == DELETED_MAIL_KIND))
-        assert mail.payload["to"] == leaving.member.email
+        [job] = await session.scalars(select(Job).where(Job.kind == DELETED_MAIL_KIND))
+        assert job.payload["to"] == leaving.member.email
         actor = await session.scalar(select(Actor).where(Actor.user_id == user.id))
         assert actor is not None and actor.deleted_at is not None
+    # The worker's run of the queued job: the old address hears it is done.
+    await send_deletion_mail(job_context, job.payload)
+    mail = smtp.wait_for(to=leaving.member.email, subject="Your account has been deleted")
+    assert "@gone_ada has been deleted" in mail.text
 
 
 async def test_a_failure_mid_way_rolls_everything_back(
