@@ -37,14 +37,19 @@ async def _refused(message: str | Markup, status: int) -> tuple[str, int]:
 
 
 async def page_facts() -> dict[str, object]:
-    """What the privacy page says before deleting: how many coming tickets would be void."""
+    """What the privacy page says before deleting: how many coming tickets would be void,
+    and what the member must hand over first."""
     member = current_viewer()
     assert member is not None
     session = request_session(current_app)
     tickets = await services.events.list_member_tickets(
         session, member.id, now=datetime.now(UTC), limit=500
     )
-    return {"coming_tickets": len([t for t in tickets if t.status == "valid"])}
+    return {
+        "coming_tickets": len([t for t in tickets if t.status == "valid"]),
+        # Said before the member types anything: what they must hand over first.
+        "holding": await _holdings(member),
+    }
 
 
 async def _holdings(member: UserRecord) -> str | Markup | None:
@@ -53,13 +58,13 @@ async def _holdings(member: UserRecord) -> str | Markup | None:
     if member.is_admin:
         return (
             "You are a site administrator: ask another administrator to take that role "
-            f"from you first. {NOT_DELETED}"
+            "from you first."
         )
     staff = await services.blog.list_staff(session)
     if any(s.user_id == member.id and s.role == StaffRole.ADMINISTRATOR for s in staff):
         return (
             "You are an administrator of the blog: hand the role over (the blog's staff "
-            f"page) first. {NOT_DELETED}"
+            "page) first."
         )
     stalls = await services.market.list_owned_live_stalls(session, member.id)
     if stalls:
@@ -69,8 +74,8 @@ async def _holdings(member: UserRecord) -> str | Markup | None:
         )
         return Markup(
             "You own the market stall {}: hand it over or close it first (see "
-            '<a href="{}">your stalls</a>). {}'
-        ).format(links, f"{market}/mine/", NOT_DELETED)
+            '<a href="{}">your stalls</a>).'
+        ).format(links, f"{market}/mine/")
     return None
 
 
@@ -103,7 +108,7 @@ async def post_delete() -> tuple[str, int] | WerkzeugResponse:
         )
     holding = await _holdings(member)
     if holding is not None:
-        return await _refused(holding, 409)
+        return await _refused(escape(holding) + " " + NOT_DELETED, 409)
     events_url = runtime(current_app).settings.apps["events"].base_url.rstrip("/")
     try:
         async with unit_of_work(current_app) as uow:

@@ -184,6 +184,8 @@ async def test_admins_and_stall_owners_must_hand_over_first(
     account: Quart, committed: async_sessionmaker[AsyncSession]
 ) -> None:
     admin = await leaving_member(committed, "admin_ada", is_admin=True)
+    page = await signed_in(account, admin.member).get("/privacy/")
+    assert "You are a site administrator" in await page.get_data(as_text=True)
     code, html = await delete(
         account, admin.member, password=PASSWORD, confirm_email=admin.member.email
     )
