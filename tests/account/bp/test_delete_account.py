@@ -4,6 +4,8 @@ gone, the actor deleted, a mail queued, sessions ended), and a failure mid-way u
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass
 
@@ -17,6 +19,8 @@ from shared.contracts.dtos import UserRecord
 from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.config import Settings
 from shared.infrastructure.jobs import JobContext
+from shared.infrastructure.keys import Purpose, derive_key
+from shared.infrastructure.security import CSRF_COOKIE
 from shared.models.activitypub import Actor
 from shared.models.blog import BlogStaff
 from shared.models.cart import Order
@@ -39,6 +43,7 @@ from tests.support.factories import add, make_stall, now
 
 PASSWORD = "correct horse battery staple"
 _HASH = PasswordHasher().hash(PASSWORD)
+CSRF_VALUE = "A" * 43  # the shape the server mints
 
 
 @pytest.fixture
@@ -160,7 +165,7 @@ async def test_a_wrong_password_or_confirmation_deletes_nothing(
     await assert_untouched(committed, leaving)
 
 
-async def test_no_csrf_or_signed_out_deletes_nothing(
+async def test_a_post_without_csrf_deletes_nothing(
     account: Quart, committed: async_sessionmaker[AsyncSession]
 ) -> None:
     leaving = await leaving_member(committed, "forged_ada")
@@ -170,13 +175,20 @@ async def test_no_csrf_or_signed_out_deletes_nothing(
     await assert_untouched(committed, leaving)
 
 
-async def test_signed_out_is_sent_to_sign_in(
+async def test_signed_out_with_a_good_csrf_token_deletes_nothing(
     account: Quart, committed: async_sessionmaker[AsyncSession]
 ) -> None:
     leaving = await leaving_member(committed, "anon_ada")
     client = account.test_client()
-    response = await client.post("/privacy/delete", form={"password": PASSWORD})
-    assert response.status_code in (400, 401, 403)
+    client.set_cookie("localhost", CSRF_COOKIE, CSRF_VALUE)
+    key = derive_key(account.config["SECRET_KEY"], Purpose.CSRF)
+    token = hmac.new(key, CSRF_VALUE.encode(), hashlib.sha256).hexdigest()
+    response = await client.post(
+        "/privacy/delete",
+        form={"csrf_token": token, "password": PASSWORD, "confirm_email": leaving.member.email},
+    )
+    assert response.status_code == 401
+    assert "Sign in to do that" in await response.get_data(as_text=True)
     await assert_untouched(committed, leaving)
 
 
