@@ -7,6 +7,7 @@ from quart import Quart
 
 from account.bp.activity import bp as activity_bp
 from account.bp.admin import bp as admin_bp
+from account.bp.deletion import bp as deletion_bp
 from account.bp.fragments import bp as fragments_bp
 from account.bp.home import bp as home_bp
 from account.bp.newsletters import bp as newsletters_bp
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(preferences_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(deletion_bp)
     app.register_blueprint(activity_bp)
     app.register_blueprint(admin_bp)
     return app

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from quart import Blueprint, Response, abort, current_app, render_template, request
 
+from account.bp.deletion import page_facts
 from shared.infrastructure.oauth import login_required
 from shared.infrastructure.runtime import request_session
 from shared.infrastructure.viewer import current_viewer
@@ -21,7 +22,7 @@ bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 @bp.get("/")
 @login_required
 async def get_privacy() -> str:
-    return await render_template("account/privacy/index.html")
+    return await render_template("account/privacy/index.html", **await page_facts())
 
 
 @bp.post("/export")

@@ -64,6 +64,17 @@ class MemberCreated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberDeleted(DomainEvent):
+    """A member deleted their account (the row stays, tombstoned): the social domain
+    deletes their actor on the fediverse, and the old address gets a confirmation. The
+    username and old address travel here because the row no longer holds the address."""
+
+    user_id: int
+    username: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewsletterChanged(DomainEvent):
     """A newsletter was created or edited (the footer's signup form lists them)."""
 

@@ -47,6 +47,7 @@ from shared.contracts.dtos import (
     TotpEnrolment,
     UserRecord,
 )
+from shared.contracts.events import MemberDeleted
 from shared.contracts.member import MemberBooking, MemberOrder
 from shared.contracts.social import (
     AccountRecord,
@@ -146,6 +147,16 @@ class IdentityService(Protocol):
         up and the address counts as verified (`use=False`: checked only, nothing
         changes). Raises AccountError("token", message) saying whether the link was used
         already, expired or is unknown."""
+        ...
+
+    async def has_password(self, session: AsyncSession, user_id: int) -> bool:
+        """Whether the member has a password (one signing in by mailed link only has none)."""
+        ...
+
+    async def tombstone_member(self, session: AsyncSession, user_id: int) -> MemberDeleted:
+        """Delete the account, keeping the row as a tombstone (username reserved, address
+        and name replaced, every credential, grant and session gone); records and returns
+        MemberDeleted. LookupError when there is no such (live) member."""
         ...
 
     async def get_profile(self, session: AsyncSession, user_id: int) -> MemberProfile | None:
@@ -411,6 +422,13 @@ class MarketService(Protocol):
         """The stalls `user_id` owns or helps with, in any status."""
         ...
 
+    async def list_owned_live_stalls(
+        self, session: AsyncSession, user_id: int
+    ) -> list[StallSummary]:
+        """The stalls `user_id` owns that are approved or awaiting approval (not rejected):
+        whose owner must hand them over before deleting their account."""
+        ...
+
     async def list_stall_manager_ids(
         self, session: AsyncSession, *, stall_id: int | None = None, product_id: int | None = None
     ) -> list[int]:
@@ -582,6 +600,12 @@ class CartService(Protocol):
         theirs, OrderStateError unless it awaits payment. Records MemberOrdersChanged."""
         ...
 
+    async def anonymise_member_orders(self, session: AsyncSession, user_id: int) -> int:
+        """For a deleted account: the member's orders kept for the accounts (totals and
+        lines) but detached from them, name, phone, notes, address and email removed; an
+        unpaid one cancelled; their cart emptied. How many orders."""
+        ...
+
     async def export_member_orders(
         self, session: AsyncSession, user_id: int
     ) -> list[dict[str, Any]]:
@@ -656,6 +680,14 @@ class EventsService(Protocol):
         to `base_url`); None when it is not theirs. Records MemberBookingsChanged."""
         ...
 
+    async def release_member(
+        self, session: AsyncSession, user_id: int, *, now: datetime, base_url: str
+    ) -> None:
+        """For a deleted account: coming bookings cancelled (the waiting list moves up and
+        is mailed, links on `base_url`), coming tickets voided without refund, and the
+        member's name and address taken off every booking and ticket."""
+        ...
+
     async def export_member_events(self, session: AsyncSession, user_id: int) -> dict[str, Any]:
         """The member's tickets and bookings, JSON-ready, for their data export."""
         ...
@@ -689,6 +721,15 @@ class SocialService(Protocol):
         """The actor of the member with this username (case-insensitive), with the
         member's current name, bio and avatar; None when there is no such member or
         the member has no actor yet."""
+        ...
+
+    async def delete_member_actor(self, session: AsyncSession, member_id: int) -> bool:
+        """Queue a signed Delete of the member's actor to their followers and mark it
+        deleted (its URL, WebFinger and outbox answer 410); False without an actor."""
+        ...
+
+    async def member_actor_deleted(self, session: AsyncSession, username: str) -> bool:
+        """Whether `username` was a member of ours whose actor is deleted (410, not 404)."""
         ...
 
     async def send_actor_update(self, session: AsyncSession, member_id: int) -> bool:
@@ -1072,6 +1113,11 @@ class NewslettersService(Protocol):
         self, session: AsyncSession, user: UserRecord, newsletter_ids: Iterable[int]
     ) -> None:
         """The member receives exactly these; AddressSuppressed, NewsletterError."""
+        ...
+
+    async def remove_member(self, session: AsyncSession, user: UserRecord) -> int:
+        """For a deleted account: every subscription of the member (by account or by their
+        address) removed; how many."""
         ...
 
     async def export_member_data(

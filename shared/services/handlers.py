@@ -18,6 +18,7 @@ from shared.contracts.events import (
     EventPublished,
     MemberBookingsChanged,
     MemberCreated,
+    MemberDeleted,
     MemberOrdersChanged,
     MemberProfileChanged,
     MemberSignedIn,
@@ -48,6 +49,7 @@ from shared.services.events_federation import (
     federate_changed_event,
     federate_published_event,
 )
+from shared.services.identity.deletion import queue_deletion_mail
 from shared.services.market_federation import (
     announce_listed_product,
     federate_archived_product,
@@ -78,6 +80,14 @@ async def email_published_post(event: PostPublished, ctx: EventContext) -> None:
         # Sent already (republished) or the newsletter retired since it was scheduled:
         # the post still goes live.
         log.info("post %s not emailed to newsletter %s: %s", event.post_id, newsletter_id, error)
+
+
+async def delete_member_actor(event: MemberDeleted, ctx: EventContext) -> None:
+    await services.social.delete_member_actor(ctx.session, event.user_id)
+
+
+async def mail_deletion_confirmation(event: MemberDeleted, ctx: EventContext) -> None:
+    await queue_deletion_mail(ctx.session, event)
 
 
 async def update_member_actor(event: MemberProfileChanged, ctx: EventContext) -> None:
@@ -163,6 +173,10 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberCreated, subscribe_new_member)
     # A member's profile change reaches their followers' servers as an actor Update.
     table.inside(MemberProfileChanged, update_member_actor)
+    # A deleted account's actor is deleted on the fediverse, and the old address told, in
+    # the deletion's transaction: a rollback leaves the actor and sends no mail.
+    table.inside(MemberDeleted, delete_member_actor)
+    table.inside(MemberDeleted, mail_deletion_confirmation)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
     table.inside(PostPublished, federate_published_post)
     # "Publish and send": the issue is queued in the publishing transaction, so a scheduled

@@ -296,6 +296,14 @@ ENDPOINTS = [
         "/newsletters/weekly/unsubscribe/" + "A" * 43,
         {"List-Unsubscribe": "One-Click"},
     ),
+    # Privacy: deleting the account (signed in; refused, never half done).
+    Endpoint(
+        "account",
+        "POST",
+        "/privacy/delete",
+        {"password": "not the password", "confirm_email": "badinputadmin@example.test"},
+        True,
+    ),
     # The blog's editor (as an admin): its list filters and a new draft.
     Endpoint(
         "blog",

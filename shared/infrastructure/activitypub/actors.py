@@ -196,8 +196,8 @@ def rehome_member_actor(settings: Settings, actor: Actor, username: str) -> bool
 
 async def member_actor(session: AsyncSession, settings: Settings, username: str) -> Actor | None:
     """The member's actor row for the write paths (inbox, delivery), made with keys when
-    the member has none yet; None when no member has this username. GETs read through
-    the social service instead and never write."""
+    the member has none yet; None when no member has this username or their actor is
+    deleted. GETs read through the social service instead and never write."""
     user = await session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
         return None
@@ -206,6 +206,8 @@ async def member_actor(session: AsyncSession, settings: Settings, username: str)
         actor = new_member_actor(settings, user)
         session.add(actor)
         await session.flush()
+    if actor.deleted_at is not None:  # the member deleted their account: nobody to receive
+        return None
     if rehome_member_actor(settings, actor, user.username):
         await session.flush()
     await ensure_member_keys(session, settings, actor)

@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, abort, current_app, request
 
 from shared.contracts.dtos import ActorRecord
 from shared.infrastructure.activitypub.actors import INSTANCE, instance_username
@@ -41,7 +41,17 @@ async def _actor_for_username(username: str) -> ActorRecord | None:
         return None
     if username.lower() == instance_username(rt.settings).lower():
         return await services.social.get_app_actor(session, INSTANCE)
-    return await services.social.get_member_actor(session, username)
+    return await _member_actor(username)
+
+
+async def _member_actor(username: str) -> ActorRecord | None:
+    """The member's actor; a deleted one answers 410, so servers drop it rather than retry."""
+    session = request_session(current_app)
+    actor = await services.social.get_member_actor(session, username)
+    if actor is None and await services.social.member_actor_deleted(session, username):
+        gone = _json({"error": f"{username} deleted their account"}, "application/json", 410)
+        abort(gone)
+    return actor
 
 
 async def _actor_at_path(path: str) -> ActorRecord | None:
@@ -58,7 +68,7 @@ async def _actor_at_path(path: str) -> ActorRecord | None:
     for prefix in ("/users/", "/@"):
         name = path.removeprefix(prefix)
         if path.startswith(prefix) and name and "/" not in name:
-            return await services.social.get_member_actor(session, name)
+            return await _member_actor(name)
     return None
 
 

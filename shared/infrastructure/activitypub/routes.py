@@ -66,6 +66,8 @@ async def _actor_record(kind: str, username: str | None = None) -> ActorRecord:
         actor = await services.social.get_app_actor(session, INSTANCE)
     elif rt.app_name == "federation":
         actor = await services.social.get_member_actor(session, username or "")
+        if actor is None and await services.social.member_actor_deleted(session, username or ""):
+            abort(410, description="This member deleted their account.")
     if actor is None:
         abort(404, description="No such actor here.")
     return actor
@@ -77,6 +79,13 @@ async def _actor(kind: str, username: str | None = None) -> ActorRecord:
     app = ap_runtime(current_app).app_name
     async with unit_of_work(current_app) as uow:
         actor = await services.social.ensure_inbox_recipient(uow.session, app, kind, username)
+    session = request_session(current_app)
+    if (
+        actor is None
+        and kind == "member"
+        and await services.social.member_actor_deleted(session, username or "")
+    ):
+        abort(410, description="This member deleted their account.")
     if actor is None:
         abort(404, description="No such actor here.")
     return actor

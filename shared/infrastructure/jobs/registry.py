@@ -35,6 +35,7 @@ KIND_MODULES = (
     "shared.services.blog.scheduling",
     "shared.services.cart.jobs",
     "shared.services.events.mail",
+    "shared.services.identity.deletion",
     "shared.services.newsletters.delivery",
     "shared.services.newsletters.inbound",  # unsubscribe mails and bounces over LMTP
 )

@@ -12,10 +12,13 @@ from shared.contracts.cart import OrderNotFound, OrderStateError
 from shared.contracts.events import MemberOrdersChanged, record
 from shared.contracts.member import MemberOrder, MemberOrderLine
 from shared.contracts.money import Money
-from shared.models.cart import Order, OrderStatus, StockHold
+from shared.models.cart import Cart, Order, OrderStatus, StockHold
 from shared.services.cart import holds
 from shared.services.cart.orders import move
 from shared.services.cart.payments import lock_order
+
+# A delivery must name an address (a CHECK): what stands in for the removed one.
+REMOVED_ADDRESS = "(removed: the member deleted their account)"
 
 
 def member_order(order: Order) -> MemberOrder:
@@ -75,6 +78,26 @@ class MemberOrders:
         record(session, MemberOrdersChanged(user_id=user_id))
         await session.flush()
         return member_order(order)
+
+    async def anonymise_member_orders(self, session: AsyncSession, user_id: int) -> int:
+        orders = list(
+            await session.scalars(
+                select(Order).where(Order.user_id == user_id).order_by(Order.id).with_for_update()
+            )
+        )
+        for order in orders:
+            if order.status == OrderStatus.PENDING_PAYMENT:
+                # Nobody is left to pay it: its held units go back on sale now.
+                await self.cancel_member_order(session, user_id, order.id)
+            order.user_id = None
+            order.email = order.contact_name = order.phone = order.notes = ""
+            for fulfilment in order.fulfilments:
+                if fulfilment.address:
+                    fulfilment.address = REMOVED_ADDRESS
+        await session.execute(delete(Cart).where(Cart.user_id == user_id))
+        await session.flush()
+        record(session, MemberOrdersChanged(user_id=user_id))
+        return len(orders)
 
     async def export_member_orders(
         self, session: AsyncSession, user_id: int

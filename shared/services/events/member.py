@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.calendars import TicketRecord
+from shared.contracts.events import MemberOrdersChanged, record
 from shared.contracts.member import MemberBooking
-from shared.models.events import Booking, BookingStatus, Ticket
+from shared.models.events import Booking, BookingStatus, Ticket, TicketStatus
 from shared.services.events.bookings import LIVE, cancel_booking
 from shared.services.events.tickets import record_of
 
@@ -70,6 +71,38 @@ class MemberEvents:
         if booking.status != BookingStatus.CANCELLED:
             await cancel_booking(session, booking, base_url=base_url)
         return member_booking(booking)
+
+    async def release_member(
+        self, session: AsyncSession, user_id: int, *, now: datetime, base_url: str
+    ) -> None:
+        coming = await session.scalars(
+            select(Booking)
+            .where(
+                Booking.user_id == user_id,
+                Booking.status.in_(LIVE),
+                Booking.occurrence_start >= now,
+            )
+            .order_by(Booking.occurrence_start, Booking.id)
+        )
+        for booking in list(coming):
+            await cancel_booking(session, booking, base_url=base_url)
+        await session.execute(update(Booking).where(Booking.user_id == user_id).values(name=""))
+        # Paid for, but nobody will come: void, never refunded (the page said so).
+        await session.execute(
+            update(Ticket)
+            .where(
+                Ticket.holder_id == user_id,
+                Ticket.status == TicketStatus.VALID,
+                Ticket.occurrence_start >= now,
+            )
+            .values(status=TicketStatus.VOID)
+        )
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.holder_id == user_id)
+            .values(holder_id=None, holder_name="", holder_email="")
+        )
+        record(session, MemberOrdersChanged(user_id=user_id))  # the tickets card
 
     async def export_member_events(self, session: AsyncSession, user_id: int) -> dict[str, Any]:
         tickets = await session.scalars(

@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import MailedToken, NewMember, UserRecord
 from shared.contracts.errors import AccountError
-from shared.contracts.events import MemberCreated, MemberProfileChanged, record
+from shared.contracts.events import MemberCreated, MemberDeleted, MemberProfileChanged, record
 from shared.contracts.profiles import MAX_BIO, MAX_DISPLAY_NAME, MemberProfile
 from shared.models.identity import AccountToken, User
+from shared.services.identity import deletion
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -245,6 +246,13 @@ class SqlIdentityService:
         user.email_verified_at = user.email_verified_at or now
         await session.flush()
         return user_record(user)
+
+    async def has_password(self, session: AsyncSession, user_id: int) -> bool:
+        user = await session.get(User, user_id)
+        return user is not None and bool(user.password_hash)
+
+    async def tombstone_member(self, session: AsyncSession, user_id: int) -> MemberDeleted:
+        return await deletion.tombstone_member(session, user_id)
 
     async def get_profile(self, session: AsyncSession, user_id: int) -> MemberProfile | None:
         user = await session.get(User, user_id)

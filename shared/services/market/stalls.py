@@ -159,6 +159,13 @@ class SqlStalls:
         helped = select(StallHelper.stall_id).where(StallHelper.user_id == user_id)
         return await self._summaries(session, (Stall.owner_id == user_id) | Stall.id.in_(helped))
 
+    async def list_owned_live_stalls(
+        self, session: AsyncSession, user_id: int
+    ) -> list[StallSummary]:
+        return await self._summaries(
+            session, (Stall.owner_id == user_id) & (Stall.status != StallStatus.REJECTED)
+        )
+
     async def list_stall_manager_ids(
         self, session: AsyncSession, *, stall_id: int | None = None, product_id: int | None = None
     ) -> list[int]:

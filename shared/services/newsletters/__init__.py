@@ -169,6 +169,9 @@ class SqlNewslettersService:
     ) -> None:
         await subscriptions.set_preferences(session, user, newsletter_ids)
 
+    async def remove_member(self, session: AsyncSession, user: UserRecord) -> int:
+        return await subscriptions.remove_member(session, user)
+
     async def export_member_data(
         self, session: AsyncSession, user: UserRecord
     ) -> dict[str, object]:

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.dtos import UserRecord
@@ -258,6 +258,14 @@ async def subscribe_on_signup(session: AsyncSession, user: UserRecord) -> None:
     if ids:
         current = {p.newsletter_id for p in await list_preferences(session, user) if p.subscribed}
         await set_preferences(session, user, current | set(ids))
+
+
+async def remove_member(session: AsyncSession, user: UserRecord) -> int:
+    """Every subscription of a member deleting their account, by account or address."""
+    removed = await session.execute(
+        delete(NewsletterSubscription).where(_members(user))  # type: ignore[arg-type]
+    )
+    return int(removed.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def export_member_data(session: AsyncSession, user: UserRecord) -> dict[str, object]:

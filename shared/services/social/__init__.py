@@ -94,6 +94,12 @@ class SqlSocialService:
     async def send_actor_update(self, session: AsyncSession, member_id: int) -> bool:
         return await actors.send_actor_update(session, self.settings, member_id)
 
+    async def delete_member_actor(self, session: AsyncSession, member_id: int) -> bool:
+        return await actors.delete_member_actor(session, member_id)
+
+    async def member_actor_deleted(self, session: AsyncSession, username: str) -> bool:
+        return await actors.member_actor_deleted(session, username)
+
     async def ensure_inbox_recipient(
         self, session: AsyncSession, app: str, kind: str, username: str | None = None
     ) -> ActorRecord | None:

@@ -10,7 +10,7 @@ of a member without one finds nothing rather than making it.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,6 +149,42 @@ async def send_actor_update(session: AsyncSession, settings: Settings, member_id
         },
     )
     return True
+
+
+async def delete_member_actor(session: AsyncSession, member_id: int) -> bool:
+    """A Delete of the actor to their followers (signed by the delivery worker with the
+    actor's key, which stays for that), then the actor marked deleted: 410 from now on."""
+    actor = await session.scalar(
+        select(Actor).where(Actor.user_id == member_id, Actor.deleted_at.is_(None))
+    )
+    if actor is None:
+        return False
+    await enqueue_activity(
+        session,
+        actor,
+        {
+            "type": "Delete",
+            "object": actor.ap_id,
+            "to": [PUBLIC],
+            "cc": [actor.followers_url or f"{actor.ap_id}/followers"],
+        },
+    )
+    actor.deleted_at = datetime.now(UTC)
+    await session.flush()
+    return True
+
+
+async def member_actor_deleted(session: AsyncSession, username: str) -> bool:
+    found = await session.scalar(
+        select(Actor.id)
+        .join(User, Actor.user_id == User.id)
+        .where(
+            func.lower(User.username) == username.lower(),
+            Actor.kind == ActorKind.MEMBER,
+            Actor.deleted_at.is_not(None),
+        )
+    )
+    return found is not None
 
 
 async def member_actor_row(session: AsyncSession, username: str) -> Actor | None:
