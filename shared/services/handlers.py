@@ -16,6 +16,7 @@ from shared.contracts.events import (
     EventPublished,
     MemberBookingsChanged,
     MemberCreated,
+    MemberEmailChanged,
     MemberOrdersChanged,
     MemberProfileChanged,
     MemberSignedIn,
@@ -50,6 +51,7 @@ from shared.services.market_federation import (
     federate_archived_product,
     federate_updated_product,
 )
+from shared.services.newsletters.member_email import follow_member_email
 from shared.services.registry import services
 
 
@@ -142,6 +144,8 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberCreated, make_member_actor)
     # Newsletters marked "subscribed on sign-up" take the new member in the same transaction.
     table.inside(MemberCreated, subscribe_new_member)
+    # A confirmed new address takes the old one's subscriptions (merged per newsletter).
+    table.inside(MemberEmailChanged, follow_member_email)
     # A member's profile change reaches their followers' servers as an actor Update.
     table.inside(MemberProfileChanged, update_member_actor)
     # Federation: each domain's mapping writes its outbox row in the change's transaction.
