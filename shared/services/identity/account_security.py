@@ -189,3 +189,8 @@ async def confirm_email_change(session: AsyncSession, token: str) -> tuple[UserR
     await session.flush()
     record(session, MemberEmailChanged(user.id, old_email, new_email))
     return user_record(user), old_email
+
+
+async def has_password(session: AsyncSession, user_id: int) -> bool:
+    found = await session.scalar(select(User.password_hash).where(User.id == user_id))
+    return bool(found)
