@@ -1,6 +1,7 @@
 """A member in headless Chromium changes their email address on Sign-in and security and
 confirms it from the link mailed to the new address (through the SMTP stand-in); the old
-address gets a notice only."""
+address gets a notice only. Then a new password: the browser stays signed in, the
+member's other session (an HTTP client signed in at sign-up) does not."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ async def test_a_member_changes_their_email_and_confirms_it_from_the_mailed_link
     live_sso: LivePlatform, smtp: SmtpStandIn
 ) -> None:
     member = sign_up(live_sso, "mover")
+    member.browser.close()
     federation = live_sso.public_url("federation")
     new_email = "mover.new@example.test"
     async with chromium() as (_context, page):
@@ -29,6 +31,8 @@ async def test_a_member_changes_their_email_and_confirms_it_from_the_mailed_link
         await page.locator('a[href="/security"]').first.click()
         assert await page.get_by_role("heading", name="Signed-in devices").count() == 1
         assert await page.get_by_text("(this device)").count() == 1
+        # The sign-up's HTTP client is signed in too: a second device.
+        assert await page.locator("tr[data-device]").count() == 2
         await page.fill("#new-email", new_email)
         await page.fill("#change-password", PASSWORD)
         await page.get_by_role("button", name="Change my address").click()
@@ -44,3 +48,13 @@ async def test_a_member_changes_their_email_and_confirms_it_from_the_mailed_link
 
         await page.goto(federation + "/security")
         assert await page.get_by_text(f"{new_email} is confirmed.").count() == 1
+
+        # A new password: the other session ends, this browser stays signed in.
+        await page.fill("#current-password", PASSWORD)
+        await page.fill("#new-password", "another long passphrase")
+        await page.get_by_role("button", name="Change my password").click()
+        await page.wait_for_url(federation + "/security?changed=password")
+        assert await page.get_by_text("Your password is changed.").count() == 1
+        assert await page.locator("tr[data-device]").count() == 1
+        assert await page.get_by_text("(this device)").count() == 1
+        smtp.wait_for(to=new_email, subject="Your password was changed")
