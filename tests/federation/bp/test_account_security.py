@@ -231,3 +231,23 @@ async def test_an_address_taken_after_the_link_was_mailed_is_refused_with_409(
     status, body = await post(page, "/security/email/confirm", token=token)
     assert status == 409 and "tia.new@example.test belongs to another account" in body
     assert await email_of(db, user.id) == "tia@example.test"
+
+
+async def test_guessing_the_current_password_is_limited(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    _, _, page = await setup(db, make_app, settings, smtp_inproc, "gus")
+    statuses = [
+        (
+            await post(
+                page, "/security/password", current_password=f"guess {n}", new_password=NEW_PASSWORD
+            )
+        )[0]
+        for n in range(6)
+    ]
+    right = await post(
+        page, "/security/password", current_password=PASSWORD, new_password=NEW_PASSWORD
+    )
+    assert statuses == [400] * 5 + [429]
+    assert right[0] == 429 and "Too many attempts" in right[1]
+    assert await SqlIdentityService().authenticate(db, "gus", PASSWORD) is not None
