@@ -251,3 +251,16 @@ async def test_guessing_the_current_password_is_limited(
     assert statuses == [400] * 5 + [429]
     assert right[0] == 429 and "Too many attempts" in right[1]
     assert await SqlIdentityService().authenticate(db, "gus", PASSWORD) is not None
+
+
+async def test_a_member_without_a_password_sets_one_just_after_signing_in(
+    db: AsyncSession, make_app: AppFactory, settings: Settings, smtp_inproc: SmtpStandIn
+) -> None:
+    _, user, page = await setup(db, make_app, settings, smtp_inproc, "pen")
+    await db.execute(update(User).where(User.id == user.id).values(password_hash=None))
+    await db.commit()
+    shown = await (await page.get("/security")).get_data(as_text=True)
+    status, _ = await post(page, "/security/password", new_password=NEW_PASSWORD)
+    assert "Set a password" in shown
+    assert status == 302
+    assert await SqlIdentityService().authenticate(db, "pen", NEW_PASSWORD) is not None
