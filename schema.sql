@@ -54,7 +54,8 @@ CREATE TABLE public.account_tokens (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     used_at timestamp with time zone,
-    CONSTRAINT ck_account_tokens_purpose_known CHECK (((purpose)::text = ANY ((ARRAY['password_reset'::character varying, 'email_verification'::character varying, 'magic_link'::character varying])::text[])))
+    new_email character varying(320),
+    CONSTRAINT ck_account_tokens_purpose_known CHECK (((purpose)::text = ANY ((ARRAY['password_reset'::character varying, 'email_verification'::character varying, 'magic_link'::character varying, 'email_change'::character varying])::text[])))
 );
 
 CREATE SEQUENCE public.account_tokens_id_seq

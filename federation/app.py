@@ -5,6 +5,7 @@ if not __package__:  # loaded as `app` from inside federation/
 
 from quart import Quart
 
+from federation.bp.account_security import bp as account_security_bp
 from federation.bp.clients import bp as clients_bp
 from federation.bp.fragments.member_notifications import bp as member_notifications_bp
 from federation.bp.home import bp as home_bp
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(identity_bp)
     app.register_blueprint(sign_in_links_bp)
     app.register_blueprint(security_bp)
+    app.register_blueprint(account_security_bp)
     app.register_blueprint(passkeys_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(home_bp)

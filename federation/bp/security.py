@@ -16,6 +16,7 @@ import segno
 from markupsafe import Markup
 from quart import Blueprint, Response, abort, current_app, redirect, render_template, request
 
+from federation.bp.account_security import security_page
 from federation.config import (
     EMAIL_VERIFICATION_DAYS,
     SECOND_FACTOR_LIMIT,
@@ -91,14 +92,8 @@ async def post_second_factor() -> Response | tuple[str, int]:
 @bp.get("/security")
 @login_required
 async def get_security() -> str:
-    """The member's factors and address, and what they can change."""
-    user = _member()
-    session = request_session(current_app)
-    factors = await services.two_factor.get_factors(session, user.id)
-    passkeys = await services.passkeys.list_passkeys(session, user.id)
-    return await render_template(
-        "federation/security/index.html", user=user, factors=factors, passkeys=passkeys
-    )
+    """The member's factors, password, address and devices, and what they can change."""
+    return await security_page(_member(), {})
 
 
 @bp.post("/security/totp/start")

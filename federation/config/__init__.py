@@ -19,3 +19,9 @@ SIGN_IN_LINK_LIMIT_PER_ACCOUNT = (5, 60 * 60)
 # Wrong second-factor codes per member: the sixth in a window is refused.
 SECOND_FACTOR_LIMIT = (5, 15 * 60)
 VERIFICATION_RESEND_LIMIT = (3, 60 * 60)
+# Changing the password while signed in: wrong current passwords per member.
+PASSWORD_CHANGE_LIMIT = (5, 15 * 60)
+# A member without a password sets a first one only this soon after signing in.
+FIRST_PASSWORD_MINUTES = 10
+EMAIL_CHANGE_HOURS = 24
+EMAIL_CHANGE_LIMIT = (5, 60 * 60)

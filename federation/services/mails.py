@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 
 from quart import Quart, render_template
 
-from federation.config import PASSWORD_RESET_HOURS, SIGN_IN_LINK_MINUTES
+from federation.config import EMAIL_CHANGE_HOURS, PASSWORD_RESET_HOURS, SIGN_IN_LINK_MINUTES
 from federation.services.provider import provider_state
-from shared.contracts.dtos import MailedToken
+from shared.contracts.dtos import MailedToken, UserRecord
 from shared.infrastructure.mail import Mail
+from shared.services.identity.account_security import EmailChange
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +69,29 @@ async def send_sign_in_link(app: Quart, token: MailedToken, next_path: str, *, n
     )
     subject = "Finish signing up" if new else "Your sign-in link"
     _send_later(app, Mail(to=token.email, subject=subject, text=text, html=html))
+
+
+async def send_password_changed(app: Quart, user: UserRecord) -> None:
+    link = f"{_base_url(app)}/password/forgot"
+    text, html = await _render_mail("password_changed", name=user.display_name, link=link)
+    mail = Mail(to=user.email, subject="Your password was changed", text=text, html=html)
+    _send_later(app, mail)
+
+
+async def send_email_change(app: Quart, change: EmailChange) -> None:
+    """The completing link to the new address; to the old one a notice that cannot complete."""
+    query = urlencode({"token": change.token})
+    link = f"{_base_url(app)}/security/email/confirm?{query}"
+    text, html = await _render_mail(
+        "email_change", name=change.display_name, link=link, hours=EMAIL_CHANGE_HOURS
+    )
+    subject = "Confirm your new email address"
+    _send_later(app, Mail(to=change.new_email, subject=subject, text=text, html=html))
+    text, html = await _render_mail(
+        "email_change_notice",
+        name=change.display_name,
+        new_email=change.new_email,
+        security_url=f"{_base_url(app)}/security",
+    )
+    subject = "A change of your email address was asked for"
+    _send_later(app, Mail(to=change.old_email, subject=subject, text=text, html=html))

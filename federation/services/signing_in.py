@@ -95,7 +95,9 @@ async def start_provider_session(user: UserRecord, next_path: str) -> Response:
         openid = state.openid(current_app)
         async with unit_of_work(current_app) as uow:
             await openid.sign_out_everywhere(uow.session, previous.sid)
-    session = await sessions.create(user.id)
+    session = await sessions.create(
+        user.id, user_agent=request.headers.get("User-Agent", ""), ip=request.remote_addr or ""
+    )
     response = redirect(next_path)
     state.set_provider_cookie(response, session)
     response.delete_cookie(second_factor_cookie(), path="/")

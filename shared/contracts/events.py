@@ -75,6 +75,15 @@ class MemberDeleted(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberEmailChanged(DomainEvent):
+    """A member confirmed a new address at it: their newsletter subscriptions follow."""
+
+    user_id: int
+    old_email: str
+    new_email: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewsletterChanged(DomainEvent):
     """A newsletter was created or edited (the footer's signup form lists them)."""
 

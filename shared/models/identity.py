@@ -131,16 +131,18 @@ class OAuthConsent(Base):
 
 
 class AccountToken(Base):
-    """A single-use token mailed to a member: a password reset, an email check or a sign-in link.
+    """A single-use token mailed to a member: a password reset, an email check, a sign-in
+    link or an email change.
 
-    Only the SHA-256 of the token is stored; `email` is the address it was sent
-    to, so a verification link stops working once the address changes.
+    Only the SHA-256 of the token is stored; `email` is the member's address when it
+    was made, so a link stops working once the address changes. An email change's
+    link goes to `new_email`, which becomes the address when it is confirmed.
     """
 
     __tablename__ = "account_tokens"
     __table_args__ = (
         CheckConstraint(
-            "purpose IN ('password_reset', 'email_verification', 'magic_link')",
+            "purpose IN ('password_reset', 'email_verification', 'magic_link', 'email_change')",
             name="purpose_known",
         ),
     )
@@ -150,6 +152,7 @@ class AccountToken(Base):
     purpose: Mapped[str] = mapped_column(String(30))
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     email: Mapped[str] = mapped_column(String(320))
+    new_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

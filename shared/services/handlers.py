@@ -19,6 +19,7 @@ from shared.contracts.events import (
     MemberBookingsChanged,
     MemberCreated,
     MemberDeleted,
+    MemberEmailChanged,
     MemberOrdersChanged,
     MemberProfileChanged,
     MemberSignedIn,
@@ -55,6 +56,7 @@ from shared.services.market_federation import (
     federate_archived_product,
     federate_updated_product,
 )
+from shared.services.newsletters.member_email import follow_member_email
 from shared.services.registry import services
 
 log = logging.getLogger(__name__)
@@ -171,6 +173,8 @@ def event_handlers() -> EventHandlers:
     table.inside(MemberCreated, make_member_actor)
     # Newsletters marked "subscribed on sign-up" take the new member in the same transaction.
     table.inside(MemberCreated, subscribe_new_member)
+    # A confirmed new address takes the old one's subscriptions (merged per newsletter).
+    table.inside(MemberEmailChanged, follow_member_email)
     # A member's profile change reaches their followers' servers as an actor Update.
     table.inside(MemberProfileChanged, update_member_actor)
     # A deleted account's actor is deleted on the fediverse, and the old address told, in

@@ -359,6 +359,24 @@ ENDPOINTS = [
     Endpoint("federation", "GET", "/search", {"q": "@someone@example.test"}, True),
     Endpoint("federation", "POST", "/settings/social", {"locked": "on"}, True, "actor"),
     Endpoint("federation", "GET", "/home", {"max_id": "10", "next": "5"}, True),
+    # Sign-in and security (as a member): password, email change, its link, devices.
+    Endpoint(
+        "federation",
+        "POST",
+        "/security/password",
+        {"current_password": "pw", "new_password": "x" * 12},
+        True,
+    ),
+    Endpoint(
+        "federation",
+        "POST",
+        "/security/email",
+        {"email": "new@example.test", "password": "pw"},
+        True,
+    ),
+    Endpoint("federation", "GET", "/security/email/confirm", {"token": "A" * 43}),
+    Endpoint("federation", "POST", "/security/email/confirm", {"token": "A" * 43}),
+    Endpoint("federation", "POST", "/security/devices/sign-out-others", {}, True),
     # The Mastodon client API's unauthenticated app registration.
     Endpoint(
         "federation",

@@ -38,7 +38,8 @@ class ProviderSessions:
         self.redis = redis
         self.lifetime = lifetime_seconds
 
-    async def create(self, user_id: int) -> ProviderSession:
+    async def create(self, user_id: int, *, user_agent: str = "", ip: str = "") -> ProviderSession:
+        """A new session; `user_agent` and `ip` are kept so the member can tell it apart."""
         now = time.time()
         session = ProviderSession(
             cookie_value=secrets.token_urlsafe(32),
@@ -52,6 +53,8 @@ class ProviderSessions:
             "sid": session.sid,
             "auth_time": session.auth_time,
             "started_at": now,
+            "user_agent": user_agent[:300],
+            "ip": ip[:64],
         }
         key = _digest(session.cookie_value)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -66,9 +69,12 @@ class ProviderSessions:
     async def get(self, cookie_value: str | None) -> ProviderSession | None:
         if not cookie_value:
             return None
-        raw = await self.redis.get(f"{PREFIX}:session:{_digest(cookie_value)}")
+        key = _digest(cookie_value)
+        raw = await self.redis.get(f"{PREFIX}:session:{key}")
         if raw is None:
             return None
+        # When the session was last used, for the member's list of devices.
+        await self.redis.set(f"{PREFIX}:seen:{key}", str(time.time()), ex=self.lifetime)
         data = json.loads(raw)
         auth_time = int(data["auth_time"])
         started_at = float(data.get("started_at", auth_time))
@@ -83,6 +89,7 @@ class ProviderSessions:
             return
         session_key = f"{PREFIX}:session:{(key.decode() if isinstance(key, bytes) else key)}"
         raw = await self.redis.getdel(session_key)
+        await self.redis.delete(f"{PREFIX}:seen:{session_key.rsplit(':', 1)[1]}")
         if raw is not None:
             await self.redis.srem(f"{PREFIX}:user:{json.loads(raw)['user_id']}", sid)
 
@@ -90,3 +97,14 @@ class ProviderSessions:
         """The sids of the member's sessions that may still be live."""
         members = await self.redis.smembers(f"{PREFIX}:user:{user_id}")
         return sorted(m.decode() if isinstance(m, bytes) else m for m in members)
+
+    async def details(self, sid: str) -> tuple[dict[str, object], float | None] | None:
+        """What was stored for the live session `sid`, and when it was last used."""
+        key = await self.redis.get(f"{PREFIX}:sid:{sid}")
+        if key is None:
+            return None
+        key = key.decode() if isinstance(key, bytes) else key
+        raw, seen = await self.redis.mget(f"{PREFIX}:session:{key}", f"{PREFIX}:seen:{key}")
+        if raw is None:
+            return None
+        return json.loads(raw), float(seen) if seen is not None else None

@@ -88,3 +88,12 @@ async def test_bad_profile_input_is_a_400_and_changes_nothing(
     assert response.status_code == 400
     assert expected in await response.get_data(as_text=True)
     assert await stored(committed, ada.id) == before
+
+
+async def test_the_profile_links_to_federations_sign_in_and_security_page(
+    account: Quart, committed: async_sessionmaker[AsyncSession], mail_settings: Settings
+) -> None:
+    client = signed_in(account, await member_in(committed, "sec"))
+    page = await (await client.get("/profile/")).get_data(as_text=True)
+    link = f'href="{mail_settings.app("federation").base_url}/security">Sign-in and security</a>'
+    assert link in page
