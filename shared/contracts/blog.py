@@ -101,6 +101,8 @@ class StaffPost:
     created_by_id: int | None
     authors: tuple[AuthorRecord, ...] = ()
     tags: tuple[str, ...] = ()
+    # Set while Ghost owns the post (imported, not detached): read-only in our editor.
+    ghost_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

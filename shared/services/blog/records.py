@@ -45,6 +45,7 @@ def staff_post(post: Post) -> StaffPost:
         created_by_id=post.created_by_id,
         authors=tuple(author_record(a) for a in post.authors),
         tags=tuple(tag.name for tag in post.tags),
+        ghost_id=post.ghost_id if not post.ghost_detached else None,
     )
 
 
