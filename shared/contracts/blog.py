@@ -293,6 +293,12 @@ class BlogWriter(Protocol):
         """Deleted (PostDeleted); False when unknown."""
         ...
 
+    async def detach_post(
+        self, session: AsyncSession, staff: StaffMember, post_id: int
+    ) -> StaffPost | None:
+        """Taken over from Ghost (editors, admins): editable here, left alone by sync."""
+        ...
+
     async def list_revisions(
         self, session: AsyncSession, staff: StaffMember, post_id: int
     ) -> list[RevisionRecord] | None:

@@ -2,7 +2,7 @@
 change first), each page and its watermark in one transaction, so memory stays bounded
 and a run that dies resumes where it stopped; then deletions found by comparing id sets.
 
-    counts = await run_sync(sessions, client, images, kind="import", progress=show)
+    counts = await run_sync(units, client, images, kind="import", progress=show)
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.infrastructure.ghost import GhostClient, GhostError, GhostUnavailable
+from shared.infrastructure.uow import UnitOfWork
 from shared.models.blog import Post, Tag
 from shared.services.blog.ghost_sync.images import ImageImporter
 from shared.services.blog.ghost_sync.runs import (
@@ -41,6 +41,8 @@ RESOURCES = (("posts", "post"), ("pages", "page"))
 NQL_TIME = "%Y-%m-%d %H:%M:%S"
 
 Progress = Callable[[int, int], None]  # (done, total)
+# Each page is one unit of work: its events (federation) are handled as it commits.
+Units = Callable[[], UnitOfWork]
 
 
 def _nql_time(text: str) -> str:
@@ -50,7 +52,7 @@ def _nql_time(text: str) -> str:
 
 
 async def run_sync(
-    sessions: async_sessionmaker[AsyncSession],
+    units: Units,
     client: GhostClient,
     images: ImageImporter | None,
     *,
@@ -61,7 +63,8 @@ async def run_sync(
     """One run: changes since the watermarks (all of Ghost with `full`), then deletions.
     GhostUnavailable (after recording the error on the run) when Ghost goes away."""
     counts = Counts()
-    async with sessions() as session, session.begin():
+    async with units() as uow:
+        session = uow.session
         run_id = await start_run(session, kind)
         federate = await import_complete(session)
     try:
@@ -72,7 +75,7 @@ async def run_sync(
         total = sum(totals.values())
         for resource, type_ in RESOURCES:
             await _changes(
-                sessions,
+                units,
                 client,
                 images,
                 resource,
@@ -84,18 +87,20 @@ async def run_sync(
                 full=full,
                 progress=progress,
             )
-        await _tags(sessions, client, counts)
+        await _tags(units, client, counts)
         for resource, type_ in RESOURCES:
-            await _deletions(sessions, client, images, resource, type_, counts, federate=federate)
+            await _deletions(units, client, images, resource, type_, counts, federate=federate)
     except GhostError as exc:
-        async with sessions() as session, session.begin():
+        async with units() as uow:
+            session = uow.session
             await save_run(session, run_id, counts, error=str(exc))
             for resource, _ in RESOURCES:
                 (await state(session, resource)).last_error = str(exc)
         raise
     if images is not None:
         counts.errors.extend(images.problems)
-    async with sessions() as session, session.begin():
+    async with units() as uow:
+        session = uow.session
         await save_run(session, run_id, counts, finished=True)
         done = await state(session, IMPORTED)
         if done.last_synced_at is None:
@@ -106,7 +111,7 @@ async def run_sync(
 
 
 async def _changes(
-    sessions: async_sessionmaker[AsyncSession],
+    units: Units,
     client: GhostClient,
     images: ImageImporter | None,
     resource: str,
@@ -119,7 +124,8 @@ async def _changes(
     full: bool,
     progress: Progress | None,
 ) -> None:
-    async with sessions() as session, session.begin():
+    async with units() as uow:
+        session = uow.session
         cursor = None if full else (await state(session, resource)).cursor
     since = ghost_time(cursor)
     # The stored watermark is looked back on by OVERLAP; within the run, keyset paging.
@@ -139,7 +145,8 @@ async def _changes(
         )
         if not page.items:
             return
-        async with sessions() as session, session.begin():
+        async with units() as uow:
+            session = uow.session
             for item in page.items:
                 counts.add(await upsert_post(session, item, images, federate=federate, kind=type_))
             newest = page.items[-1]["updated_at"]
@@ -176,7 +183,7 @@ async def _published_ids(client: GhostClient, resource: str) -> set[str]:
 
 
 async def _deletions(
-    sessions: async_sessionmaker[AsyncSession],
+    units: Units,
     client: GhostClient,
     images: ImageImporter | None,
     resource: str,
@@ -186,8 +193,9 @@ async def _deletions(
     federate: bool,
 ) -> None:
     live = await _published_ids(client, resource)
-    async with sessions() as session:
-        ours = set(
+    async with units() as uow:
+        session = uow.session
+        ours: set[str] = set(
             await session.scalars(
                 select(Post.ghost_id).where(
                     Post.type == type_, Post.ghost_id.is_not(None), Post.ghost_detached.is_(False)
@@ -197,7 +205,8 @@ async def _deletions(
     for ghost_id in sorted(ours - live):
         # Gone, or unpublished there: ask, so an unpublished post stays as a draft.
         item = await client.read(resource, ghost_id, include="tags,authors")
-        async with sessions() as session, session.begin():
+        async with units() as uow:
+            session = uow.session
             if item is None:
                 if await remove_post(session, ghost_id, federate=federate):
                     counts.add("deleted")
@@ -205,21 +214,23 @@ async def _deletions(
                 counts.add(await upsert_post(session, item, images, federate=federate, kind=type_))
 
 
-async def _tags(
-    sessions: async_sessionmaker[AsyncSession], client: GhostClient, counts: Counts
-) -> None:
+async def _tags(units: Units, client: GhostClient, counts: Counts) -> None:
     """Tags change without their posts changing: every tag, and those gone from Ghost."""
     seen: set[str] = set()
     number: int | None = 1
     while number is not None:
         page = await client.browse("tags", page=number, limit=PAGE, formats=None)
-        async with sessions() as session, session.begin():
+        async with units() as uow:
+            session = uow.session
             for item in page.items:
                 await upsert_tag(session, item)
                 seen.add(item["id"])
         number = page.next
-    async with sessions() as session, session.begin():
-        ours = set(await session.scalars(select(Tag.ghost_id).where(Tag.ghost_id.is_not(None))))
+    async with units() as uow:
+        session = uow.session
+        ours: set[str] = set(
+            await session.scalars(select(Tag.ghost_id).where(Tag.ghost_id.is_not(None)))
+        )
         for ghost_id in ours - seen:
             await delete_tag(session, ghost_id)
 

@@ -88,7 +88,9 @@ async def _slug_for(session: AsyncSession, post: Post | None, item: dict[str, An
     if taken is None:
         return str(slug)
     # A local post holds the slug: Ghost's gets a free one rather than failing the page.
-    return await choose_slug(session, typed="", title=item["title"], post_id=post and post.id)
+    return await choose_slug(
+        session, typed="", title=item["title"], post_id=post.id if post else None
+    )
 
 
 async def upsert_post(
@@ -117,10 +119,11 @@ async def upsert_post(
         html = await images.rewrite(html)
         feature = await images.copy(feature)
     created = post is None
+    slug = await _slug_for(session, post, item)
     if post is None:
-        post = Post(ghost_id=item["id"], type=item.get("type") or kind)
+        post = Post(ghost_id=item["id"], type=item.get("type") or kind, slug=slug)
         session.add(post)
-    post.slug = await _slug_for(session, None if created else post, item)
+    post.slug = slug
     post.title = (item.get("title") or "")[:255]
     post.html = sanitize_post_html(html)
     post.doc = None  # Ghost owns the body: our editor's document does not apply
