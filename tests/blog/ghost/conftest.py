@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.dev.ghost import GhostStandIn
+from shared.infrastructure.activitypub.http import FederationClient
 from shared.infrastructure.config import Settings
 from shared.infrastructure.fragment_cache import FragmentCache
 from shared.infrastructure.ghost import GhostClient
+from shared.infrastructure.jobs import JobContext
 from shared.infrastructure.media import FilesystemMediaStorage
 from shared.infrastructure.uow import UnitOfWork
 from shared.models.blog import Post
@@ -38,6 +41,20 @@ def units(sessions: async_sessionmaker[AsyncSession], redis: Redis) -> Units:
     cache = FragmentCache(redis, keep_stale=60, timeout=1.0)
     handlers = event_handlers()
     return lambda: UnitOfWork(sessions(), handlers=handlers, fragments=cache, owns_session=True)
+
+
+@pytest.fixture
+async def job_ctx(
+    ap_settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Callable[[GhostStandIn], JobContext]]:
+    """A job's context on the test's transaction, with Ghost's settings for `ghost`."""
+    federation = FederationClient(ap_settings.activitypub)
+
+    def make(ghost: GhostStandIn) -> JobContext:
+        return JobContext(ghost_settings(ap_settings, ghost), sessions, federation, "test")
+
+    yield make
+    await federation.aclose()
 
 
 def ghost_settings(settings: Settings, ghost: GhostStandIn) -> Settings:
