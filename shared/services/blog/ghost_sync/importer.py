@@ -131,6 +131,7 @@ async def _changes(
     # The stored watermark is looked back on by OVERLAP; within the run, keyset paging.
     watermark = (since - OVERLAP).strftime(NQL_TIME) if since else None
     number = 1
+    at_mark: set[str] = set()
     while True:
         wanted = "status:published"
         if watermark:
@@ -148,6 +149,8 @@ async def _changes(
         async with units() as uow:
             session = uow.session
             for item in page.items:
+                if item["id"] in at_mark:
+                    continue  # read on the previous page: paging from its second again
                 counts.add(await upsert_post(session, item, images, federate=federate, kind=type_))
             newest = page.items[-1]["updated_at"]
             saved = await state(session, resource)
@@ -158,6 +161,9 @@ async def _changes(
         if page.next is None:
             return
         newest_time = _nql_time(newest)
+        # The ids of the newest second: the next page (from that second) repeats them.
+        marked = {i["id"] for i in page.items if _nql_time(i["updated_at"]) == newest_time}
+        at_mark = at_mark | marked if newest_time == watermark else marked
         if newest_time == watermark:
             # A whole page within the watermark's second: the next page of that second.
             number += 1
