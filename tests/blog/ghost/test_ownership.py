@@ -117,8 +117,9 @@ async def test_the_editor_shows_it_read_only_and_detach_makes_it_editable(
     page = await (await client.get(f"/admin/posts/{ghost_post.id}/")).get_data(as_text=True)
     assert 'id="post-form"' in page and "read-only here" not in page
     await db.refresh(ghost_post)
+    editor = await make_user(db, "ghosteditor", is_admin=True)
     saved = await services.blog.save_post(
-        db, admin(), ghost_post.id, draft_of(ghost_post, "Ours now")
+        db, admin(editor.id), ghost_post.id, draft_of(ghost_post, "Ours now")
     )
     assert saved is not None and saved.title == "Ours now"
 
