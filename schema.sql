@@ -632,6 +632,28 @@ CREATE SEQUENCE public.events_id_seq
 
 ALTER SEQUENCE public.events_id_seq OWNED BY public.events.id;
 
+CREATE TABLE public.ghost_sync_runs (
+    id integer NOT NULL,
+    kind character varying(20) NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    created integer DEFAULT 0 NOT NULL,
+    updated integer DEFAULT 0 NOT NULL,
+    deleted integer DEFAULT 0 NOT NULL,
+    error text,
+    errors jsonb DEFAULT '[]'::jsonb NOT NULL
+);
+
+CREATE SEQUENCE public.ghost_sync_runs_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.ghost_sync_runs_id_seq OWNED BY public.ghost_sync_runs.id;
+
 CREATE TABLE public.ghost_sync_states (
     id integer NOT NULL,
     resource character varying(30) NOT NULL,
@@ -1166,6 +1188,8 @@ CREATE TABLE public.posts (
     featured boolean DEFAULT false NOT NULL,
     created_by_id integer,
     search_vector tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, (COALESCE(title, ''::character varying))::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, COALESCE(excerpt, ''::text)), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, COALESCE(plaintext, ''::text)), 'C'::"char"))) STORED,
+    ghost_updated_at timestamp with time zone,
+    ghost_detached boolean DEFAULT false NOT NULL,
     newsletter_id integer,
     CONSTRAINT ck_posts_published_at_when_not_draft CHECK ((((status)::text = 'draft'::text) OR (published_at IS NOT NULL))),
     CONSTRAINT ck_posts_status CHECK (((status)::text = ANY ((ARRAY['draft'::character varying, 'scheduled'::character varying, 'published'::character varying])::text[]))),
@@ -1490,6 +1514,8 @@ ALTER TABLE ONLY public.event_overrides ALTER COLUMN id SET DEFAULT nextval('pub
 
 ALTER TABLE ONLY public.events ALTER COLUMN id SET DEFAULT nextval('public.events_id_seq'::regclass);
 
+ALTER TABLE ONLY public.ghost_sync_runs ALTER COLUMN id SET DEFAULT nextval('public.ghost_sync_runs_id_seq'::regclass);
+
 ALTER TABLE ONLY public.ghost_sync_states ALTER COLUMN id SET DEFAULT nextval('public.ghost_sync_states_id_seq'::regclass);
 
 ALTER TABLE ONLY public.jobs ALTER COLUMN id SET DEFAULT nextval('public.jobs_id_seq'::regclass);
@@ -1635,6 +1661,9 @@ ALTER TABLE ONLY public.event_overrides
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT pk_events PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.ghost_sync_runs
+    ADD CONSTRAINT pk_ghost_sync_runs PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.ghost_sync_states
     ADD CONSTRAINT pk_ghost_sync_states PRIMARY KEY (id);
@@ -1964,6 +1993,8 @@ CREATE INDEX ix_cart_lines_variant_id ON public.cart_lines USING btree (variant_
 CREATE INDEX ix_categories_parent_id ON public.categories USING btree (parent_id);
 
 CREATE INDEX ix_events_status_starts_at ON public.events USING btree (status, starts_at);
+
+CREATE INDEX ix_ghost_sync_runs_started_at ON public.ghost_sync_runs USING btree (started_at);
 
 CREATE INDEX ix_jobs_due ON public.jobs USING btree (run_at) WHERE ((state)::text = ANY ((ARRAY['queued'::character varying, 'failed'::character varying])::text[]));
 

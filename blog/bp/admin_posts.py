@@ -79,6 +79,8 @@ async def _editor(
     status: int = 200,
 ) -> tuple[str, int]:
     session = request_session(current_app)
+    if post is not None and post.ghost_id is not None:
+        return await _ghost_owned(post), 200
     newsletters = await services.newsletters.list_newsletters(session)
     sends = await services.newsletters.list_post_sends(session, post.id) if post else []
     html = await render_template(
@@ -96,6 +98,14 @@ async def _editor(
         unsent=[n for n in newsletters if n.id not in {s.newsletter_id for s in sends}],
     )
     return html, 400 if error else status
+
+
+async def _ghost_owned(post: StaffPost) -> str:
+    ghost_url = runtime(current_app).settings.ghost.url.rstrip("/")
+    edit_url = f"{ghost_url}/ghost/#/editor/{post.type}/{post.ghost_id}" if ghost_url else None
+    return await render_template(
+        "blog/admin/posts/ghost.html", post=post, staff=staff(), ghost_edit_url=edit_url
+    )
 
 
 @bp.get("/")
@@ -303,6 +313,19 @@ async def post_delete(post_id: int) -> Response:
         if not await services.blog.delete_post_as(uow.session, staff(), post_id):
             abort(404)
     return redirect("/admin/posts/", 303)
+
+
+@bp.post("/<int:post_id>/detach")
+async def post_detach(post_id: int) -> Response:
+    """Take a post over from Ghost: editable here, left alone by sync."""
+    try:
+        async with unit_of_work(current_app) as uow:
+            post = await services.blog.detach_post(uow.session, staff(), post_id)
+    except PostError as error:
+        abort(400, description=error.message)
+    if post is None:
+        abort(404)
+    return redirect(_edit_url(post), 303)
 
 
 @bp.get("/<int:post_id>/history")

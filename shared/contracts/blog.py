@@ -102,6 +102,8 @@ class StaffPost:
     authors: tuple[AuthorRecord, ...] = ()
     tags: tuple[str, ...] = ()
     newsletter_id: int | None = None  # emailed to it when it goes live
+    # Set while Ghost owns the post (imported, not detached): read-only in our editor.
+    ghost_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +310,12 @@ class BlogWriter(Protocol):
 
     async def delete_post_as(self, session: AsyncSession, staff: StaffMember, post_id: int) -> bool:
         """Deleted (PostDeleted); False when unknown."""
+        ...
+
+    async def detach_post(
+        self, session: AsyncSession, staff: StaffMember, post_id: int
+    ) -> StaffPost | None:
+        """Taken over from Ghost (editors, admins): editable here, left alone by sync."""
         ...
 
     async def list_revisions(

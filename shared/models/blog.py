@@ -153,6 +153,10 @@ class Post(Timestamped, Base):
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ghost_id: Mapped[str | None] = mapped_column(String(24), unique=True)
+    # Ghost's updated_at of the version we hold: sync never goes back in time.
+    ghost_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Staff took the post over from Ghost: editable here, and sync leaves it alone.
+    ghost_detached: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # The editor's document (ProseMirror JSON); `html` is rendered from it on the server.
     doc: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     # The body's words, for search and summaries.
@@ -235,3 +239,23 @@ class GhostSyncState(Base):
     cursor: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
     stats: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+
+class GhostSyncRun(Base):
+    """One sync run (full import, reconciliation, sync now): what it changed, what failed."""
+
+    __tablename__ = "ghost_sync_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deleted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The run's fatal error (an outage), None when it finished.
+    error: Mapped[str | None] = mapped_column(Text)
+    # Per-item problems (an image that would not download), the last few.
+    errors: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")

@@ -33,6 +33,7 @@ KIND_MODULES = (
     "shared.infrastructure.activitypub.inbox",  # inbound activities, retried
     "shared.infrastructure.oidc.logout_jobs",
     "shared.services.blog.scheduling",
+    "shared.services.blog.ghost_sync.jobs",
     "shared.services.cart.jobs",
     "shared.services.events.mail",
     "shared.services.identity.deletion",

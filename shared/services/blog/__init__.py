@@ -10,6 +10,7 @@ from __future__ import annotations
 # Registers the scheduling job kinds in every process that can schedule a post.
 from shared.services.blog import scheduling  # noqa: F401
 from shared.services.blog.editing import SqlBlogEditing
+from shared.services.blog.ghost_sync import jobs as ghost_jobs  # noqa: F401
 from shared.services.blog.member import SqlBlogMemberData
 from shared.services.blog.publishing import SqlBlogPublishing
 from shared.services.blog.reading import SqlBlogReading, post_summary

@@ -40,6 +40,7 @@ from shared.services.blog.revisions import keep_revision
 from shared.services.blog.slugs import choose_slug, slug_from_title
 from shared.services.blog.staff import (
     author_for,
+    check_can_change,
     check_can_create,
     check_can_edit,
 )
@@ -153,7 +154,7 @@ class SqlBlogEditing:
         post = await loaded(session, post_id)
         if post is None:
             return None
-        check_can_edit(staff, post)
+        check_can_change(staff, post)
         _checked(draft)
         if draft.type != post.type:
             raise PostError("type", "A post cannot become a page, or a page a post.")

@@ -25,7 +25,7 @@ from shared.models.blog import (
 from shared.services.blog.reading import post_summary
 from shared.services.blog.records import loaded, staff_post, withdrawn
 from shared.services.blog.staff import (
-    check_can_edit,
+    check_can_change,
     check_can_publish,
     owns,
 )
@@ -164,8 +164,24 @@ class SqlBlogPublishing:
             post.status != PostStatus.DRAFT or not owns(staff, post)
         ):
             raise PostForbidden("Contributors delete only their own drafts.")
-        check_can_edit(staff, post)
+        check_can_change(staff, post)
         return await self.delete_post(session, post_id)
+
+    async def detach_post(
+        self, session: AsyncSession, staff: StaffMember, post_id: int
+    ) -> StaffPost | None:
+        """Take a post over from Ghost (editors and administrators): editable here from
+        now on, and Ghost sync leaves it alone. None when unknown."""
+        post = await loaded(session, post_id)
+        if post is None:
+            return None
+        if not staff.edits_everyone:
+            raise PostForbidden("Only editors and administrators detach a post from Ghost.")
+        if post.ghost_id is None:
+            raise PostError("ghost", "This post did not come from Ghost.")
+        post.ghost_detached = True
+        await session.flush()
+        return staff_post(post)
 
 
 async def _choose_newsletter(session: AsyncSession, post: Post, newsletter_id: int | None) -> None:

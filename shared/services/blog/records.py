@@ -46,6 +46,7 @@ def staff_post(post: Post) -> StaffPost:
         authors=tuple(author_record(a) for a in post.authors),
         tags=tuple(tag.name for tag in post.tags),
         newsletter_id=post.newsletter_id,
+        ghost_id=post.ghost_id if not post.ghost_detached else None,
     )
 
 

@@ -20,6 +20,7 @@ from shared.models.blog import (
 from shared.services.blog.records import loaded, staff_post
 from shared.services.blog.rendering import render_doc
 from shared.services.blog.staff import (
+    check_can_change,
     check_can_edit,
 )
 
@@ -90,7 +91,7 @@ class SqlBlogRevisions:
         revision = await session.get(PostRevision, revision_id)
         if post is None or revision is None or revision.post_id != post_id:
             return None
-        check_can_edit(staff, post)
+        check_can_change(staff, post)
         rendered = render_doc(revision.doc)
         post.title, post.doc, post.excerpt = revision.title, revision.doc, revision.excerpt
         post.html, post.plaintext = rendered.html, rendered.plaintext

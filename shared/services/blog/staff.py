@@ -63,11 +63,25 @@ def check_can_edit(staff: StaffMember, post: Post) -> None:
         raise PostForbidden("Contributors cannot edit a post once it is scheduled or published.")
 
 
+def check_writable(post: Post) -> None:
+    """Ghost owns an imported post: changed here, the next sync would undo it."""
+    if post.ghost_id is not None and not post.ghost_detached:
+        raise PostForbidden(
+            "This post comes from Ghost: edit it in Ghost, or detach it to edit it here."
+        )
+
+
+def check_can_change(staff: StaffMember, post: Post) -> None:
+    """Saving, restoring and deleting: `check_can_edit`, and not a post Ghost owns."""
+    check_can_edit(staff, post)
+    check_writable(post)
+
+
 def check_can_publish(staff: StaffMember, post: Post) -> None:
     """Publishing, scheduling and unpublishing: authors their own posts, editors anyone's."""
     if not staff.can_publish:
         raise PostForbidden("Contributors write drafts; an editor publishes them.")
-    check_can_edit(staff, post)
+    check_can_change(staff, post)
 
 
 def check_can_create(staff: StaffMember, type_: str) -> None:
