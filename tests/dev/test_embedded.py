@@ -145,3 +145,22 @@ def test_persistent_redis_keeps_its_data_across_restarts(tmp_path: Path) -> None
         finally:
             client.close()
             server.stop()
+
+
+def test_free_ports_are_never_handed_out_twice_and_stay_below_the_ephemeral_range() -> None:
+    ports = [free_port() for _ in range(300)]
+    assert len(set(ports)) == 300
+    # The kernel hands out 32768 and up to bind(0) and outgoing connections; a port
+    # from there could be taken between our choice and the server's bind.
+    assert all(20000 <= port < 32768 for port in ports)
+
+
+def test_parallel_test_workers_draw_ports_from_their_own_slices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    slices = []
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        slices.append({free_port() for _ in range(50)})
+    assert max(slices[0]) < min(slices[1])

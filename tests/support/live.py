@@ -133,7 +133,8 @@ class LivePlatform:
             if running.proc.poll() is not None:
                 break
             try:
-                if httpx.get(f"{self.internal_url(name)}/readyz", timeout=1).status_code == 200:
+                answer = httpx.get(f"{self.internal_url(name)}/readyz", timeout=1)
+                if answer.status_code == 200 and answer.json().get("app") == name:
                     return
             except httpx.TransportError:
                 pass
