@@ -10,6 +10,8 @@ VENV_PYTHON := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.stamp
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); TEST_WORKERS=0 runs in this one process.
+TEST_WORKERS ?= 2
 DEV_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -18,7 +20,8 @@ DEV_ARGS ?=
 help:
 	@echo "make dev     run all six apps with PostgreSQL and Redis (Ctrl-C stops everything)"
 	@echo "             DEV_ARGS=--loopback-hosts: each app on its own address, 127.0.0.11-16"
-	@echo "make test    run the test suite (PYTEST_ARGS='-k cart' to pass options)"
+	@echo "make test    run the test suite in two processes (PYTEST_ARGS='-k cart' to pass options,"
+	@echo "             TEST_WORKERS=0 for one process)"
 	@echo "make lint    ruff check, ruff format --check and mypy"
 	@echo "make schema  regenerate schema.sql from the migrations"
 	@echo "make install / make assets   the Python and front-end dependencies"
@@ -58,7 +61,7 @@ dev: install assets
 # The browser tests need Chromium: installed with apt-get when we can, else one line says how.
 test: install assets
 	@scripts/ensure-chromium.sh
-	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+	$(VENV_PYTHON) -m pytest -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

@@ -38,12 +38,41 @@ def pytest_configure(config: pytest.Config) -> None:
     # permissions reset by every run that starts, and a second run beside a first took
     # the traverse bit from under the first one's embedded PostgreSQL (initdb: Permission
     # denied). 0755 because PostgreSQL runs as its own user and must reach its data dir.
+    shared = [
+        name
+        for name in ("TEST_DATABASE_URL", "DATABASE_URL", "TEST_REDIS_URL", "REDIS_URL")
+        if os.environ.get(name)
+    ]
+    if shared and config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        # Each worker starts its own embedded servers; on one given server they would
+        # create, drop and flush each other's databases.
+        raise pytest.UsageError(
+            f"{', '.join(shared)} set: run the tests in one process (make test TEST_WORKERS=0, "
+            "or pytest without -n), or unset them to use embedded servers"
+        )
     if config.option.basetemp or hasattr(config, "workerinput"):
         return
     root = Path(tempfile.mkdtemp(prefix="rose-ash-tests-"))
     root.chmod(0o755)
     config.option.basetemp = str(root)
     config.stash[_RUN_TEMP] = root
+
+
+# Packages whose tests share one started platform (a package-scoped fixture). Under
+# `make test`'s two xdist workers each is sent whole to one worker, as each test file is,
+# so no platform starts twice.
+_SHARED_PLATFORM_PACKAGES = ("tests/crawler/", "tests/sso/", "tests/infrastructure/activitypub/")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedPlatformScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((p for p in _SHARED_PLATFORM_PACKAGES if path.startswith(p)), path)
+
+    return SharedPlatformScheduling(config, log)  # type: ignore[arg-type]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
