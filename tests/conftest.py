@@ -64,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
 _SHARED_PLATFORM_PACKAGES = ("tests/crawler/", "tests/sso/", "tests/infrastructure/activitypub/")
 
 
+@pytest.hookimpl(optionalhook=True)  # known only while pytest-xdist is loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     from xdist.scheduler import LoadScopeScheduling
 

@@ -9,6 +9,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
 from typing import Protocol
 
 from shared.infrastructure.config import MailSettings
@@ -23,6 +24,16 @@ class Mail:
     subject: str
     text: str
     html: str | None = None  # an HTML alternative to `text`
+    # Set by senders that may send the same mail again (a job retried after the server
+    # took it but before the job was marked done): the copies share it, so readers' mail
+    # programs show one message. Unset, each send gets a new one.
+    message_id: str | None = None
+
+
+def message_id_for(key: str, sender: str) -> str:
+    """A Message-ID made from `key` (unique per mail) at the sender address's domain."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{key}@{domain}>"
 
 
 class Mailer(Protocol):
@@ -36,6 +47,8 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    message["Message-ID"] = mail.message_id or make_msgid(domain=domain)
     message.set_content(mail.text)
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")

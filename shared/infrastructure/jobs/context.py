@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.infrastructure.activitypub.http import FederationClient
 from shared.infrastructure.config import Settings
+from shared.infrastructure.mail import Mail, make_mailer, message_id_for
 
 
 class JobPlatform(Protocol):
@@ -43,3 +44,12 @@ class JobContext:
 
     def for_job(self, job_id: int, attempt: int) -> JobContext:
         return replace(self, job_id=job_id, attempt=attempt)
+
+    async def send_mail(self, mail: Mail) -> None:
+        """Send `mail` with this job's own Message-ID: a worker killed after the mail
+        server took the message, but before the job was marked done, sends it again on
+        the retry, and that copy is the same message, not a second one."""
+        if self.job_id and mail.message_id is None:
+            sender = self.settings.mail.from_address
+            mail = replace(mail, message_id=message_id_for(f"job-{self.job_id}", sender))
+        await make_mailer(self.settings.mail).send(mail)

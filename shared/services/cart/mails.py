@@ -18,7 +18,7 @@ from shared.contracts.dtos import Money
 from shared.contracts.money import format_money
 from shared.infrastructure.config import Settings
 from shared.infrastructure.jobs import JobContext, enqueue, job_kind
-from shared.infrastructure.mail import Mail, make_mailer
+from shared.infrastructure.mail import Mail
 from shared.models.cart import Order
 
 SEND_MAIL = "cart.send_mail"
@@ -79,4 +79,4 @@ async def send_mail(ctx: JobContext, payload: dict[str, Any]) -> None:
     mail = Mail(
         to=payload["to"], subject=payload["subject"], text=payload["text"], html=payload["html"]
     )
-    await make_mailer(ctx.settings.mail).send(mail)
+    await ctx.send_mail(mail)

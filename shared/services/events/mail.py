@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.infrastructure.jobs import job_kind
 from shared.infrastructure.jobs.context import JobContext
-from shared.infrastructure.mail import Mail, make_mailer
+from shared.infrastructure.mail import Mail
 
 MAIL_KIND = "events.mail"
 TICKETS_MAIL_KIND = "events.tickets_mail"
@@ -22,7 +22,7 @@ async def send_events_mail(ctx: JobContext, payload: dict[str, Any]) -> None:
         text=str(payload["text"]),
         html=str(payload["html"]) if payload.get("html") else None,
     )
-    await make_mailer(ctx.settings.mail).send(mail)
+    await ctx.send_mail(mail)
 
 
 @job_kind(
@@ -39,4 +39,4 @@ async def send_tickets_mail(ctx: JobContext, payload: dict[str, Any]) -> None:
     mail = Mail(
         to=str(payload["to"]), subject=f"Your tickets (order {payload['order']})", text=text
     )
-    await make_mailer(ctx.settings.mail).send(mail)
+    await ctx.send_mail(mail)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts.events import MemberDeleted, record
 from shared.infrastructure.jobs import enqueue, job_kind
 from shared.infrastructure.jobs.context import JobContext
-from shared.infrastructure.mail import Mail, make_mailer
+from shared.infrastructure.mail import Mail
 from shared.models.identity import (
     AccountToken,
     MemberPasskey,
@@ -92,4 +92,4 @@ async def send_deletion_mail(ctx: JobContext, payload: dict[str, Any]) -> None:
         "If you did not ask for this, reply to this mail at once.\n"
     )
     mail = Mail(to=str(payload["to"]), subject="Your account has been deleted", text=text)
-    await make_mailer(ctx.settings.mail).send(mail)
+    await ctx.send_mail(mail)
