@@ -21,7 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib.util import find_spec
 from pathlib import Path
 from typing import IO
@@ -97,6 +97,24 @@ def free_port() -> int:
         _handed_out.add(port)
         return port
     raise RuntimeError(f"no free TCP port in {ports.start}-{ports.stop - 1}")
+
+
+def free_port_base(count: int) -> int:
+    """A base such that base+1 ... base+count are free now, handed out like free_port()'s."""
+    ports = _port_range()
+    for _ in range(200):
+        base = random.randrange(ports.start, ports.stop - count - 1)
+        block = range(base + 1, base + count + 1)
+        if not _handed_out.intersection(block) and all(port_is_free(p) for p in block):
+            _handed_out.update(block)
+            return base
+    raise RuntimeError(f"no {count} free TCP ports in a row in {ports.start}-{ports.stop - 1}")
+
+
+def reserve_ports(ports: Iterable[int]) -> None:
+    """Never hand out `ports` from free_port(): they are planned for servers that bind
+    them later (make dev's apps start after its stand-ins have taken their ports)."""
+    _handed_out.update(ports)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -41,6 +41,7 @@ from shared.dev.embedded import (
     EmbeddedServerError,
     free_port,
     port_is_free,
+    reserve_ports,
     start_postgres,
     start_redis,
 )
@@ -195,6 +196,8 @@ class Platform:
             App.planned(name, port_base + i, loopback_host=loopback_hosts)
             for i, name in enumerate(APP_NAMES, start=1)
         ]
+        # The stand-ins take free ports before the apps bind theirs: not one of these.
+        reserve_ports(app.port for app in self.apps)
         self.postgres: EmbeddedPostgres | None = None
         self.redis: EmbeddedRedis | None = None
         self.processes: list[PrefixedProcess] = []

@@ -14,7 +14,10 @@ import redis
 from shared.dev.embedded import (
     EmbeddedServerError,
     free_port,
+    free_port_base,
     pg_bin_dir,
+    port_is_free,
+    reserve_ports,
     start_postgres,
     start_redis,
 )
@@ -164,3 +167,15 @@ def test_parallel_test_workers_draw_ports_from_their_own_slices(
         monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
         slices.append({free_port() for _ in range(50)})
     assert max(slices[0]) < min(slices[1])
+
+
+def test_a_port_base_leaves_its_block_to_the_servers_planned_there() -> None:
+    base = free_port_base(6)
+    block = set(range(base + 1, base + 7))
+    assert all(port_is_free(port) for port in block)
+    # make dev draws its stand-ins' ports after planning its apps': never one of those.
+    assert block.isdisjoint(free_port() for _ in range(200))
+
+    planned = free_port()
+    reserve_ports([planned + 1])
+    assert planned + 1 not in {free_port() for _ in range(300)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import re
 import signal
 import subprocess
@@ -16,7 +15,7 @@ import httpx
 import psutil
 import pytest
 
-from shared.dev.embedded import port_is_free
+from shared.dev.embedded import free_port_base
 from shared.infrastructure.config import APP_NAMES
 
 pytestmark = pytest.mark.slow
@@ -29,11 +28,7 @@ START_TIMEOUT = 180.0
 
 def _free_port_base() -> int:
     """A base such that base+1 ... base+6 are all free."""
-    for _attempt in range(50):
-        base = random.randrange(20000, 30000, 10)
-        if all(port_is_free(base + offset) for offset in range(1, len(APP_NAMES) + 1)):
-            return base
-    raise RuntimeError("no free range of ports for the apps")
+    return free_port_base(len(APP_NAMES))
 
 
 def _runner_env(**extra: str) -> dict[str, str]:
