@@ -239,8 +239,10 @@ class GhostClient:
         include: str | None = None,
         fields: str | None = None,
         formats: str | None = "html",
+        admin: bool = True,
     ) -> GhostPage:
-        """One page of an Admin API browse (every status: filter `status:published`)."""
+        """One page of a browse: the Admin API's (every status: filter `status:published`),
+        or with `admin=False` the Content API's (published content only)."""
         params = _params(
             page=page,
             limit=limit,
@@ -250,31 +252,11 @@ class GhostClient:
             fields=fields,
             formats=formats,
         )
-        return await self._browse(resource, admin=True, params=params)
+        return await self._browse(resource, admin=admin, params=params)
 
-    async def content_browse(
-        self,
-        resource: str,
-        *,
-        page: int = 1,
-        limit: int = 100,
-        filter: str | None = None,
-        order: str | None = None,
-        include: str | None = None,
-        fields: str | None = None,
-        formats: str | None = "html",
-    ) -> GhostPage:
-        """One page of a Content API browse (published content only)."""
-        params = _params(
-            page=page,
-            limit=limit,
-            filter=filter,
-            order=order,
-            include=include,
-            fields=fields,
-            formats=formats,
-        )
-        return await self._browse(resource, admin=False, params=params)
+    async def content_browse(self, resource: str, **options: Any) -> GhostPage:
+        """One page of a Content API browse (published content only); `browse`'s options."""
+        return await self.browse(resource, **options, admin=False)
 
     async def read(
         self,
