@@ -9,7 +9,6 @@ address is used: a session with the old address alone cannot complete it.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +28,7 @@ from shared.services.identity.members import (
     _digest,
     _hash,
     _verify,
+    issue_token,
     user_record,
 )
 
@@ -112,28 +112,7 @@ async def start_email_change(
     await _check_current(user, password)
     if await _email_owner(session, new_email) is not None:
         raise EmailTaken(new_email)
-    now = datetime.now(UTC)
-    await session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user_id,
-            AccountToken.purpose == EMAIL_CHANGE,
-            AccountToken.used_at.is_(None),
-        )
-        .values(used_at=now)
-    )
-    token = secrets.token_urlsafe(32)
-    session.add(
-        AccountToken(
-            user_id=user_id,
-            purpose=EMAIL_CHANGE,
-            token_hash=_digest(token),
-            email=user.email,
-            new_email=new_email,
-            expires_at=now + valid_for,
-        )
-    )
-    await session.flush()
+    token = await issue_token(session, user, EMAIL_CHANGE, valid_for, new_email=new_email)
     return EmailChange(user.id, user.display_name, user.email, new_email, token)
 
 

@@ -64,6 +64,41 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+async def issue_token(
+    session: AsyncSession,
+    user: User,
+    purpose: str,
+    valid_for: timedelta,
+    *,
+    new_email: str | None = None,
+) -> str:
+    """A new one-use mailed token of `purpose` for `user`, stored hashed; every unused
+    earlier one of that purpose stops working."""
+    now = datetime.now(UTC)
+    await session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_digest(token),
+            email=user.email,
+            new_email=new_email,
+            expires_at=now + valid_for,
+        )
+    )
+    await session.flush()
+    return token
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
@@ -158,27 +193,7 @@ class SqlIdentityService:
         user = await session.get(User, user_id)
         if user is None:
             raise LookupError(f"no member {user_id}")
-        now = datetime.now(UTC)
-        await session.execute(
-            update(AccountToken)
-            .where(
-                AccountToken.user_id == user_id,
-                AccountToken.purpose == purpose,
-                AccountToken.used_at.is_(None),
-            )
-            .values(used_at=now)
-        )
-        token = secrets.token_urlsafe(32)
-        session.add(
-            AccountToken(
-                user_id=user_id,
-                purpose=purpose,
-                token_hash=_digest(token),
-                email=user.email,
-                expires_at=now + valid_for,
-            )
-        )
-        await session.flush()
+        token = await issue_token(session, user, purpose, valid_for)
         return MailedToken(
             user_id=user_id, email=user.email, display_name=user.display_name, token=token
         )
