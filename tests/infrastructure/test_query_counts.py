@@ -128,40 +128,30 @@ PAGES: dict[str, tuple[str, Arrange]] = {
 }
 
 
-async def statements_for(client: Any, path: str) -> list[str]:
+async def statements_for(connection: AsyncConnection, client: Any, path: str) -> list[str]:
     """The statements of the page's second load (the first warms the fragment cache)."""
     first = await client.get(path)
     assert first.status_code == 200, (path, first.status_code)
-    with counting(CONNECTION[0]) as statements:
+    with counting(connection) as statements:
         second = await client.get(path)
     assert second.status_code == 200
     return statements
 
 
-CONNECTION: list[AsyncConnection] = []
-
-
-@pytest.fixture(autouse=True)
-def _connection(connection: AsyncConnection) -> Iterator[None]:
-    CONNECTION.append(connection)
-    yield
-    CONNECTION.clear()
-
-
 @pytest.mark.parametrize("name", list(PAGES))
 async def test_a_main_page_asks_the_same_few_statements_for_few_rows_and_many(
-    make_app: AppFactory, db: AsyncSession, name: str
+    make_app: AppFactory, db: AsyncSession, connection: AsyncConnection, name: str
 ) -> None:
     app_name, arrange = PAGES[name]
     client = (await make_app(app_name)).test_client()
-    small = await statements_for(client, await arrange(db, SMALL, "a"))
-    large = await statements_for(client, await arrange(db, LARGE, "b"))
+    small = await statements_for(connection, client, await arrange(db, SMALL, "a"))
+    large = await statements_for(connection, client, await arrange(db, LARGE, "b"))
     assert 0 < len(small) <= BOUND, (name, small)
     assert len(large) == len(small), (name, small, large)
 
 
 async def test_the_members_cart_does_not_grow_with_its_lines(
-    make_app: AppFactory, db: AsyncSession
+    make_app: AppFactory, db: AsyncSession, connection: AsyncConnection
 ) -> None:
     counts = []
     for n in (SMALL, LARGE):
@@ -190,7 +180,7 @@ async def test_the_members_cart_does_not_grow_with_its_lines(
         )
         app.before_request(partial(set_viewer, viewer))
         client = app.test_client()
-        statements = await statements_for(client, "/")
+        statements = await statements_for(connection, client, "/")
         html = await (await client.get("/")).get_data(as_text=True)
         assert "Thing 0" in html and f"Thing {n - 1}" in html
         counts.append(len(statements))
