@@ -73,6 +73,13 @@ async def security_page(user: UserRecord, errors: dict[str, str]) -> str:
     )
 
 
+async def _over_limit(limit: Limit, user: UserRecord) -> Response | None:
+    """A 429 page once `user` has used up `limit`, else None. Counted before any check,
+    so a stolen session cannot try passwords quickly."""
+    verdict = await provider_state(current_app).limiter(current_app).hit(limit, str(user.id))
+    return None if verdict.allowed else await too_many(verdict.retry_after)
+
+
 async def _security_page(user: UserRecord, status: int, **errors: str) -> tuple[str, int]:
     return await security_page(user, errors), status
 
@@ -81,11 +88,8 @@ async def _security_page(user: UserRecord, status: int, **errors: str) -> tuple[
 @login_required
 async def post_password() -> Response | tuple[str, int]:
     user = _member()
-    limiter = provider_state(current_app).limiter(current_app)
-    # Counted before checking: a stolen session cannot try passwords quickly.
-    verdict = await limiter.hit(PASSWORD_CHANGE, str(user.id))
-    if not verdict.allowed:
-        return await too_many(verdict.retry_after)
+    if refused := await _over_limit(PASSWORD_CHANGE, user):
+        return refused
     form = await request.form
     here = await _this_browser()
     recent = here is not None and time.time() - here.auth_time < FIRST_PASSWORD_MINUTES * 60
@@ -100,7 +104,7 @@ async def post_password() -> Response | tuple[str, int]:
             )
     except AccountError as error:
         return await _security_page(user, 400, **{error.field: error.message})
-    await limiter.forget(PASSWORD_CHANGE, str(user.id))
+    await provider_state(current_app).limiter(current_app).forget(PASSWORD_CHANGE, str(user.id))
     # Committed first: sessions_valid_after ends every older session even if this fails.
     state = provider_state(current_app)
     async with unit_of_work(current_app) as uow:
@@ -119,10 +123,8 @@ async def post_password() -> Response | tuple[str, int]:
 @login_required
 async def post_email() -> Response | tuple[str, int]:
     user = _member()
-    limiter = provider_state(current_app).limiter(current_app)
-    verdict = await limiter.hit(EMAIL_CHANGE, str(user.id))
-    if not verdict.allowed:
-        return await too_many(verdict.retry_after)
+    if refused := await _over_limit(EMAIL_CHANGE, user):
+        return refused
     form = await request.form
     try:
         async with unit_of_work(current_app) as uow:
