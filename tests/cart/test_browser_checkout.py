@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,16 +13,13 @@ import asyncpg
 import httpx
 import pytest
 
-from shared.dev.processes import spawn, stop_all
-from shared.dev.schema import migrate
 from shared.dev.smtp import SmtpStandIn
 from shared.dev.sumup import SumUpStandIn
-from shared.infrastructure.oidc.keys import generate_private_key_pem
 from tests.conftest import TEST_SECRET_KEY
 from tests.sso.conftest import csrf_of, sign_up
 from tests.sso.test_browser_sso import SIGN_IN, chromium, fill_sign_in_form
 from tests.support.databases import DatabaseServer
-from tests.support.live import REPO_ROOT, LivePlatform
+from tests.support.live import LivePlatform, running_platform, smtp_env, sumup_env
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_cart_browser"
@@ -50,38 +45,16 @@ def live(
     mail: SmtpStandIn,
     payments: SumUpStandIn,
 ) -> Iterator[LivePlatform]:
-    url = database_server.create_fresh(DATABASE)
-    migrate(url)
-    platform = LivePlatform(
-        url,
+    with running_platform(
+        database_server,
+        DATABASE,
         redis_url.rsplit("/", 1)[0] + "/6",
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("cart-logs"),
-        extra_env={
-            "OIDC_PRIVATE_KEY": generate_private_key_pem(),
-            "MAIL_BACKEND": "smtp",
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(mail.port),
-            "ROSE_ASH_ENV": "dev",
-            "SUMUP_API_URL": payments.url,
-            "SUMUP_API_KEY": payments.api_key,
-            "SUMUP_MERCHANT_CODE": payments.merchant_code,
-        },
-    )
-    platform.extra_env["SUMUP_WEBHOOK_BASE_URL"] = platform.internal_url("cart")
-    platform.start()
-    log = (platform.log_dir / "worker.log").open("ab")
-    worker = spawn(
-        [sys.executable, "-m", "shared.infrastructure.jobs", "run"],
-        stdout=log,
-        env=platform.env(),
-        cwd=REPO_ROOT,
-    )
-    yield platform
-    stop_all([(worker, signal.SIGTERM)])
-    log.close()
-    platform.stop()
-    database_server.drop(DATABASE)
+        {**smtp_env(mail), **sumup_env(payments)},
+        setup=lambda p: p.extra_env.update(SUMUP_WEBHOOK_BASE_URL=p.internal_url("cart")),
+    ) as platform:
+        yield platform
 
 
 async def _two_stalls(database_url: str, owners: dict[str, str]) -> None:

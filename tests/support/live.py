@@ -21,6 +21,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +31,13 @@ import redis
 
 from shared.dev.embedded import free_port
 from shared.dev.processes import spawn, stop_all
+from shared.dev.schema import migrate
+from shared.dev.smtp import SmtpStandIn
+from shared.dev.sumup import SumUpStandIn
 from shared.infrastructure.config import APP_NAMES
+from shared.infrastructure.oidc.keys import generate_private_key_pem
 from shared.infrastructure.serving import HYPERCORN_ARGS
+from tests.support.databases import DatabaseServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Six apps import, compile their templates and connect at once: on a small shared CI
@@ -152,3 +159,65 @@ class LivePlatform:
         running = list(self._running.values())
         self._running.clear()
         stop_all([(r.proc, signal.SIGTERM) for r in running])
+
+
+def smtp_env(mail: SmtpStandIn) -> dict[str, str]:
+    """The settings that send the platform's mail to the SMTP stand-in."""
+    return {"MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail.port)}
+
+
+def sumup_env(payments: SumUpStandIn) -> dict[str, str]:
+    """The settings that take the platform's payments through the SumUp stand-in."""
+    return {
+        "SUMUP_API_URL": payments.url,
+        "SUMUP_API_KEY": payments.api_key,
+        "SUMUP_MERCHANT_CODE": payments.merchant_code,
+    }
+
+
+@contextmanager
+def running_platform(
+    database_server: DatabaseServer,
+    database: str,
+    redis_url: str,
+    secret_key: str,
+    log_dir: Path,
+    extra_env: dict[str, str],
+    *,
+    apps: Sequence[str] = (),
+    setup: Callable[[LivePlatform], None] | None = None,
+) -> Iterator[LivePlatform]:
+    """A fresh migrated `database`, the apps (all by default) on loopback as a browser
+    reaches them (ROSE_ASH_ENV=dev: cookies without Secure) and one jobs worker; all of
+    it stopped and the database dropped afterwards. `setup` may add settings that name
+    the platform's own URLs before anything starts."""
+    url = database_server.create_fresh(database)
+    migrate(url)
+    platform = LivePlatform(
+        url,
+        redis_url,
+        secret_key,
+        log_dir,
+        extra_env={
+            "OIDC_PRIVATE_KEY": generate_private_key_pem(),
+            "ROSE_ASH_ENV": "dev",
+            **extra_env,
+        },
+    )
+    if setup is not None:
+        setup(platform)
+    platform.start(*apps)
+    log = (platform.log_dir / "worker.log").open("ab")
+    worker = spawn(
+        [sys.executable, "-m", "shared.infrastructure.jobs", "run"],
+        stdout=log,
+        env=platform.env(),
+        cwd=REPO_ROOT,
+    )
+    try:
+        yield platform
+    finally:
+        stop_all([(worker, signal.SIGTERM)])
+        log.close()
+        platform.stop()
+        database_server.drop(database)

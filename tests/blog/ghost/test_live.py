@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -19,10 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from shared.dev.ghost import GhostStandIn
-from shared.dev.processes import spawn, stop_all
-from shared.dev.schema import migrate
 from shared.infrastructure.ghost import sign
-from shared.infrastructure.oidc.keys import generate_private_key_pem
 from shared.services.blog.ghost_sync.webhooks import WEBHOOK_KIND
 from tests.blog.bp.test_browser_editor import PASSWORD, fill_sign_in_form_as
 from tests.conftest import TEST_SECRET_KEY
@@ -30,7 +26,7 @@ from tests.sso.test_browser_sso import chromium
 from tests.support.activitypub.live import committed, settings_for
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_user
-from tests.support.live import REPO_ROOT, LivePlatform
+from tests.support.live import REPO_ROOT, LivePlatform, running_platform
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_ghost_live"
@@ -51,45 +47,31 @@ def live(
     tmp_path_factory: pytest.TempPathFactory,
     ghost: GhostStandIn,
 ) -> Iterator[LivePlatform]:
-    url = database_server.create_fresh(DATABASE)
-    migrate(url)
-    platform = LivePlatform(
-        url,
+    with running_platform(
+        database_server,
+        DATABASE,
         redis_url.rsplit("/", 1)[0] + "/8",
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("ghost-live-logs"),
-        extra_env={
-            "OIDC_PRIVATE_KEY": generate_private_key_pem(),
-            "ROSE_ASH_ENV": "dev",  # plain-http loopback: cookies without Secure
+        {
             "GHOST_URL": ghost.url,
             "GHOST_ADMIN_KEY": ghost.admin_key,
             "GHOST_CONTENT_KEY": ghost.content_key,
             "GHOST_WEBHOOK_SECRET": ghost.webhook_secret,
             "MEDIA_ROOT": str(tmp_path_factory.mktemp("ghost-live-media")),
         },
-    )
-    platform.start("blog", "federation")
-    log = (platform.log_dir / "worker.log").open("ab")
-    worker = spawn(
-        [sys.executable, "-m", "shared.infrastructure.jobs", "run"],
-        stdout=log,
-        env=platform.env(),
-        cwd=REPO_ROOT,
-    )
-    # The first import, as an operator runs it.
-    subprocess.run(
-        [sys.executable, "-m", "blog.ghost", "sync"],
-        env=platform.env(),
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    yield platform
-    stop_all([(worker, signal.SIGTERM)])
-    log.close()
-    platform.stop()
-    database_server.drop(DATABASE)
+        apps=("blog", "federation"),
+    ) as platform:
+        # The first import, as an operator runs it.
+        subprocess.run(
+            [sys.executable, "-m", "blog.ghost", "sync"],
+            env=platform.env(),
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        yield platform
 
 
 def page_title(live: LivePlatform, slug: str) -> str:
