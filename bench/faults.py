@@ -1,0 +1,313 @@
+"""Load and faults: what members see while Redis, PostgreSQL, the worker or an app fails.
+
+    .venv/bin/python bench/faults.py [--quick] [--redis-outage 20] [--keep]
+
+Starts its own PostgreSQL and Redis (embedded), the SumUp and SMTP stand-ins
+(threads of this process, real sockets), the six apps as Hypercorn processes
+and the jobs worker, loads the demo data, and puts a steady load on blog's home
+page, the cart page and a checkout path that pays real orders (bench/fault_load.py).
+Then, one after another, with recovery in between:
+
+  1. Redis is stopped for --redis-outage seconds, then started on the same port;
+  2. PostgreSQL is restarted (fast shutdown, started again on its port and data);
+  3. the worker is SIGKILLed and, --worker-down seconds later, a new one started;
+  4. the cart's Hypercorn process is SIGKILLed and started again, as a
+     supervisor would (the other apps are never restarted).
+
+For each it prints the requests answered from the fault until recovery, errors by
+status, the time to recover (from the fault's end until every stream answered well
+for 2 s) and, checked in the database and the SMTP stand-in once the load stopped
+and the queue drained: `lost: N, duplicated: M` over the orders the buyers were
+shown, the payments they saw confirmed, the mails those orders send and the jobs.
+Timings are printed, never asserted; the exit code is 1 if anything was lost or
+duplicated, a job is stuck or dead, or the platform did not recover.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import path_setup  # noqa: F401  (puts the repository root on sys.path, before `shared`)
+from checkout import seed as seed_product
+from fault_load import Audit, Load, audit
+from fragments import CART_TOKEN, Stack, prepare_data
+
+from shared.dev.embedded import start_postgres, start_redis
+from shared.dev.schema import migrate
+from shared.dev.smtp import SmtpStandIn
+from shared.dev.sumup import SumUpStandIn
+from shared.infrastructure.config import APP_NAMES
+
+STREAMS = ("blog home", "cart page", "checkout")
+CLEAN_FOR = 2.0  # seconds of good answers on every stream that count as recovered
+RECOVERY_LIMIT = 60.0  # seconds after a fault's end before "never recovered"
+LEASE_SECONDS = "10"  # the worker's job lease: how soon a killed worker's jobs are retaken
+
+
+def say(message: str) -> None:
+    print(f"[faults] {message}", flush=True)
+
+
+class FaultStack(Stack):
+    """bench/fragments.py's stack, with the stand-ins wired in and restartable parts."""
+
+    def __init__(self, workdir: Path, sumup: SumUpStandIn, smtp: SmtpStandIn) -> None:
+        super().__init__(workdir)
+        self.extra = {
+            "ROSE_ASH_ENV": "dev",  # plain-http loopback: cookies must not be Secure
+            "SUMUP_API_URL": sumup.url,
+            "SUMUP_API_KEY": sumup.api_key,
+            "SUMUP_MERCHANT_CODE": sumup.merchant_code,
+            "SUMUP_WEBHOOK_BASE_URL": f"http://127.0.0.1:{self.ports['cart']}",
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp.port),
+            "JOBS_LEASE_SECONDS": LEASE_SECONDS,
+        }
+        self.named: dict[str, object] = {}
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return super().env(**{**self.extra, **extra})
+
+    def start_named(self, name: str) -> None:
+        if name == "worker":
+            argv: list[str | Path] = [sys.executable, "-m", "shared.infrastructure.jobs", "run"]
+            self.spawn(name, argv, self.env())
+        else:
+            self.start_app(name, name, self.ports[name])
+        self.named[name] = self.procs[-1]
+
+    def kill(self, name: str) -> None:
+        proc = self.named.pop(name)
+        proc.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
+        proc.wait()  # type: ignore[attr-defined]
+
+    def restart_redis(self, outage: float) -> None:
+        port = self.redis.port
+        self.redis.stop()
+        time.sleep(outage)
+        self.redis = start_redis(self.workdir / "redis", port)
+
+    def restart_postgres(self) -> None:
+        port = self.postgres.port
+        self.postgres.stop()
+        self.postgres = start_postgres(
+            self.workdir / "postgres" / "data", port, fast=True, any_port=False
+        )
+
+
+@dataclass
+class Outcome:
+    name: str
+    answered: int
+    errors: Counter[str]
+    recovery: float | None  # None: never recovered
+    jobs_caught_up: float | None = None
+
+
+async def watch_recovery(load: Load, started: float, ended: float) -> float | None:
+    """Seconds from the fault's end until the last failure, once every stream has
+    answered well for CLEAN_FOR seconds after it; None if that never happens."""
+    while time.monotonic() < ended + RECOVERY_LIMIT:
+        await asyncio.sleep(0.2)
+        last = load.last_failure(started)
+        reference = max(ended, last or ended)
+        if time.monotonic() - reference >= CLEAN_FOR and set(STREAMS) <= load.clean_since(
+            reference
+        ):
+            return reference - ended
+    return None
+
+
+async def unfinished_jobs(database_url: str, before: float | None = None) -> int:
+    """Jobs not yet succeeded or dead (created before the epoch second `before`)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')"
+                " AND kind = 'cart.send_mail'"
+                " AND ($1::float8 IS NULL OR created_at < to_timestamp($1::float8))",
+                before,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def jobs_catch_up(database_url: str, since: float, limit: float) -> float | None:
+    """Seconds until every mail job enqueued before the worker came back is done."""
+    epoch = time.time()
+    while time.monotonic() < since + limit:
+        if await unfinished_jobs(database_url, epoch) == 0:
+            return time.monotonic() - since
+        await asyncio.sleep(0.25)
+    return None
+
+
+async def fault(
+    load: Load, name: str, action: Callable[[], None], database_url: str, worker: bool = False
+) -> Outcome:
+    say(f"{name} …")
+    load.phase = name
+    started = time.monotonic()
+    await asyncio.to_thread(action)
+    ended = time.monotonic()
+    say(f"  done after {ended - started:.1f} s; waiting for the platform to recover …")
+    caught_up = await jobs_catch_up(database_url, ended, RECOVERY_LIMIT) if worker else None
+    recovery = await watch_recovery(load, started, ended)
+    until = ended + (recovery or RECOVERY_LIMIT) + CLEAN_FOR
+    answered, errors = load.window(started, until)
+    outcome = Outcome(name, answered, errors, recovery, caught_up)
+    say(f"  {summary(outcome)}")
+    return outcome
+
+
+def summary(outcome: Outcome) -> str:
+    errors = ", ".join(f"{k}: {v}" for k, v in outcome.errors.most_common()) or "none"
+    recovered = (
+        f"recovered {outcome.recovery:.1f} s after the fault ended"
+        if outcome.recovery is not None
+        else f"NOT recovered within {RECOVERY_LIMIT:.0f} s"
+    )
+    text = f"requests answered: {outcome.answered}; errors: {errors}; {recovered}"
+    if outcome.jobs_caught_up is not None:
+        text += f"; queued mails all sent {outcome.jobs_caught_up:.1f} s after the new worker"
+    return text
+
+
+async def run(stack: FaultStack, smtp: SmtpStandIn, args: argparse.Namespace) -> int:
+    product_id = await seed_product(stack.database_url, 1_000_000, 0, secrets.token_hex(3))
+    urls = {
+        "blog": f"http://127.0.0.1:{stack.ports['blog']}",
+        "cart": f"http://127.0.0.1:{stack.ports['cart']}",
+        "cart_public": f"http://cart.localhost:{stack.ports['cart']}",
+        "market": f"http://market.localhost:{stack.ports['market']}",
+    }
+    load = Load(urls, product_id, CART_TOKEN)
+    tasks = load.start(args.blog, args.cart, args.buyers)
+    say(
+        f"steady load: {args.blog} on blog home, {args.cart} on the cart page, {args.buyers} buyers"
+    )
+    say(f"baseline for {args.baseline:.0f} s …")
+    await asyncio.sleep(args.baseline)
+    answered, errors = load.window(0, time.monotonic())
+    say(f"  baseline: {answered} requests answered, errors: {dict(errors) or 'none'}")
+    db = stack.database_url
+    outcomes = [
+        await fault(
+            load,
+            f"Redis stopped for {args.redis_outage:.0f} s",
+            lambda: stack.restart_redis(args.redis_outage),
+            db,
+        ),
+        await fault(load, "PostgreSQL restarted", stack.restart_postgres, db),
+    ]
+
+    def worker_down() -> None:
+        stack.kill("worker")
+        time.sleep(args.worker_down)
+        stack.start_named("worker")
+
+    outcomes.append(
+        await fault(
+            load, f"worker SIGKILLed, back after {args.worker_down:.0f} s", worker_down, db, True
+        )
+    )
+
+    def cart_killed() -> None:
+        stack.kill("cart")
+        stack.start_named("cart")
+
+    outcomes.append(await fault(load, "cart app SIGKILLed and restarted", cart_killed, db))
+    say("stopping the load (buyers finish their checkout) …")
+    load.stopping = True
+    await asyncio.wait(tasks, timeout=60)
+    say("waiting for the queue to drain …")
+    deadline = time.monotonic() + 60
+    while await unfinished_jobs(db) and time.monotonic() < deadline:  # noqa: ASYNC110 (polls the database)
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(1)  # the last mails' SMTP sessions finish
+    mails = Counter(
+        (recipient, mail.subject) for mail in smtp.received for recipient in mail.recipients
+    )
+    audits = await audit(db, load.attempts, mails)
+    return report(load, outcomes, audits)
+
+
+def report(load: Load, outcomes: list[Outcome], audits: dict[str, Audit]) -> int:
+    print()
+    bad = False
+    for outcome in outcomes:
+        checks = audits.get(outcome.name, Audit([], [], []))
+        attempts = [a for a in load.attempts if a.phase == outcome.name]
+        paid = sum(a.paid for a in attempts)
+        print(f"{outcome.name}:")
+        print(f"  {summary(outcome)}")
+        print(f"  checkouts started: {len(attempts)}, paid: {paid}; {checks.line()}")
+        for problem in checks.lost + checks.duplicated:
+            print(f"    {problem}")
+        bad |= outcome.recovery is None or bool(checks.lost or checks.duplicated)
+    base = audits.get("baseline", Audit([], [], []))
+    print(f"baseline: {base.line()}")
+    jobs = audits.get("(any)", Audit([], [], []))
+    print(f"jobs: dead {len(jobs.lost)}, stuck past lease {len(jobs.stuck)}")
+    for problem in base.lost + base.duplicated + jobs.lost + jobs.stuck:
+        print(f"    {problem}")
+    outcomes_by = Counter(a.outcome for a in load.attempts)
+    print(f"buyers' outcomes: {dict(outcomes_by.most_common())}")
+    bad |= bool(base.lost or base.duplicated or jobs.lost or jobs.stuck)
+    total_lost = sum(len(a.lost) for a in audits.values())
+    total_dup = sum(len(a.duplicated) for a in audits.values())
+    print(f"lost: {total_lost}, duplicated: {total_dup}")
+    return 1 if bad else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/faults.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short outages (a development run)")
+    parser.add_argument("--redis-outage", type=float, default=20.0, help="seconds Redis is down")
+    parser.add_argument("--worker-down", type=float, default=10.0, help="seconds without worker")
+    parser.add_argument("--baseline", type=float, default=10.0, help="seconds of load first")
+    parser.add_argument("--blog", type=int, default=3, help="concurrent blog home readers")
+    parser.add_argument("--cart", type=int, default=2, help="concurrent cart page readers")
+    parser.add_argument("--buyers", type=int, default=3, help="concurrent buyers")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (logs)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.redis_outage, args.worker_down, args.baseline = 5.0, 3.0, 3.0
+    workdir = Path(tempfile.mkdtemp(prefix="rose-ash-faults-"))
+    say(f"working in {workdir} (logs of every process are there)")
+    sumup = SumUpStandIn().start()
+    smtp = SmtpStandIn().start()
+    stack = FaultStack(workdir, sumup, smtp)
+    try:
+        migrate(stack.database_url)  # federation reads its OAuth clients as it starts
+        for name in (*APP_NAMES, "worker"):
+            stack.start_named(name)
+        stack.wait_ready(*(f"http://127.0.0.1:{stack.ports[name]}" for name in APP_NAMES))
+        prepare_data(stack, f"http://127.0.0.1:{stack.ports['cart']}")
+        return asyncio.run(run(stack, smtp, args))
+    finally:
+        say("stopping everything …")
+        stack.stop()
+        smtp.stop()
+        sumup.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
