@@ -1,11 +1,14 @@
 """The steady load of bench/faults.py, and the database checks made after it.
 
-Three streams at a fixed concurrency: blog's home page, the cart page of a visitor
-with a cart, and buyers going add-to-cart → checkout → Pay → the SumUp stand-in's
-hosted page → the return, each buyer a fresh browser (its own cart) with a unique
-email. Every request is recorded (when, which stream, status or transport error);
-every order a buyer was shown, and every payment it saw confirmed, is remembered
-with the fault phase it started in, so the database can be checked against them.
+Four streams at a fixed concurrency: blog's home page read anonymously and by a
+signed-in member (whose session lives in Redis: the page must still show them signed
+in), the cart page of a visitor with a cart, and buyers going add-to-cart → checkout
+→ Pay → the SumUp stand-in's hosted page → the return, each buyer a fresh browser
+(its own cart) with a unique email, every other one buying an event ticket (a
+booking) instead of a product. Every request is recorded (when, which stream, status
+or transport error); every order a buyer was shown, and every payment it saw
+confirmed, is remembered with the fault phase it started in, so the database can be
+checked against them.
 
 A buyer retries a step the way a patient member would, but only where retrying is
 known to be safe: any GET, and a POST that was refused before it reached the app
@@ -51,6 +54,7 @@ class Sample:
 class Attempt:
     email: str
     phase: str
+    ticket: bool  # an event ticket (a booking) rather than a product
     number: str | None = None  # the order the buyer was shown
     paid: bool = False  # the buyer saw "your payment is confirmed"
     outcome: str = "running"
@@ -60,7 +64,9 @@ class Attempt:
 class Load:
     urls: dict[str, str]  # blog, cart, cart_public, market
     product_id: int
+    ticket_type_id: int
     cart_cookie: str
+    member_cookie: str  # blog's session cookie of a signed-in member
     phase: str = "baseline"
     samples: list[Sample] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
@@ -74,12 +80,16 @@ class Load:
         method: str,
         url: str,
         expect: tuple[int, ...],
-        **kwargs: object,
+        *,
+        must_show: tuple[str, str] = ("", ""),
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response | str:
-        """One recorded request: the response, or why there was none."""
+        """One recorded request: the response, or why there was none. `must_show` is a
+        text the page must hold and the outcome's name when a 200 lacks it."""
         started = time.monotonic()
         try:
-            response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
+            response = await client.request(method, url, data=data, headers=headers)
         except httpx.ConnectError:
             outcome: str = "conn"
         except httpx.TimeoutException:
@@ -87,8 +97,9 @@ class Load:
         except httpx.TransportError:
             outcome = "lost answer"
         else:
-            ok = response.status_code in expect
-            outcome = str(response.status_code) if ok or response.status_code != 200 else "bad 200"
+            ok = response.status_code in expect and must_show[0] in response.text
+            missing = response.status_code == 200 and not ok
+            outcome = (must_show[1] or "unexpected 200") if missing else str(response.status_code)
             self.samples.append(Sample(stream, started, time.monotonic(), outcome))
             return response if ok else str(response.status_code)
         self.samples.append(Sample(stream, started, time.monotonic(), outcome))
@@ -108,17 +119,22 @@ class Load:
                 return None
             await asyncio.sleep(0.5)
 
-    async def pages(self, stream: str, url: str, cookies: dict[str, str]) -> None:
+    async def pages(
+        self, stream: str, url: str, cookies: dict[str, str], must_show: tuple[str, str] = ("", "")
+    ) -> None:
         async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, cookies=cookies) as client:
             while not self.stopping:
-                result = await self._request(client, stream, "GET", url, (200,))
+                result = await self._request(
+                    client, stream, "GET", url, (200,), must_show=must_show
+                )
                 if not isinstance(result, httpx.Response):
                     await asyncio.sleep(0.2)  # a member reloading, not a busy loop
 
     async def buyers(self) -> None:
         while not self.stopping:
             self._serial += 1
-            attempt = Attempt(f"buyer-{self._serial}@{EMAIL_DOMAIN}", self.phase)
+            email = f"buyer-{self._serial}@{EMAIL_DOMAIN}"
+            attempt = Attempt(email, self.phase, ticket=self._serial % 2 == 0)
             self.attempts.append(attempt)
             try:
                 attempt.outcome = await self._buy(attempt)
@@ -132,10 +148,23 @@ class Load:
             httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as hosted,
         ):
 
-            def call(method: str, url: str, expect: tuple[int, ...], **kw: object):  # type: ignore[no-untyped-def]
-                return lambda: self._request(client, "checkout", method, url, expect, **kw)
+            def call(
+                method: str,
+                url: str,
+                expect: tuple[int, ...],
+                data: dict[str, str] | None = None,
+                headers: dict[str, str] | None = None,
+            ) -> Callable[[], Awaitable[httpx.Response | str]]:
+                return lambda: self._request(
+                    client, "checkout", method, url, expect, data=data, headers=headers
+                )
 
-            line = {"product_id": str(self.product_id), "quantity": "1"}
+            item = (
+                ("ticket_type_id", self.ticket_type_id)
+                if attempt.ticket
+                else ("product_id", self.product_id)
+            )
+            line = {item[0]: str(item[1]), "quantity": "1"}
             origin = {"Origin": market, "Sec-Fetch-Site": "same-site"}
             if (
                 await self._step(
@@ -192,10 +221,16 @@ class Load:
 
     def start(self, blog_streams: int, cart_streams: int, buyers: int) -> list[asyncio.Task]:
         cookies = {"ra_cart": self.cart_cookie}
+        member = {"ra_session": self.member_cookie}
+        home = self.urls["blog"] + "/"
         tasks = [
-            asyncio.create_task(self.pages("blog home", self.urls["blog"] + "/", {}))
-            for _ in range(blog_streams)
+            asyncio.create_task(self.pages("blog home", home, {})) for _ in range(blog_streams)
         ]
+        tasks.append(
+            asyncio.create_task(
+                self.pages("member home", home, member, ("Sign out", "200 signed out"))
+            )
+        )
         tasks += [
             asyncio.create_task(self.pages("cart page", self.urls["cart"] + "/", cookies))
             for _ in range(cart_streams)
@@ -226,6 +261,7 @@ class Audit:
     lost: list[str]
     duplicated: list[str]
     stuck: list[str]
+    unseen: list[str] = field(default_factory=list)  # placed, but the answer never came
 
     def line(self) -> str:
         return f"lost: {len(self.lost)}, duplicated: {len(self.duplicated)}"
@@ -239,7 +275,10 @@ async def audit(
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
-            "SELECT number, email, status FROM orders WHERE email LIKE $1", f"%@{EMAIL_DOMAIN}"
+            "SELECT o.number, o.email, o.status, (SELECT count(*) FROM tickets t JOIN"
+            " order_lines l ON l.id = t.order_line_id WHERE l.order_id = o.id) AS tickets"
+            " FROM orders o WHERE o.email LIKE $1",
+            f"%@{EMAIL_DOMAIN}",
         )
         jobs = await conn.fetch(
             "SELECT id, kind, state, payload->>'to' AS to, payload->>'subject' AS subject,"
@@ -256,16 +295,24 @@ async def audit(
         result = phases.setdefault(attempt.phase, Audit([], [], []))
         orders = by_email.get(attempt.email, [])
         numbers = {row["number"]: row["status"] for row in orders}
+        for row in orders:
+            if attempt.ticket and row["status"] == "paid" and row["tickets"] != 1:
+                wrong = result.lost if row["tickets"] < 1 else result.duplicated
+                wrong.append(f"paid order {row['number']} holds {row['tickets']} tickets, not 1")
         if attempt.number is not None and attempt.number not in numbers:
             result.lost.append(f"order {attempt.number} ({attempt.email}) is not in the database")
         elif attempt.paid and numbers.get(attempt.number or "") != "paid":
             result.lost.append(f"order {attempt.number} was confirmed to the buyer, is not paid")
+        if attempt.number is None and orders:
+            result.unseen.extend(f"{row['number']} ({row['status']})" for row in orders)
         if len(orders) > 1:
             result.duplicated.append(f"{attempt.email} has {len(orders)} orders: {sorted(numbers)}")
         for number, status in numbers.items():
             wanted = [f"Order {number} received"]
             if status == "paid":
                 wanted.append(f"Order {number}: payment confirmed")
+                if attempt.ticket:
+                    wanted.append(f"Your tickets (order {number})")
             for subject in wanted:
                 sent = mails[(attempt.email, subject)]
                 if sent == 0:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import secrets
 import shutil
 import signal
@@ -43,6 +44,7 @@ import path_setup  # noqa: F401  (puts the repository root on sys.path, before `
 from checkout import seed as seed_product
 from fault_load import Audit, Load, audit
 from fragments import CART_TOKEN, Stack, prepare_data
+from pages import _mint_sessions as mint_sessions
 
 from shared.dev.embedded import start_postgres, start_redis
 from shared.dev.schema import migrate
@@ -50,7 +52,8 @@ from shared.dev.smtp import SmtpStandIn
 from shared.dev.sumup import SumUpStandIn
 from shared.infrastructure.config import APP_NAMES
 
-STREAMS = ("blog home", "cart page", "checkout")
+STREAMS = ("blog home", "member home", "cart page", "checkout")
+MAIL_KINDS = ("cart.send_mail", "events.tickets_mail")
 CLEAN_FOR = 2.0  # seconds of good answers on every stream that count as recovered
 RECOVERY_LIMIT = 60.0  # seconds after a fault's end before "never recovered"
 LEASE_SECONDS = "10"  # the worker's job lease: how soon a killed worker's jobs are retaken
@@ -65,6 +68,10 @@ class FaultStack(Stack):
 
     def __init__(self, workdir: Path, sumup: SumUpStandIn, smtp: SmtpStandIn) -> None:
         super().__init__(workdir)
+        # Production's Redis keeps an append-only file (docker-compose.yml): so does this
+        # one, or a restart would sign every member out.
+        self.redis.stop()
+        self.redis = start_redis(workdir / "redis", self.redis.port, persist=True)
         self.extra = {
             "ROSE_ASH_ENV": "dev",  # plain-http loopback: cookies must not be Secure
             "SUMUP_API_URL": sumup.url,
@@ -98,11 +105,12 @@ class FaultStack(Stack):
         port = self.redis.port
         self.redis.stop()
         time.sleep(outage)
-        self.redis = start_redis(self.workdir / "redis", port)
+        self.redis = start_redis(self.workdir / "redis", port, persist=True)
 
-    def restart_postgres(self) -> None:
+    def restart_postgres(self, down: float) -> None:
         port = self.postgres.port
         self.postgres.stop()
+        time.sleep(down)
         self.postgres = start_postgres(
             self.workdir / "postgres" / "data", port, fast=True, any_port=False
         )
@@ -138,9 +146,10 @@ async def unfinished_jobs(database_url: str, before: float | None = None) -> int
         return int(
             await conn.fetchval(
                 "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')"
-                " AND kind = 'cart.send_mail'"
+                " AND kind = ANY($2::text[])"
                 " AND ($1::float8 IS NULL OR created_at < to_timestamp($1::float8))",
                 before,
+                list(MAIL_KINDS),
             )
         )
     finally:
@@ -188,18 +197,40 @@ def summary(outcome: Outcome) -> str:
     return text
 
 
+async def seed_ticket_type(database_url: str) -> tuple[int, int]:
+    """Unlimited tickets for a coming one-off demo event, and the first demo member's id."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        event = await conn.fetchval(
+            "SELECT id FROM events WHERE status = 'published' AND rrule IS NULL"
+            " AND starts_at > now() + interval '1 day' ORDER BY starts_at LIMIT 1"
+        )
+        ticket_type = await conn.fetchval(
+            "INSERT INTO ticket_types (event_id, name, price_minor, currency)"
+            " VALUES ($1, 'Fault bench seat', 700, 'GBP') RETURNING id",
+            event,
+        )
+        member = await conn.fetchval("SELECT id FROM users ORDER BY id LIMIT 1")
+        return int(ticket_type), int(member)
+    finally:
+        await conn.close()
+
+
 async def run(stack: FaultStack, smtp: SmtpStandIn, args: argparse.Namespace) -> int:
     product_id = await seed_product(stack.database_url, 1_000_000, 0, secrets.token_hex(3))
+    ticket_type_id, member_id = await seed_ticket_type(stack.database_url)
+    member_cookie = (await mint_sessions(stack.redis.url, member_id))["blog"]
     urls = {
         "blog": f"http://127.0.0.1:{stack.ports['blog']}",
         "cart": f"http://127.0.0.1:{stack.ports['cart']}",
         "cart_public": f"http://cart.localhost:{stack.ports['cart']}",
         "market": f"http://market.localhost:{stack.ports['market']}",
     }
-    load = Load(urls, product_id, CART_TOKEN)
+    load = Load(urls, product_id, ticket_type_id, CART_TOKEN, member_cookie)
     tasks = load.start(args.blog, args.cart, args.buyers)
     say(
-        f"steady load: {args.blog} on blog home, {args.cart} on the cart page, {args.buyers} buyers"
+        f"steady load: {args.blog} anonymous and 1 member on blog home, {args.cart} on the"
+        f" cart page, {args.buyers} buyers (every other one a ticket)"
     )
     say(f"baseline for {args.baseline:.0f} s …")
     await asyncio.sleep(args.baseline)
@@ -213,7 +244,12 @@ async def run(stack: FaultStack, smtp: SmtpStandIn, args: argparse.Namespace) ->
             lambda: stack.restart_redis(args.redis_outage),
             db,
         ),
-        await fault(load, "PostgreSQL restarted", stack.restart_postgres, db),
+        await fault(
+            load,
+            f"PostgreSQL restarted ({args.postgres_down:.0f} s down)",
+            lambda: stack.restart_postgres(args.postgres_down),
+            db,
+        ),
     ]
 
     def worker_down() -> None:
@@ -257,6 +293,11 @@ def report(load: Load, outcomes: list[Outcome], audits: dict[str, Audit]) -> int
         print(f"{outcome.name}:")
         print(f"  {summary(outcome)}")
         print(f"  checkouts started: {len(attempts)}, paid: {paid}; {checks.line()}")
+        others = Counter(a.outcome for a in attempts if a.outcome != "paid")
+        if others:
+            print(f"  buyers who did not finish: {dict(others)}")
+        if checks.unseen:
+            print(f"  orders placed whose answer never reached the buyer: {checks.unseen}")
         for problem in checks.lost + checks.duplicated:
             print(f"    {problem}")
         bad |= outcome.recovery is None or bool(checks.lost or checks.duplicated)
@@ -268,6 +309,8 @@ def report(load: Load, outcomes: list[Outcome], audits: dict[str, Audit]) -> int
         print(f"    {problem}")
     outcomes_by = Counter(a.outcome for a in load.attempts)
     print(f"buyers' outcomes: {dict(outcomes_by.most_common())}")
+    print('("200 signed out": with Redis down, sessions are unreadable and the member is')
+    print(" served as anonymous by design, shared/infrastructure/oauth.py)")
     bad |= bool(base.lost or base.duplicated or jobs.lost or jobs.stuck)
     total_lost = sum(len(a.lost) for a in audits.values())
     total_dup = sum(len(a.duplicated) for a in audits.values())
@@ -279,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/faults.py", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short outages (a development run)")
     parser.add_argument("--redis-outage", type=float, default=20.0, help="seconds Redis is down")
+    parser.add_argument("--postgres-down", type=float, default=5.0, help="seconds PG is down")
     parser.add_argument("--worker-down", type=float, default=10.0, help="seconds without worker")
     parser.add_argument("--baseline", type=float, default=10.0, help="seconds of load first")
     parser.add_argument("--blog", type=int, default=3, help="concurrent blog home readers")
@@ -286,8 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buyers", type=int, default=3, help="concurrent buyers")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs)")
     args = parser.parse_args(argv)
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # aiosmtpd: clients hanging up
     if args.quick:
-        args.redis_outage, args.worker_down, args.baseline = 5.0, 3.0, 3.0
+        args.redis_outage, args.postgres_down, args.worker_down, args.baseline = 5, 2, 3, 3
     workdir = Path(tempfile.mkdtemp(prefix="rose-ash-faults-"))
     say(f"working in {workdir} (logs of every process are there)")
     sumup = SumUpStandIn().start()
