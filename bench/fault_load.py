@@ -47,7 +47,7 @@ class Sample:
 
     @property
     def ok(self) -> bool:
-        return self.outcome[0] in "23"
+        return self.outcome.isdigit() and self.outcome[0] in "23"
 
 
 @dataclass

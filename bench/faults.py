@@ -2,25 +2,30 @@
 
     .venv/bin/python bench/faults.py [--quick] [--redis-outage 20] [--keep]
 
-Starts its own PostgreSQL and Redis (embedded), the SumUp and SMTP stand-ins
-(threads of this process, real sockets), the six apps as Hypercorn processes
-and the jobs worker, loads the demo data, and puts a steady load on blog's home
-page, the cart page and a checkout path that pays real orders (bench/fault_load.py).
-Then, one after another, with recovery in between:
+Starts its own PostgreSQL and Redis (embedded; Redis append-only, as in production),
+the SumUp and SMTP stand-ins (threads of this process, real sockets), a stand-in
+inbox server for remote followers of the blog, the six apps as Hypercorn processes
+and the jobs worker, loads the demo data, and puts a steady load on blog's home page
+(anonymous and signed in), the cart page and buyers paying real orders for products
+and event tickets (bench/fault_load.py). Then, one after another, with recovery in
+between, each with a post published to the followers as it begins and one during it
+(bench/fault_deliveries.py):
 
   1. Redis is stopped for --redis-outage seconds, then started on the same port;
-  2. PostgreSQL is restarted (fast shutdown, started again on its port and data);
+  2. PostgreSQL is stopped, and --postgres-down seconds later started on its port
+     and data directory;
   3. the worker is SIGKILLed and, --worker-down seconds later, a new one started;
   4. the cart's Hypercorn process is SIGKILLed and started again, as a
      supervisor would (the other apps are never restarted).
 
 For each it prints the requests answered from the fault until recovery, errors by
 status, the time to recover (from the fault's end until every stream answered well
-for 2 s) and, checked in the database and the SMTP stand-in once the load stopped
-and the queue drained: `lost: N, duplicated: M` over the orders the buyers were
-shown, the payments they saw confirmed, the mails those orders send and the jobs.
-Timings are printed, never asserted; the exit code is 1 if anything was lost or
-duplicated, a job is stuck or dead, or the platform did not recover.
+for 2 s) and, checked in the database, the SMTP stand-in and the inbox stand-in
+once the load stopped and the queue drained: `lost: N, duplicated: M` over the
+orders the buyers were shown, the payments they saw confirmed, the tickets of paid
+orders, the mails those orders send, jobs and deliveries. Timings are printed,
+never asserted; the exit code is 1 if anything was lost or duplicated, a job is
+stuck or dead, or the platform did not recover.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from pathlib import Path
 import asyncpg
 import path_setup  # noqa: F401  (puts the repository root on sys.path, before `shared`)
 from checkout import seed as seed_product
+from fault_deliveries import Deliveries
 from fault_load import Audit, Load, audit
 from fragments import CART_TOKEN, Stack, prepare_data
 from pages import _mint_sessions as mint_sessions
@@ -50,7 +56,8 @@ from shared.dev.embedded import start_postgres, start_redis
 from shared.dev.schema import migrate
 from shared.dev.smtp import SmtpStandIn
 from shared.dev.sumup import SumUpStandIn
-from shared.infrastructure.config import APP_NAMES
+from shared.infrastructure.activitypub.keys import generate_keypair
+from shared.infrastructure.config import APP_NAMES, load_settings
 
 STREAMS = ("blog home", "member home", "cart page", "checkout")
 MAIL_KINDS = ("cart.send_mail", "events.tickets_mail")
@@ -82,6 +89,8 @@ class FaultStack(Stack):
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp.port),
             "JOBS_LEASE_SECONDS": LEASE_SECONDS,
+            "AP_FETCH_ALLOW_NETWORKS": "127.0.0.0/8",  # the stand-in inboxes are on loopback
+            "AP_PRIVATE_KEY": generate_keypair().private_pem,  # one actor key, every process
         }
         self.named: dict[str, object] = {}
 
@@ -167,12 +176,21 @@ async def jobs_catch_up(database_url: str, since: float, limit: float) -> float 
 
 
 async def fault(
-    load: Load, name: str, action: Callable[[], None], database_url: str, worker: bool = False
+    load: Load,
+    deliveries: Deliveries,
+    name: str,
+    action: Callable[[], None],
+    database_url: str,
+    worker: bool = False,
 ) -> Outcome:
     say(f"{name} …")
     load.phase = name
+    await deliveries.publish(name)  # its deliveries are on their way as the fault hits
     started = time.monotonic()
-    await asyncio.to_thread(action)
+    acting = asyncio.create_task(asyncio.to_thread(action))
+    await asyncio.sleep(1)
+    await deliveries.publish(name)  # and one published in the middle of it
+    await acting
     ended = time.monotonic()
     say(f"  done after {ended - started:.1f} s; waiting for the platform to recover …")
     caught_up = await jobs_catch_up(database_url, ended, RECOVERY_LIMIT) if worker else None
@@ -216,7 +234,10 @@ async def seed_ticket_type(database_url: str) -> tuple[int, int]:
         await conn.close()
 
 
-async def run(stack: FaultStack, smtp: SmtpStandIn, args: argparse.Namespace) -> int:
+async def run(
+    stack: FaultStack, smtp: SmtpStandIn, deliveries: Deliveries, args: argparse.Namespace
+) -> int:
+    await deliveries.follow()
     product_id = await seed_product(stack.database_url, 1_000_000, 0, secrets.token_hex(3))
     ticket_type_id, member_id = await seed_ticket_type(stack.database_url)
     member_cookie = (await mint_sessions(stack.redis.url, member_id))["blog"]
@@ -240,12 +261,14 @@ async def run(stack: FaultStack, smtp: SmtpStandIn, args: argparse.Namespace) ->
     outcomes = [
         await fault(
             load,
+            deliveries,
             f"Redis stopped for {args.redis_outage:.0f} s",
             lambda: stack.restart_redis(args.redis_outage),
             db,
         ),
         await fault(
             load,
+            deliveries,
             f"PostgreSQL restarted ({args.postgres_down:.0f} s down)",
             lambda: stack.restart_postgres(args.postgres_down),
             db,
@@ -259,7 +282,12 @@ async def run(stack: FaultStack, smtp: SmtpStandIn, args: argparse.Namespace) ->
 
     outcomes.append(
         await fault(
-            load, f"worker SIGKILLed, back after {args.worker_down:.0f} s", worker_down, db, True
+            load,
+            deliveries,
+            f"worker SIGKILLed, back after {args.worker_down:.0f} s",
+            worker_down,
+            db,
+            True,
         )
     )
 
@@ -267,23 +295,31 @@ async def run(stack: FaultStack, smtp: SmtpStandIn, args: argparse.Namespace) ->
         stack.kill("cart")
         stack.start_named("cart")
 
-    outcomes.append(await fault(load, "cart app SIGKILLed and restarted", cart_killed, db))
+    outcomes.append(
+        await fault(load, deliveries, "cart app SIGKILLed and restarted", cart_killed, db)
+    )
     say("stopping the load (buyers finish their checkout) …")
     load.stopping = True
     await asyncio.wait(tasks, timeout=60)
     say("waiting for the queue to drain …")
     deadline = time.monotonic() + 60
-    while await unfinished_jobs(db) and time.monotonic() < deadline:  # noqa: ASYNC110 (polls the database)
+    while time.monotonic() < deadline:
+        if not (await unfinished_jobs(db) or await deliveries.unfinished(db)):
+            break
         await asyncio.sleep(0.5)
     await asyncio.sleep(1)  # the last mails' SMTP sessions finish
     mails = Counter(
         (recipient, mail.subject) for mail in smtp.received for recipient in mail.recipients
     )
     audits = await audit(db, load.attempts, mails)
-    return report(load, outcomes, audits)
+    lost, duplicated = await deliveries.check(db)
+    audits["(deliveries)"] = Audit(lost, duplicated, [])
+    return report(load, outcomes, audits, deliveries)
 
 
-def report(load: Load, outcomes: list[Outcome], audits: dict[str, Audit]) -> int:
+def report(
+    load: Load, outcomes: list[Outcome], audits: dict[str, Audit], deliveries: Deliveries
+) -> int:
     print()
     bad = False
     for outcome in outcomes:
@@ -307,6 +343,16 @@ def report(load: Load, outcomes: list[Outcome], audits: dict[str, Audit]) -> int
     print(f"jobs: dead {len(jobs.lost)}, stuck past lease {len(jobs.stuck)}")
     for problem in base.lost + base.duplicated + jobs.lost + jobs.stuck:
         print(f"    {problem}")
+    sent = audits["(deliveries)"]
+    posts = sum(deliveries.published.values())
+    print(
+        f"deliveries: {posts} posts published to {deliveries.followers} followers"
+        f" ({sum(deliveries.failed.values())} refused while the database was down:"
+        f" {deliveries.failed or 'none'}); {sent.line()}"
+    )
+    for problem in sent.lost + sent.duplicated:
+        print(f"    {problem}")
+    bad |= bool(sent.lost or sent.duplicated)
     outcomes_by = Counter(a.outcome for a in load.attempts)
     print(f"buyers' outcomes: {dict(outcomes_by.most_common())}")
     print('("200 signed out": with Redis down, sessions are unreadable and the member is')
@@ -328,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--blog", type=int, default=3, help="concurrent blog home readers")
     parser.add_argument("--cart", type=int, default=2, help="concurrent cart page readers")
     parser.add_argument("--buyers", type=int, default=3, help="concurrent buyers")
+    parser.add_argument("--followers", type=int, default=20, help="remote followers")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs)")
     args = parser.parse_args(argv)
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # aiosmtpd: clients hanging up
@@ -344,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
             stack.start_named(name)
         stack.wait_ready(*(f"http://127.0.0.1:{stack.ports[name]}" for name in APP_NAMES))
         prepare_data(stack, f"http://127.0.0.1:{stack.ports['cart']}")
-        return asyncio.run(run(stack, smtp, args))
+        deliveries = Deliveries(load_settings(stack.env()), args.followers)
+        stack.procs.append(deliveries.start_inboxes(workdir / "inboxes.log"))
+        return asyncio.run(run(stack, smtp, deliveries, args))
     finally:
         say("stopping everything …")
         stack.stop()
