@@ -11,10 +11,12 @@ confirmed, is remembered with the fault phase it started in, so the database can
 checked against them.
 
 A buyer retries a step the way a patient member would, but only where retrying is
-known to be safe: any GET, and a POST that was refused before it reached the app
-(connection refused) or answered 503 (the platform rolls back before a 503). A POST
-whose answer was lost on the way (the app died mid-request) is abandoned: the
-member cannot know, and resubmitting is what makes duplicates.
+known to be safe: any GET, placing the order (the checkout form's attempt token
+makes a resubmitted form find its order), paying (a started payment is reused),
+and any other POST that was refused before it reached the app (connection refused)
+or answered 503 (the platform rolls back before a 503). Adding to the cart whose
+answer was lost on the way (the app died mid-request) is abandoned: resubmitting
+it could add the line twice.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 HOSTED_RE = re.compile(r'href="([^"]+)" role="button" data-hosted-checkout')
 AMOUNT_RE = re.compile(r'name="amount_minor" value="(\d+)"')
 METHOD_RE = re.compile(r'name="(method_\d+)"')
+ATTEMPT_RE = re.compile(r'name="attempt" value="([^"]*)"')
 STEP_PATIENCE = 40.0  # seconds a buyer keeps retrying one step before giving up
 REQUEST_TIMEOUT = 10.0
 EMAIL_DOMAIN = "faults.example.test"
@@ -178,11 +181,12 @@ class Load:
                 return "gave up at the form"
             fields = {
                 "csrf_token": CSRF_RE.search(form.text).group(1),  # type: ignore[union-attr]
+                "attempt": ATTEMPT_RE.search(form.text).group(1),  # type: ignore[union-attr]
                 "email": attempt.email,
                 "name": "Fault Buyer",
                 **{name: "pickup" for name in METHOD_RE.findall(form.text)},
             }
-            placed = await self._step(call("POST", "/checkout", (303,), data=fields), safe=False)
+            placed = await self._step(call("POST", "/checkout", (303,), data=fields), safe=True)
             if placed is None:
                 return "gave up placing"
             order_page = placed.headers["Location"]
@@ -219,6 +223,30 @@ class Load:
             attempt.paid = "your payment is confirmed" in final.text
             return "paid" if attempt.paid else "not confirmed"
 
+    async def resubmitted_checkout(self) -> list[str]:
+        """The orders one checkout form makes when it is sent twice: what a member does
+        whose first answer was lost (the app died just after its commit) and who presses
+        "resubmit". Sent one after the other, so the first has committed."""
+        cart, market = self.urls["cart"], self.urls["market"]
+        async with httpx.AsyncClient(base_url=cart, timeout=REQUEST_TIMEOUT) as client:
+            line = {"product_id": str(self.product_id), "quantity": "1"}
+            origin = {"Origin": market, "Sec-Fetch-Site": "same-site"}
+            await client.post("/lines", data=line, headers=origin)
+            form = await client.get("/checkout")
+            fields = {
+                "csrf_token": CSRF_RE.search(form.text).group(1),  # type: ignore[union-attr]
+                "attempt": ATTEMPT_RE.search(form.text).group(1),  # type: ignore[union-attr]
+                "email": f"resubmit@{EMAIL_DOMAIN}",
+                "name": "Fault Buyer",
+                **{name: "pickup" for name in METHOD_RE.findall(form.text)},
+            }
+            numbers = []
+            for _ in range(2):
+                placed = await client.post("/checkout", data=fields)
+                if placed.status_code == 303:
+                    numbers.append(placed.headers["Location"].split("/")[2].split("?")[0])
+            return numbers
+
     def start(self, blog_streams: int, cart_streams: int, buyers: int) -> list[asyncio.Task]:
         cookies = {"ra_cart": self.cart_cookie}
         member = {"ra_session": self.member_cookie}
@@ -248,11 +276,16 @@ class Load:
         failed = {s.stream for s in later if not s.ok}
         return {s.stream for s in later if s.ok} - failed
 
-    def window(self, start: float, end: float) -> tuple[int, Counter[str]]:
+    def window(self, start: float, end: float) -> tuple[int, Counter[str], Counter[str]]:
+        """Requests answered (any status) that ended in [start, end), their errors by
+        outcome, and the errors by stream."""
         # By end: a request in flight when the fault began is the fault's.
         inside = [s for s in self.samples if start <= s.ended < end]
-        return sum(1 for s in inside if s.outcome[0].isdigit()), Counter(
-            s.outcome for s in inside if not s.ok
+        failed = [s for s in inside if not s.ok]
+        return (
+            sum(1 for s in inside if s.outcome[0].isdigit()),
+            Counter(s.outcome for s in failed),
+            Counter(s.stream for s in failed),
         )
 
 

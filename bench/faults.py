@@ -130,6 +130,7 @@ class Outcome:
     name: str
     answered: int
     errors: Counter[str]
+    by_stream: Counter[str]
     recovery: float | None  # None: never recovered
     jobs_caught_up: float | None = None
 
@@ -196,8 +197,8 @@ async def fault(
     caught_up = await jobs_catch_up(database_url, ended, RECOVERY_LIMIT) if worker else None
     recovery = await watch_recovery(load, started, ended)
     until = ended + (recovery or RECOVERY_LIMIT) + CLEAN_FOR
-    answered, errors = load.window(started, until)
-    outcome = Outcome(name, answered, errors, recovery, caught_up)
+    answered, errors, by_stream = load.window(started, until)
+    outcome = Outcome(name, answered, errors, by_stream, recovery, caught_up)
     say(f"  {summary(outcome)}")
     return outcome
 
@@ -255,7 +256,7 @@ async def run(
     )
     say(f"baseline for {args.baseline:.0f} s …")
     await asyncio.sleep(args.baseline)
-    answered, errors = load.window(0, time.monotonic())
+    answered, errors, _ = load.window(0, time.monotonic())
     say(f"  baseline: {answered} requests answered, errors: {dict(errors) or 'none'}")
     db = stack.database_url
     outcomes = [
@@ -311,10 +312,15 @@ async def run(
     mails = Counter(
         (recipient, mail.subject) for mail in smtp.received for recipient in mail.recipients
     )
+    resubmitted = await load.resubmitted_checkout()
     audits = await audit(db, load.attempts, mails)
     lost, duplicated = await deliveries.check(db)
     audits["(deliveries)"] = Audit(lost, duplicated, [])
-    return report(load, outcomes, audits, deliveries)
+    code = report(load, outcomes, audits, deliveries)
+    # The case the buyers meet only when a kill lands between commit and answer.
+    twice = len(set(resubmitted))
+    print(f"checkout form sent twice (a resubmit after a lost answer): {twice} order(s)")
+    return code if twice == 1 else 1
 
 
 def report(
@@ -328,6 +334,8 @@ def report(
         paid = sum(a.paid for a in attempts)
         print(f"{outcome.name}:")
         print(f"  {summary(outcome)}")
+        streams = ", ".join(f"{k}: {outcome.by_stream[k]}" for k in (*STREAMS, "sumup"))
+        print(f"  errors by stream: {streams}")
         print(f"  checkouts started: {len(attempts)}, paid: {paid}; {checks.line()}")
         others = Counter(a.outcome for a in attempts if a.outcome != "paid")
         if others:
