@@ -36,6 +36,7 @@ import logging
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,7 +93,7 @@ class FaultStack(Stack):
             "AP_FETCH_ALLOW_NETWORKS": "127.0.0.0/8",  # the stand-in inboxes are on loopback
             "AP_PRIVATE_KEY": generate_keypair().private_pem,  # one actor key, every process
         }
-        self.named: dict[str, object] = {}
+        self.named: dict[str, subprocess.Popen[bytes]] = {}
 
     def env(self, **extra: str) -> dict[str, str]:
         return super().env(**{**self.extra, **extra})
@@ -107,8 +108,8 @@ class FaultStack(Stack):
 
     def kill(self, name: str) -> None:
         proc = self.named.pop(name)
-        proc.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
-        proc.wait()  # type: ignore[attr-defined]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
 
     def restart_redis(self, outage: float) -> None:
         port = self.redis.port
