@@ -276,17 +276,29 @@ class Load:
         failed = {s.stream for s in later if not s.ok}
         return {s.stream for s in later if s.ok} - failed
 
-    def window(self, start: float, end: float) -> tuple[int, Counter[str], Counter[str]]:
-        """Requests answered (any status) that ended in [start, end), their errors by
-        outcome, and the errors by stream."""
+    def window(self, start: float, end: float) -> Window:
         # By end: a request in flight when the fault began is the fault's.
         inside = [s for s in self.samples if start <= s.ended < end]
         failed = [s for s in inside if not s.ok]
-        return (
+        took = sorted(s.ended - s.started for s in inside)
+        return Window(
             sum(1 for s in inside if s.outcome[0].isdigit()),
             Counter(s.outcome for s in failed),
             Counter(s.stream for s in failed),
+            took[len(took) // 2] if took else 0.0,
+            took[min(len(took) - 1, round(0.99 * (len(took) - 1)))] if took else 0.0,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The requests that ended in a time window."""
+
+    answered: int  # with any HTTP status
+    errors: Counter[str]  # by outcome
+    by_stream: Counter[str]  # errors by stream
+    p50: float  # seconds a request took, answered or not
+    p99: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ import asyncpg
 import path_setup  # noqa: F401  (puts the repository root on sys.path, before `shared`)
 from checkout import seed as seed_product
 from fault_deliveries import Deliveries
-from fault_load import Audit, Load, audit
+from fault_load import Audit, Load, Window, audit
 from fragments import CART_TOKEN, Stack, prepare_data
 from pages import _mint_sessions as mint_sessions
 
@@ -129,9 +129,7 @@ class FaultStack(Stack):
 @dataclass
 class Outcome:
     name: str
-    answered: int
-    errors: Counter[str]
-    by_stream: Counter[str]
+    window: Window  # from the fault's start until 2 s after it recovered
     recovery: float | None  # None: never recovered
     jobs_caught_up: float | None = None
 
@@ -198,20 +196,23 @@ async def fault(
     caught_up = await jobs_catch_up(database_url, ended, RECOVERY_LIMIT) if worker else None
     recovery = await watch_recovery(load, started, ended)
     until = ended + (recovery or RECOVERY_LIMIT) + CLEAN_FOR
-    answered, errors, by_stream = load.window(started, until)
-    outcome = Outcome(name, answered, errors, by_stream, recovery, caught_up)
+    outcome = Outcome(name, load.window(started, until), recovery, caught_up)
     say(f"  {summary(outcome)}")
     return outcome
 
 
 def summary(outcome: Outcome) -> str:
-    errors = ", ".join(f"{k}: {v}" for k, v in outcome.errors.most_common()) or "none"
+    window = outcome.window
+    errors = ", ".join(f"{k}: {v}" for k, v in window.errors.most_common()) or "none"
     recovered = (
         f"recovered {outcome.recovery:.1f} s after the fault ended"
         if outcome.recovery is not None
         else f"NOT recovered within {RECOVERY_LIMIT:.0f} s"
     )
-    text = f"requests answered: {outcome.answered}; errors: {errors}; {recovered}"
+    text = (
+        f"requests answered: {window.answered} (p50 {window.p50 * 1000:.0f} ms,"
+        f" p99 {window.p99 * 1000:.0f} ms); errors: {errors}; {recovered}"
+    )
     if outcome.jobs_caught_up is not None:
         text += f"; queued mails all sent {outcome.jobs_caught_up:.1f} s after the new worker"
     return text
@@ -257,8 +258,11 @@ async def run(
     )
     say(f"baseline for {args.baseline:.0f} s …")
     await asyncio.sleep(args.baseline)
-    answered, errors, _ = load.window(0, time.monotonic())
-    say(f"  baseline: {answered} requests answered, errors: {dict(errors) or 'none'}")
+    base = load.window(0, time.monotonic())
+    say(
+        f"  baseline: {base.answered} requests answered (p50 {base.p50 * 1000:.0f} ms,"
+        f" p99 {base.p99 * 1000:.0f} ms), errors: {dict(base.errors) or 'none'}"
+    )
     db = stack.database_url
     outcomes = [
         await fault(
@@ -335,7 +339,7 @@ def report(
         paid = sum(a.paid for a in attempts)
         print(f"{outcome.name}:")
         print(f"  {summary(outcome)}")
-        streams = ", ".join(f"{k}: {outcome.by_stream[k]}" for k in (*STREAMS, "sumup"))
+        streams = ", ".join(f"{k}: {outcome.window.by_stream[k]}" for k in (*STREAMS, "sumup"))
         print(f"  errors by stream: {streams}")
         print(f"  checkouts started: {len(attempts)}, paid: {paid}; {checks.line()}")
         others = Counter(a.outcome for a in attempts if a.outcome != "paid")
