@@ -130,6 +130,8 @@ async def place_order(
     access_token = access_token_for(attempt)
     placed = await session.scalar(select(Order).where(Order.access_token == access_token))
     if placed is not None:
+        if rows and placed.cart_id != rows[0][0].cart_id:  # not this cart's form
+            raise CheckoutError("cart", "This checkout form is out of date: open it again.")
         session.expunge(placed)  # stays readable when the unit of work rolls back
         raise AlreadyPlaced(placed)
     if not rows:

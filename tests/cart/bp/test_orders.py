@@ -215,6 +215,10 @@ async def test_a_member_checks_out_declines_once_and_finds_the_order_in_their_li
     assert f'href="/orders/{order.number}"' in listed and "pending payment" in listed
 
 
+async def csrf_page(client: Client) -> str:
+    return await (await client.get("/checkout")).get_data(as_text=True)
+
+
 async def test_a_checkout_form_sent_twice_places_one_order(
     make_app: AppFactory, cart_settings: Settings, db: AsyncSession
 ) -> None:
@@ -247,3 +251,11 @@ async def test_a_checkout_form_sent_twice_places_one_order(
     assert fresh["attempt"] != fields["attempt"]
     other = await client.post("/checkout", form={**form, **fresh})
     assert other.status_code == 409 and "Sold out" in await other.get_data(as_text=True)
+    # The attempt is no key to the order from another cart (another browser).
+    stranger = app.test_client()
+    await guest_with_two_stalls(db, stranger)
+    theirs = dict(re.findall(r'name="(csrf_token)" value="([^"]*)"', await csrf_page(stranger)))
+    refused = await stranger.post("/checkout", form={**form, **theirs})
+    assert refused.status_code == 400
+    shown = await refused.get_data(as_text=True)
+    assert "This checkout form is out of date" in shown and first.headers["Location"] not in shown
