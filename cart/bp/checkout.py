@@ -8,7 +8,7 @@ from shared.contracts.cart import CheckoutError, Contact, FulfilmentChoice
 from shared.contracts.errors import CartItemUnavailable
 from shared.infrastructure.runtime import request_session, unit_of_work
 from shared.infrastructure.viewer import current_viewer
-from shared.services.cart.checkout import place_order
+from shared.services.cart.checkout import AlreadyPlaced, new_attempt, place_order
 from shared.services.cart.mails import queue_mail
 from shared.services.cart.page import cart_page
 from shared.services.market.unit_prices import cart_line_unit_prices
@@ -27,6 +27,8 @@ async def _form_page(
     viewer = current_viewer()
     if viewer is not None and "email" not in values:
         values = {"email": viewer.email, "name": viewer.display_name or viewer.username, **values}
+    # A form shown again after an error keeps its attempt: nothing was placed from it.
+    values = {**values, "attempt": values.get("attempt") or new_attempt()}
     html = await render_template(
         "cart/checkout/form.html", page=page, errors=errors, values=values, per_unit=per_unit
     )
@@ -68,8 +70,11 @@ async def post_checkout() -> tuple[str, int] | Response:
                 choices=choices,
                 notes=form.get("notes", ""),
                 hold_minutes=settings().cart.hold_minutes,
+                attempt=form.get("attempt"),
             )
             await queue_mail(uow.session, settings(), order, "order_received")
+    except AlreadyPlaced as placed:  # this form was sent before: its order, not a new one
+        return redirect(order_path(placed.order), 303)
     except CheckoutError as exc:
         return await _form_page({exc.field: exc.message}, values, 400)
     except CartItemUnavailable as exc:

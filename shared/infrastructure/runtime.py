@@ -6,16 +6,21 @@ keeps in `app.extensions`; `runtime(app)` is the way to it.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from quart import Quart, g
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.infrastructure.unavailable import unavailable_service
 
 if TYPE_CHECKING:  # bootstrap imports the blueprints' modules, which import this one
     from shared.infrastructure.bootstrap import Platform
     from shared.infrastructure.uow import UnitOfWork
 
 EXTENSION_KEY = "rose_ash"
+
+log = logging.getLogger(__name__)
 
 
 def runtime(app: Quart) -> Platform:
@@ -50,5 +55,14 @@ async def end_request_reads(app: Quart) -> None:
 
 async def close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         await session.close()
+    except Exception as exc:
+        # PostgreSQL closed the connection under us (a restart) after the page was made:
+        # there is nothing left to roll back, and the answer must still reach the member
+        # (raised here, it would become a bare 500 from Hypercorn).
+        if unavailable_service(exc) is None:
+            raise
+        log.warning("request session: the database closed the connection (%s)", exc)

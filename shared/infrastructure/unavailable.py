@@ -39,16 +39,20 @@ _REDIS_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
+    """`error` and every exception behind it: causes, contexts, and SQLAlchemy's wrapped
+    DBAPI error with *its* causes (asyncpg's own error sits behind the dialect's)."""
     seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
         seen.add(id(current))
         yield current
-        orig = getattr(current, "orig", None)  # SQLAlchemy's wrapped DBAPI error
-        if isinstance(orig, BaseException) and id(orig) not in seen:
-            yield orig
-            seen.add(id(orig))
-        current = current.__cause__ or current.__context__
+        orig = getattr(current, "orig", None)
+        for link in (orig, current.__cause__, current.__context__):
+            if isinstance(link, BaseException):
+                pending.append(link)
 
 
 def _raised_in(tb: TracebackType | None, package: str) -> bool:

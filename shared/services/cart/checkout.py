@@ -4,10 +4,17 @@ The order is written in one transaction with its lines (title and price copied n
 its fulfilment per stall and a hold on every counted variant. The variants are locked
 first (holds.lock_variants), so of concurrent checkouts for the last units exactly as
 many succeed as there are units; the others get SoldOut and write nothing.
+
+Placing is idempotent per checkout form: the form carries a random attempt token, and
+the order's access token is derived from it, so a form sent again (a double click, or
+a resubmit after the answer was lost) finds the order it placed (AlreadyPlaced) under
+the unique access token instead of making a second one.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import secrets
 from collections.abc import Mapping
@@ -43,6 +50,29 @@ _READABLE = "ACDEFGHJKMNPQRTUVWXY34679"
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_NOTES = 2000
 MAX_ADDRESS = 500
+_ATTEMPT_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class AlreadyPlaced(Exception):  # an outcome the route shows, not a failure
+    """This checkout form placed `order` already: show it, place nothing."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.number)
+        self.order = order
+
+
+def new_attempt() -> str:
+    """The attempt token of one rendered checkout form."""
+    return secrets.token_urlsafe(32)
+
+
+def access_token_for(attempt: str | None) -> str:
+    """The order's access token: derived from a well-formed attempt token (as secret as
+    the token itself, seen only by the buyer's browser), else random."""
+    if attempt is None or not _ATTEMPT_RE.fullmatch(attempt):
+        return secrets.token_urlsafe(32)
+    digest = hashlib.sha256(b"rose-ash order access token:" + attempt.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def order_number() -> str:
@@ -85,14 +115,25 @@ async def place_order(
     choices: Mapping[int, FulfilmentChoice],
     notes: str,
     hold_minutes: int,
+    attempt: str | None = None,
 ) -> Order:
     """A pending-payment order of everything in the owner's cart, its stock held.
 
-    Raises CheckoutError (the form), SoldOut / CartItemUnavailable (the cart)."""
+    Raises CheckoutError (the form), SoldOut / CartItemUnavailable (the cart),
+    AlreadyPlaced (this `attempt` placed an order before)."""
     contact = check_contact(contact)
     if len(notes) > MAX_NOTES:
         raise CheckoutError("notes", f"Keep the notes under {MAX_NOTES} characters.")
+    # The cart's lines are locked: a second send of the form waits here until the first
+    # has committed, and then sees its order.
     rows = await cart_rows(session, owner, lock=True)
+    access_token = access_token_for(attempt)
+    placed = await session.scalar(select(Order).where(Order.access_token == access_token))
+    if placed is not None:
+        if rows and placed.cart_id != rows[0][0].cart_id:  # not this cart's form
+            raise CheckoutError("cart", "This checkout form is out of date: open it again.")
+        session.expunge(placed)  # stays readable when the unit of work rolls back
+        raise AlreadyPlaced(placed)
     if not rows:
         raise CheckoutError("cart", "Your cart is empty.")
     variants = await holds.lock_variants(
@@ -117,7 +158,7 @@ async def place_order(
         phone=contact.phone,
         notes=notes.strip(),
         status=OrderStatus.PENDING_PAYMENT,
-        access_token=secrets.token_urlsafe(32),
+        access_token=access_token,
         cart_id=rows[0][0].cart_id,
         currency="",
         total_minor=0,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.dev.sumup import SumUpStandIn
 from shared.infrastructure.config import Settings
 from shared.models.cart import CartLine, Order, OrderFulfilment
+from shared.models.jobs import Job
 from shared.models.market import Product
 from tests.conftest import AppFactory
 from tests.support.cart_web import cart_app, csrf, viewer_of
@@ -212,3 +213,49 @@ async def test_a_member_checks_out_declines_once_and_finds_the_order_in_their_li
     assert "The payment did not go through" in shown and "Pay £22.50" in shown
     listed = await (await client.get("/orders")).get_data(as_text=True)
     assert f'href="/orders/{order.number}"' in listed and "pending payment" in listed
+
+
+async def csrf_page(client: Client) -> str:
+    return await (await client.get("/checkout")).get_data(as_text=True)
+
+
+async def test_a_checkout_form_sent_twice_places_one_order(
+    make_app: AppFactory, cart_settings: Settings, db: AsyncSession
+) -> None:
+    # A resubmit after a lost answer (the app died just after its commit, as
+    # bench/faults.py does to it) or a double click: the form's attempt finds its order.
+    app, _ = await cart_app(make_app, cart_settings)
+    client = app.test_client()
+    bread, mug = await guest_with_two_stalls(db, client)
+    html = await (await client.get("/checkout")).get_data(as_text=True)
+    fields = dict(re.findall(r'name="(csrf_token|attempt)" value="([^"]*)"', html))
+    assert len(fields["attempt"]) == 43
+    form = {
+        **fields,
+        "email": "guest@example.test",
+        "name": "Grace Hopper",
+        f"method_{bread.stall_id}": "pickup",
+        f"method_{mug.stall_id}": "pickup",
+    }
+    first = await client.post("/checkout", form=form)
+    again = await client.post("/checkout", form=form)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert len((await db.scalars(select(Order))).all()) == 1
+    mails = await db.scalars(select(Job.key).where(Job.kind == "cart.send_mail"))
+    assert len(list(mails)) == 1
+    # A form rendered anew is a new checkout, which would place a second order: here it
+    # is refused, the one mug being held by the first.
+    html = await (await client.get("/checkout")).get_data(as_text=True)
+    fresh = dict(re.findall(r'name="(csrf_token|attempt)" value="([^"]*)"', html))
+    assert fresh["attempt"] != fields["attempt"]
+    other = await client.post("/checkout", form={**form, **fresh})
+    assert other.status_code == 409 and "Sold out" in await other.get_data(as_text=True)
+    # The attempt is no key to the order from another cart (another browser).
+    stranger = app.test_client()
+    await guest_with_two_stalls(db, stranger)
+    theirs = dict(re.findall(r'name="(csrf_token)" value="([^"]*)"', await csrf_page(stranger)))
+    refused = await stranger.post("/checkout", form={**form, **theirs})
+    assert refused.status_code == 400
+    shown = await refused.get_data(as_text=True)
+    assert "This checkout form is out of date" in shown and first.headers["Location"] not in shown

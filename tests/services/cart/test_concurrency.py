@@ -23,7 +23,7 @@ from shared.models.cart import Cart, CartLine, Order, OrderStatus, PaymentEvent
 from shared.models.identity import User
 from shared.models.jobs import Job
 from shared.models.market import Product, ProductVariant, Stall
-from shared.services.cart.checkout import place_order
+from shared.services.cart.checkout import AlreadyPlaced, new_attempt, place_order
 from shared.services.cart.mails import SEND_MAIL
 from shared.services.cart.payments import PaymentUrls, settle, start_payment
 from shared.services.handlers import event_handlers
@@ -189,3 +189,36 @@ async def test_ten_webhooks_and_the_return_make_one_paid_transition_and_one_mail
             .where(Product.stall_id == stall_id)
         )
         assert stock == UNITS - 1
+
+
+async def test_one_checkout_form_sent_five_times_at_once_places_one_order(
+    committed: tuple[async_sessionmaker[AsyncSession], Units, Settings],
+) -> None:
+    sessions, units, _ = committed
+    _, stall_id = await _shop(sessions, "twice")
+    attempt = new_attempt()
+
+    async def send() -> str:
+        try:
+            async with units() as uow:
+                order = await place_order(
+                    uow.session,
+                    owner=CartOwner(None, "twice-buyer-0"),
+                    contact=Contact("twice@example.test", "Twice"),
+                    choices={stall_id: FulfilmentChoice(stall_id, "pickup")},
+                    notes="",
+                    hold_minutes=15,
+                    attempt=attempt,
+                )
+                return f"placed {order.number}"
+        except AlreadyPlaced as placed:
+            return f"found {placed.order.number}"
+
+    outcomes = await asyncio.gather(*(send() for _ in range(5)))
+
+    async with sessions() as s:
+        numbers = (
+            await s.scalars(select(Order.number).where(Order.email == "twice@example.test"))
+        ).all()
+    assert len(numbers) == 1
+    assert sorted(outcomes) == [f"found {numbers[0]}"] * 4 + [f"placed {numbers[0]}"]
