@@ -1,0 +1,353 @@
+"""The whole-page cache for anonymous views, invalidated by every committed domain event.
+
+A page an anonymous visitor sees is the same for every anonymous visitor but for
+one value: the CSRF token of its forms. So the first anonymous GET of a page
+renders it (`X-Cache: MISS`) and keeps the HTML with that token replaced by a
+placeholder; the next ones (`X-Cache: HIT`) skip the view and its fragment
+fetches, and put in their own browser's token (`csrf_token()`, so the CSRF
+cookie is set as on any page).
+
+Keys (in the cache Redis, beside the fragments):
+
+    page:v1:gen                                             the platform's generation
+    page:v1:<app>:<generation>:<METHOD>:<scheme>://<host><path>?<sorted query>
+
+ONE generation for the whole platform, because a page composes fragments of
+other apps (a market price shows on the blog's home). It changes after the
+commit of every unit of work that recorded a domain event (the unit of work
+calls `FragmentCache.invalidate_pages`, after its fragment invalidations, so a
+page rendered on the new generation cannot pick up a stale fragment), and after
+every successful POST/PUT/PATCH/DELETE on any app, for writes without an event.
+What no event marks (time passing) is bounded by the entries' TTL
+(`PAGE_CACHE_TTL`, 0 turns the cache off).
+
+A new generation is a new unique value, not an INCR: the cache Redis evicts
+(allkeys-lru), and a counter evicted and restarted at 1 would revive copies
+stored under an old 1. A missing generation is set to a fresh value when read.
+A page stores under the generation it read before rendering, so a render that
+raced a change is stored under a generation nobody reads any more.
+
+Who is cached: GET/HEAD without Authorization and without any cookie that
+changes the page (every `ra_*` cookie but the CSRF one and the sign-in check's
+marker: the member's session, the anonymous cart, a sign-in in progress,
+federation's own session), and not asking for JSON (ActivityPub). What: a 200
+text/html answer that set no cookie and is not `Cache-Control: private` or
+`no-store`. Never: the sign-in machinery, admin, internal and static paths, the
+per-app prefixes below, and views marked `@no_page_cache` (pages behind a
+secret token in their address). Redis failing is never an error page: the
+page renders as if there were no cache, and the cache is skipped for a
+cooldown after a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from quart import Quart, Response, current_app, g, request
+from quart.wrappers.response import DataBody
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from werkzeug.datastructures import Headers
+
+from shared.infrastructure.config import Settings
+from shared.infrastructure.runtime import runtime
+from shared.infrastructure.security import UNSAFE_METHODS, csrf_token
+from shared.infrastructure.viewer import current_viewer
+
+log = logging.getLogger(__name__)
+
+PREFIX = "page:v1"
+GENERATION_KEY = f"{PREFIX}:gen"
+# Stands for this visitor's CSRF token in a stored page; cannot be a token (hex only).
+CSRF_PLACEHOLDER = "\x00ra-page-cache-csrf\x00"
+_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+EXTENSION_KEY = "rose_ash_page_cache"
+
+# Cookies that say nothing about what is rendered; any other ra_* cookie does.
+_NEUTRAL_COOKIES = frozenset({"ra_csrf", "ra_sso_checked"})
+_COOKIE_PREFIXES = ("__Host-", "__Secure-")
+# Never cached on any app: sign-in, machines, probes, files, and staff pages.
+_UNCACHED_PREFIXES = (
+    "/auth/",
+    "/oauth/",
+    "/.well-known/",
+    "/internal/",
+    "/static/",
+    "/media/",
+    "/healthz",
+    "/readyz",
+    "/admin/",
+    "/api/",
+)
+# Per app, the pages that are the visitor's own even when no cookie says who they are.
+_APP_UNCACHED_PREFIXES: dict[str, tuple[str, ...]] = {
+    "cart": ("/checkout", "/orders", "/stall-orders", "/lines/"),
+    "federation": ("/signin", "/signup", "/password/", "/email/", "/security"),
+    "account": ("/profile/", "/privacy/", "/orders/", "/tickets/", "/bookings/"),
+    "events": ("/bookings/", "/tickets/", "/manage/"),
+    "market": ("/stalls/apply/", "/stalls/mine/"),
+}
+# A longer address is somebody filling the cache, not a page worth keeping.
+MAX_TARGET_LENGTH = 1024
+_KEPT_HEADERS_DROPPED = frozenset({"set-cookie", "content-length", "x-request-id", "date"})
+
+# One round trip: the generation (set when missing) and the entry under it.
+_LOOKUP_SCRIPT = """
+local gen = redis.call('GET', KEYS[1])
+if not gen then
+  gen = ARGV[1]
+  redis.call('SET', KEYS[1], gen)
+end
+return {gen, redis.call('GET', ARGV[2] .. gen .. ARGV[3])}
+"""
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def no_page_cache(view: F) -> F:
+    """Never keep this view's page (it shows what its address's secret opens, say)."""
+    view._no_page_cache = True  # type: ignore[attr-defined]
+    return view
+
+
+def new_generation() -> bytes:
+    return f"{time.time_ns():x}.{secrets.token_hex(4)}".encode()
+
+
+async def bump_generation(redis: Redis, *, within: float) -> None:
+    """Make every cached page stale at once; logged, never raised (the change is committed)."""
+    try:
+        async with asyncio.timeout(within):
+            await redis.set(GENERATION_KEY, new_generation())
+    except (RedisError, OSError, TimeoutError) as exc:
+        log.error(
+            "page cache: could not invalidate pages (%s: %s); they show old data until "
+            "their TTL ends",
+            type(exc).__name__,
+            exc or "timed out",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def encode(self) -> bytes:
+        head = json.dumps([self.status, self.headers], separators=(",", ":")).encode()
+        return head + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CachedPage | None:
+        head, sep, body = raw.partition(b"\n")
+        if not sep:
+            return None
+        try:
+            status, headers = json.loads(head)
+            return cls(
+                status=int(status), headers=[(str(k), str(v)) for k, v in headers], body=body
+            )
+        except (ValueError, TypeError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """The parts of a page's key around the generation."""
+
+    head: str
+    tail: str
+
+    def at(self, generation: bytes) -> str:
+        return f"{self.head}{generation.decode()}{self.tail}"
+
+
+class PageCache:
+    """Reads and writes whole pages, never letting a Redis problem break one (see the module)."""
+
+    def __init__(self, redis: Redis, *, ttl: int, timeout: float, cooldown: float) -> None:
+        self._redis = redis
+        self.ttl = ttl
+        self._timeout = timeout
+        self._cooldown = cooldown
+        self._skip_until = 0.0
+        self._lookup = redis.register_script(_LOOKUP_SCRIPT)
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._skip_until
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        if self.available:
+            log.warning(
+                "page cache: %s failed (%s: %s); pages render without it for %.1f s",
+                what,
+                type(exc).__name__,
+                exc or "timed out",
+                self._cooldown,
+            )
+        self._skip_until = time.monotonic() + self._cooldown
+
+    async def read(self, key: PageKey) -> tuple[bytes, CachedPage | None] | None:
+        """The generation now and the page stored under it; None when Redis is unavailable."""
+        if not self.available:
+            return None
+        try:
+            async with asyncio.timeout(self._timeout):
+                generation, raw = await self._lookup(
+                    keys=[GENERATION_KEY], args=[new_generation(), key.head, key.tail]
+                )
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._failed("read", exc)
+            return None
+        return generation, CachedPage.decode(raw) if raw else None
+
+    async def store(self, key: PageKey, generation: bytes, page: CachedPage) -> None:
+        if not self.available:
+            return
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._redis.set(key.at(generation), page.encode(), ex=self.ttl)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._failed("write", exc)
+
+    async def invalidate(self) -> None:
+        # Always attempted, even in a cooldown: a missed invalidation shows old data.
+        await bump_generation(self._redis, within=self._timeout * 5)
+
+
+def _cookies_change_page() -> bool:
+    for name in request.cookies:
+        for prefix in _COOKIE_PREFIXES:
+            name = name.removeprefix(prefix)
+        if name == "session" or (name.startswith("ra_") and name not in _NEUTRAL_COOKIES):
+            return True
+    return False
+
+
+def _request_key(app_name: str, uncached: tuple[str, ...]) -> PageKey | None:
+    """This request's page key, or None when it must not be served from or kept in the cache."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    path = request.path
+    if path.startswith(uncached):
+        return None
+    headers = request.headers
+    if "Authorization" in headers or "HX-Request" in headers:
+        return None
+    if "json" in headers.get("Accept", ""):
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "_no_page_cache", False):
+        return None
+    if request.cookies and _cookies_change_page():
+        return None
+    if current_viewer() is not None:
+        return None
+    query = urlencode(sorted(request.args.items(multi=True)))
+    target = f"{request.scheme}://{request.host}{path}?{query}"
+    if len(target) > MAX_TARGET_LENGTH:
+        return None
+    return PageKey(head=f"{PREFIX}:{app_name}:", tail=f":{request.method}:{target}")
+
+
+def _answer(page: CachedPage) -> Response:
+    body = page.body
+    if _CSRF_PLACEHOLDER_BYTES in body:
+        body = body.replace(_CSRF_PLACEHOLDER_BYTES, csrf_token().encode())
+    headers = Headers(page.headers)
+    headers["X-Cache"] = "HIT"
+    return Response(body, status=page.status, headers=headers)
+
+
+async def _keepable(response: Response) -> CachedPage | None:
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return None
+    if "Set-Cookie" in response.headers:
+        return None
+    cache_control = response.headers.get("Cache-Control", "")
+    if "private" in cache_control or "no-store" in cache_control:
+        return None
+    if not isinstance(response.response, DataBody):  # streamed: not ours to buffer
+        return None
+    body = await response.get_data(as_text=False)
+    if "csrf_value" in g:
+        body = body.replace(csrf_token().encode(), _CSRF_PLACEHOLDER_BYTES)
+    headers = [
+        (k, v) for k, v in response.headers.items() if k.lower() not in _KEPT_HEADERS_DROPPED
+    ]
+    return CachedPage(status=200, headers=headers, body=body)
+
+
+def page_cache(app: Quart) -> PageCache | None:
+    cache: PageCache | None = app.extensions.get(EXTENSION_KEY)
+    return cache
+
+
+def install_page_cache(app: Quart, settings: Settings) -> None:
+    """Serve anonymous pages from the cache; register after every other before_request hook
+    (the viewer must be known, and a silent sign-in check redirect comes first)."""
+    name = runtime(app).name
+    uncached = _UNCACHED_PREFIXES + _APP_UNCACHED_PREFIXES.get(name, ())
+    ttl = settings.page_cache.ttl
+    fragments = settings.fragments
+
+    @app.before_serving
+    async def open_page_cache() -> None:
+        app.extensions[EXTENSION_KEY] = PageCache(
+            runtime(app).cache_redis,
+            ttl=ttl,
+            timeout=fragments.cache_timeout,
+            cooldown=fragments.cooldown,
+        )
+
+    @app.after_serving
+    async def close_page_cache() -> None:
+        app.extensions.pop(EXTENSION_KEY, None)
+
+    if ttl == 0:
+        return
+
+    @app.before_request
+    async def serve_cached_page() -> Response | None:
+        key = _request_key(name, uncached)
+        if key is None:
+            return None
+        cache = page_cache(app)
+        found = await cache.read(key) if cache is not None else None
+        if found is None:
+            return None
+        generation, page = found
+        if page is not None:
+            g.page_cache_hit = True
+            return _answer(page)
+        g.page_cache_miss = (key, generation)
+        return None
+
+    @app.after_request
+    async def keep_page(response: Response) -> Response:
+        method = request.method
+        if method in UNSAFE_METHODS:
+            cache = page_cache(app)
+            if response.status_code < 400 and cache is not None:
+                await cache.invalidate()
+            return response
+        missed: tuple[PageKey, bytes] | None = g.get("page_cache_miss")
+        # A view that signed someone in made the page theirs: never kept for anyone else.
+        if missed is None or current_viewer() is not None:
+            return response
+        cache = page_cache(app)
+        page = await _keepable(response)
+        if page is not None and cache is not None:
+            await cache.store(missed[0], missed[1], page)
+        response.headers["X-Cache"] = "MISS"
+        return response
