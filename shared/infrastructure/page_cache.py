@@ -34,7 +34,9 @@ federation's own session), and not asking for JSON (ActivityPub). What: a 200
 text/html answer that set no cookie and is not `Cache-Control: private` or
 `no-store`. Never: the sign-in machinery, admin, internal and static paths, the
 per-app prefixes below, and views marked `@no_page_cache` (pages behind a
-secret token in their address). Redis failing is never an error page: the
+secret token in their address). An address with a query string is kept from its
+second render on, so invented queries leave small markers, not pages. Redis
+failing is never an error page: the
 page renders as if there were no cache, and the cache is skipped for a
 cooldown after a failure.
 """
@@ -97,6 +99,8 @@ _APP_UNCACHED_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 # A longer address is somebody filling the cache, not a page worth keeping.
 MAX_TARGET_LENGTH = 1024
+# Our largest pages are tens of KB; a page beyond this is not worth a Redis value.
+MAX_BODY_BYTES = 512 * 1024
 _KEPT_HEADERS_DROPPED = frozenset({"set-cookie", "content-length", "x-request-id", "date"})
 
 # One round trip: the generation (set when missing) and the entry under it.
@@ -166,6 +170,7 @@ class PageKey:
 
     head: str
     tail: str
+    has_query: bool = False
 
     def at(self, generation: bytes) -> str:
         return f"{self.head}{generation.decode()}{self.tail}"
@@ -212,10 +217,18 @@ class PageCache:
         return generation, CachedPage.decode(raw) if raw else None
 
     async def store(self, key: PageKey, generation: bytes, page: CachedPage) -> None:
+        """Keep `page` under the generation read before it was rendered. An address with a
+        query is kept from its second render within the TTL on: anyone can invent queries
+        (`/?x=<random>`), and each would otherwise hold a whole page in Redis; a first one
+        leaves only a small marker."""
         if not self.available:
             return
         try:
             async with asyncio.timeout(self._timeout):
+                if key.has_query and await self._redis.set(
+                    f"{PREFIX}:seen:{key.head}{key.tail}", b"1", nx=True, ex=self.ttl
+                ):
+                    return
                 await self._redis.set(key.at(generation), page.encode(), ex=self.ttl)
         except (RedisError, OSError, TimeoutError) as exc:
             self._failed("write", exc)
@@ -257,7 +270,9 @@ def _request_key(app_name: str, uncached: tuple[str, ...]) -> PageKey | None:
     target = f"{request.scheme}://{request.host}{path}?{query}"
     if len(target) > MAX_TARGET_LENGTH:
         return None
-    return PageKey(head=f"{PREFIX}:{app_name}:", tail=f":{request.method}:{target}")
+    return PageKey(
+        head=f"{PREFIX}:{app_name}:", tail=f":{request.method}:{target}", has_query=bool(query)
+    )
 
 
 def _answer(page: CachedPage) -> Response:
@@ -280,6 +295,8 @@ async def _keepable(response: Response) -> CachedPage | None:
     if not isinstance(response.response, DataBody):  # streamed: not ours to buffer
         return None
     body = await response.get_data(as_text=False)
+    if len(body) > MAX_BODY_BYTES:
+        return None
     if "csrf_value" in g:
         body = body.replace(csrf_token().encode(), _CSRF_PLACEHOLDER_BYTES)
     headers = [

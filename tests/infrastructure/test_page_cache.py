@@ -104,10 +104,23 @@ async def test_the_second_anonymous_visit_is_a_hit_that_skips_the_view_and_its_f
     assert second_state == "HIT"
     assert len(stand_in.seen) == fetched  # no fragment was asked for again
     assert second == first
-    # Another address, or another query, is another page.
-    assert (await get(app.test_client(), "/?page=2"))[0] == "MISS"
+    # Another query is another page, kept from its second visit on: an invented query
+    # leaves a marker in Redis, not a whole page.
+    states = [(await get(app.test_client(), "/?b=2&a=1"))[0] for _ in range(2)]
+    assert states == ["MISS", "MISS"]
+    assert (await get(app.test_client(), "/?a=1&b=2"))[0] == "HIT"
     head = await app.test_client().head("/")
     assert head.status_code == 200
+
+
+async def test_invented_queries_keep_no_pages_in_redis(start: Start, redis: Redis) -> None:
+    app, _ = await start("blog")
+    for n in range(5):
+        assert (await get(app.test_client(), f"/?x={n}"))[0] == "MISS"
+    kept = [key async for key in redis.scan_iter(match="page:v1:blog:*")]
+    assert kept == []
+    sizes = [await redis.strlen(key) async for key in redis.scan_iter(match="page:v1:seen:*")]
+    assert len(sizes) == 5 and max(sizes) == 1
 
 
 async def test_a_signed_in_member_is_never_served_a_copy_nor_leaks_theirs(
