@@ -36,9 +36,8 @@ text/html answer that set no cookie and is not `Cache-Control: private` or
 per-app prefixes below, and views marked `@no_page_cache` (pages behind a
 secret token in their address). An address with a query string is kept from its
 second render on, so invented queries leave small markers, not pages. Redis
-failing is never an error page: the
-page renders as if there were no cache, and the cache is skipped for a
-cooldown after a failure.
+failing is never an error page: the page renders as if there were no cache,
+and the cache is skipped for a cooldown after a failure.
 """
 
 from __future__ import annotations
