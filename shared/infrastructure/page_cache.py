@@ -50,18 +50,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
-from quart import Quart, Response, current_app, g, request
-from quart.wrappers.response import DataBody
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from werkzeug.datastructures import Headers
-
-from shared.infrastructure.config import Settings
-from shared.infrastructure.runtime import runtime
-from shared.infrastructure.security import UNSAFE_METHODS, csrf_token
-from shared.infrastructure.viewer import current_viewer
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +60,13 @@ PREFIX = "page:v1"
 GENERATION_KEY = f"{PREFIX}:gen"
 # Stands for this visitor's CSRF token in a stored page; cannot be a token (hex only).
 CSRF_PLACEHOLDER = "\x00ra-page-cache-csrf\x00"
-_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 EXTENSION_KEY = "rose_ash_page_cache"
+# A miss's ASGI scope carries this; Quart's approval comes back in this response header.
+SCOPE_KEY = "rose_ash.page_cache_candidate"
+KEEP_HEADER = b"x-rose-ash-page-cache-keep"
 
-# Cookies that say nothing about what is rendered; any other ra_* cookie does.
-_NEUTRAL_COOKIES = frozenset({"ra_csrf", "ra_sso_checked"})
-_COOKIE_PREFIXES = ("__Host-", "__Secure-")
 # Never cached on any app: sign-in, machines, probes, files, and staff pages.
-_UNCACHED_PREFIXES = (
+UNCACHED_PREFIXES = (
     "/auth/",
     "/oauth/",
     "/.well-known/",
@@ -89,7 +79,7 @@ _UNCACHED_PREFIXES = (
     "/api/",
 )
 # Per app, the pages that are the visitor's own even when no cookie says who they are.
-_APP_UNCACHED_PREFIXES: dict[str, tuple[str, ...]] = {
+APP_UNCACHED_PREFIXES: dict[str, tuple[str, ...]] = {
     "cart": ("/checkout", "/orders", "/stall-orders", "/lines/"),
     "federation": ("/signin", "/signup", "/password/", "/email/", "/security"),
     "account": ("/profile/", "/privacy/", "/orders/", "/tickets/", "/bookings/"),
@@ -100,7 +90,6 @@ _APP_UNCACHED_PREFIXES: dict[str, tuple[str, ...]] = {
 MAX_TARGET_LENGTH = 1024
 # Our largest pages are tens of KB; a page beyond this is not worth a Redis value.
 MAX_BODY_BYTES = 512 * 1024
-_KEPT_HEADERS_DROPPED = frozenset({"set-cookie", "content-length", "x-request-id", "date"})
 
 # One round trip: the generation (set when missing) and the entry under it.
 _LOOKUP_SCRIPT = """
@@ -235,135 +224,3 @@ class PageCache:
     async def invalidate(self) -> None:
         # Always attempted, even in a cooldown: a missed invalidation shows old data.
         await bump_generation(self._redis, within=self._timeout * 5)
-
-
-def _cookies_change_page() -> bool:
-    for name in request.cookies:
-        for prefix in _COOKIE_PREFIXES:
-            name = name.removeprefix(prefix)
-        if name == "session" or (name.startswith("ra_") and name not in _NEUTRAL_COOKIES):
-            return True
-    return False
-
-
-def _request_key(app_name: str, uncached: tuple[str, ...]) -> PageKey | None:
-    """This request's page key, or None when it must not be served from or kept in the cache."""
-    if request.method not in ("GET", "HEAD"):
-        return None
-    path = request.path
-    if path.startswith(uncached):
-        return None
-    headers = request.headers
-    if "Authorization" in headers or "HX-Request" in headers:
-        return None
-    if "json" in headers.get("Accept", ""):
-        return None
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, "_no_page_cache", False):
-        return None
-    if request.cookies and _cookies_change_page():
-        return None
-    if current_viewer() is not None:
-        return None
-    query = urlencode(sorted(request.args.items(multi=True)))
-    target = f"{request.scheme}://{request.host}{path}?{query}"
-    if len(target) > MAX_TARGET_LENGTH:
-        return None
-    return PageKey(
-        head=f"{PREFIX}:{app_name}:", tail=f":{request.method}:{target}", has_query=bool(query)
-    )
-
-
-def _answer(page: CachedPage) -> Response:
-    body = page.body
-    if _CSRF_PLACEHOLDER_BYTES in body:
-        body = body.replace(_CSRF_PLACEHOLDER_BYTES, csrf_token().encode())
-    headers = Headers(page.headers)
-    headers["X-Cache"] = "HIT"
-    return Response(body, status=page.status, headers=headers)
-
-
-async def _keepable(response: Response) -> CachedPage | None:
-    if response.status_code != 200 or response.mimetype != "text/html":
-        return None
-    if "Set-Cookie" in response.headers:
-        return None
-    cache_control = response.headers.get("Cache-Control", "")
-    if "private" in cache_control or "no-store" in cache_control:
-        return None
-    if not isinstance(response.response, DataBody):  # streamed: not ours to buffer
-        return None
-    body = await response.get_data(as_text=False)
-    if len(body) > MAX_BODY_BYTES:
-        return None
-    if "csrf_value" in g:
-        body = body.replace(csrf_token().encode(), _CSRF_PLACEHOLDER_BYTES)
-    headers = [
-        (k, v) for k, v in response.headers.items() if k.lower() not in _KEPT_HEADERS_DROPPED
-    ]
-    return CachedPage(status=200, headers=headers, body=body)
-
-
-def page_cache(app: Quart) -> PageCache | None:
-    cache: PageCache | None = app.extensions.get(EXTENSION_KEY)
-    return cache
-
-
-def install_page_cache(app: Quart, settings: Settings) -> None:
-    """Serve anonymous pages from the cache; register after every other before_request hook
-    (the viewer must be known, and a silent sign-in check redirect comes first)."""
-    name = runtime(app).name
-    uncached = _UNCACHED_PREFIXES + _APP_UNCACHED_PREFIXES.get(name, ())
-    ttl = settings.page_cache.ttl
-    fragments = settings.fragments
-
-    @app.before_serving
-    async def open_page_cache() -> None:
-        app.extensions[EXTENSION_KEY] = PageCache(
-            runtime(app).cache_redis,
-            ttl=ttl,
-            timeout=fragments.cache_timeout,
-            cooldown=fragments.cooldown,
-        )
-
-    @app.after_serving
-    async def close_page_cache() -> None:
-        app.extensions.pop(EXTENSION_KEY, None)
-
-    if ttl == 0:
-        return
-
-    @app.before_request
-    async def serve_cached_page() -> Response | None:
-        key = _request_key(name, uncached)
-        if key is None:
-            return None
-        cache = page_cache(app)
-        found = await cache.read(key) if cache is not None else None
-        if found is None:
-            return None
-        generation, page = found
-        if page is not None:
-            g.page_cache_hit = True
-            return _answer(page)
-        g.page_cache_miss = (key, generation)
-        return None
-
-    @app.after_request
-    async def keep_page(response: Response) -> Response:
-        method = request.method
-        if method in UNSAFE_METHODS:
-            cache = page_cache(app)
-            if response.status_code < 400 and cache is not None:
-                await cache.invalidate()
-            return response
-        missed: tuple[PageKey, bytes] | None = g.get("page_cache_miss")
-        # A view that signed someone in made the page theirs: never kept for anyone else.
-        if missed is None or current_viewer() is not None:
-            return response
-        cache = page_cache(app)
-        page = await _keepable(response)
-        if page is not None and cache is not None:
-            await cache.store(missed[0], missed[1], page)
-        response.headers["X-Cache"] = "MISS"
-        return response
