@@ -3,9 +3,9 @@
 A page an anonymous visitor sees is the same for every anonymous visitor but for
 one value: the CSRF token of its forms. So the first anonymous GET of a page
 renders it (`X-Cache: MISS`) and keeps the HTML with that token replaced by a
-placeholder; the next ones (`X-Cache: HIT`) skip the view and its fragment
-fetches, and put in their own browser's token (`csrf_token()`, so the CSRF
-cookie is set as on any page).
+placeholder; the next ones (`X-Cache: HIT`) are answered in front of Quart
+(page_cache_serving.py), without the view or its fragment fetches, with their
+own browser's token put in (and its CSRF cookie set, as on any page).
 
 Keys (in the cache Redis, beside the fragments):
 
@@ -27,10 +27,11 @@ stored under an old 1. A missing generation is set to a fresh value when read.
 A page stores under the generation it read before rendering, so a render that
 raced a change is stored under a generation nobody reads any more.
 
-Who is cached: GET/HEAD without Authorization and without any cookie that
-changes the page (every `ra_*` cookie but the CSRF one and the sign-in check's
-marker: the member's session, the anonymous cart, a sign-in in progress,
-federation's own session), and not asking for JSON (ActivityPub). What: a 200
+Who is cached: GET (HEAD goes to the app) without Authorization and without
+any cookie that changes the page (every `ra_*` cookie but the CSRF one and the
+sign-in check's marker: the member's session, the anonymous cart, a sign-in
+in progress, federation's own session), not asking for JSON (ActivityPub),
+and not a first navigation the silent sign-in check may redirect. What: a 200
 text/html answer that set no cookie and is not `Cache-Control: private` or
 `no-store`. Never: the sign-in machinery, admin, internal and static paths, the
 per-app prefixes below, and views marked `@no_page_cache` (pages behind a

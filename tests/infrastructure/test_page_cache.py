@@ -378,3 +378,19 @@ async def test_sign_in_and_admin_pages_and_json_are_never_kept(start: Start) -> 
         assert "X-Cache" not in json_asked.headers
         login = await app.test_client().get("/auth/login")
         assert "X-Cache" not in login.headers
+
+
+async def test_a_hit_carries_its_own_request_id_and_a_first_navigation_reaches_the_app(
+    start: Start,
+) -> None:
+    app, _ = await start("blog")
+    await get(app.test_client(), "/")
+    hit = await app.test_client().get("/", headers={"X-Request-ID": "trace-0123456789"})
+    assert hit.headers["X-Cache"] == "HIT" and hit.headers["X-Request-ID"] == "trace-0123456789"
+    assert hit.headers["Content-Security-Policy"] and hit.headers["X-Frame-Options"] == "DENY"
+    # A browser's first page may be the silent sign-in check: the app answers it, not the cache.
+    navigate = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    first = await app.test_client().get("/", headers=navigate)
+    assert first.headers.get("X-Cache") != "HIT"
+    checked = await app.test_client().get("/", headers={**navigate, "Cookie": "ra_sso_checked=1"})
+    assert checked.headers["X-Cache"] == "HIT"
