@@ -22,12 +22,12 @@ from shared.infrastructure.page_cache import GENERATION_KEY, no_page_cache
 from shared.infrastructure.sessions import AppSessions
 from shared.infrastructure.viewer import set_viewer
 from shared.models.events import Event
-from shared.models.identity import User
 from shared.models.market import Category
 from shared.services.events.editing import update_event
 from shared.services.events.forms import EventInput
 from tests.conftest import AppFactory
 from tests.infrastructure.fragments.conftest import StandIn, stand_in  # noqa: F401 (a fixture)
+from tests.market.conftest import record_of
 from tests.support.factories import add, make_calendar, make_event, make_stall, make_user, now
 from tests.support.units import unit_of_work
 
@@ -74,16 +74,6 @@ def start(make_app: AppFactory, settings: Settings) -> Start:
         return app, who
 
     return open_app
-
-
-def record_of(user: User) -> UserRecord:
-    return UserRecord(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        email=user.email,
-        is_admin=user.is_admin,
-    )
 
 
 async def get(client: Client, path: str, **kwargs: object) -> tuple[str | None, str]:
