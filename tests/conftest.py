@@ -144,6 +144,10 @@ def platform_env(
         # next request (asyncpg: one operation at a time). A loaded machine needs the time.
         "FRAGMENT_TIMEOUT": "5",
         "FRAGMENT_PAGE_BUDGET": "8",
+        # Tests arrange data straight in the database, without the domain events that
+        # invalidate the anonymous page cache: off, but where a test turns it on
+        # (tests/infrastructure/test_page_cache.py).
+        "PAGE_CACHE_TTL": "0",
     }
     os.environ.update(env)
     return env

@@ -17,6 +17,7 @@ from quart import Blueprint, Response, abort, current_app, redirect, render_temp
 from shared.contracts.newsletters import NewsletterError
 from shared.infrastructure.cross_app import cross_app_form
 from shared.infrastructure.mail import Mail
+from shared.infrastructure.page_cache import no_page_cache
 from shared.infrastructure.params import whole_number
 from shared.infrastructure.runtime import request_session, runtime, unit_of_work
 from shared.infrastructure.security import csrf_exempt
@@ -61,6 +62,7 @@ async def get_check_your_inbox() -> str:
 
 
 @bp.get("/confirm")
+@no_page_cache  # what the mailed token opens is that recipient's, not everyone's
 async def get_confirm() -> str:
     """The confirmation link's page: what it subscribes to, and the button that does it."""
     token = request.args.get("token", "")
@@ -91,6 +93,7 @@ async def post_confirm() -> str:
 
 
 @bp.get("/<slug>/unsubscribe/<token>")
+@no_page_cache  # the recipient's address, opened by the token in the link
 async def get_unsubscribe(slug: str, token: str) -> str:
     try:
         subscription = await services.newsletters.get_by_unsubscribe_token(

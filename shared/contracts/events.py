@@ -256,6 +256,10 @@ class FragmentInvalidator(Protocol):
     async def invalidate(self, scopes: Iterable[FragmentScope]) -> None:
         """Make every cached fragment in these scopes stale; never raises."""
 
+    async def invalidate_pages(self) -> None:
+        """Make every cached whole page stale (the unit of work, after its handlers); never
+        raises."""
+
 
 class EventContext(Protocol):
     """What a handler gets beside the event: the unit's session and the process's parts."""

@@ -54,6 +54,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "INBOUND_MAIL_PORT": "mail.inbound_port",
     "FRAGMENT_TIMEOUT": "fragments.timeout",
     "FRAGMENT_PAGE_BUDGET": "fragments.page_budget",
+    "PAGE_CACHE_TTL": "page_cache.ttl",
     "AP_PRIVATE_KEY": "activitypub.private_key",
     "AP_PRIVATE_KEY_FILE": "activitypub.private_key_file",
     "AP_FETCH_ALLOW_NETWORKS": "activitypub.fetch_allow_networks",
@@ -185,6 +186,14 @@ class FragmentSettings(_Strict):
 
     def ttl_of(self, fragment_type: str) -> int:
         return self.ttl.get(fragment_type, self.default_ttl)
+
+
+class PageCacheSettings(_Strict):
+    """The anonymous whole-page cache (see shared/infrastructure/page_cache.py)."""
+
+    # Seconds a cached page lives at most: events invalidate it, this bounds what no
+    # event marks (time passing). 0 turns the cache off.
+    ttl: int = Field(30, ge=0, le=3600)
 
 
 class OidcSettings(_Strict):
@@ -361,6 +370,7 @@ class Settings(_Strict):
     apps: dict[str, AppUrls]
     site: SiteSettings = SiteSettings()
     fragments: FragmentSettings = FragmentSettings()
+    page_cache: PageCacheSettings = PageCacheSettings()
     oidc: OidcSettings = OidcSettings()
     sessions: SessionSettings = SessionSettings()
     mail: MailSettings = MailSettings()

@@ -28,6 +28,7 @@ from shared.infrastructure.health import bp as health_bp
 from shared.infrastructure.jinja import configure_jinja
 from shared.infrastructure.media import install_media
 from shared.infrastructure.oauth import install_sso
+from shared.infrastructure.page_cache_serving import install_page_cache
 from shared.infrastructure.runtime import EXTENSION_KEY, close_request_session, runtime
 from shared.infrastructure.security import configure_logging, csrf_token, install_security
 from shared.infrastructure.viewer import current_viewer
@@ -110,6 +111,9 @@ def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
     install_activitypub(app, settings)
     install_media(app)
     app.register_blueprint(health_bp)
+    # After install_security (its hook must see only the view's own cookies), before the
+    # proxy middleware (it must see the visitor's scheme and host).
+    install_page_cache(app, settings)
     install_error_handlers(app)
     if settings.trusted_proxy_hops:
         # Behind Caddy every request comes from the proxy's address: take the

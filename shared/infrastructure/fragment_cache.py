@@ -39,6 +39,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.contracts.widgets import FragmentRequest, FragmentScope
+from shared.infrastructure.page_cache import bump_generation
 
 log = logging.getLogger(__name__)
 
@@ -199,3 +200,7 @@ class FragmentCache:
             )
             return
         log.info("fragment cache: invalidated %s", ", ".join(f"{s.type}/{s.scope}" for s in scopes))
+
+    async def invalidate_pages(self) -> None:
+        """Make every whole page cached for anonymous visitors stale (page_cache.py)."""
+        await bump_generation(self._redis, within=self._timeout * 5)

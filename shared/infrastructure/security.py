@@ -35,6 +35,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CSRF_VALUE_BYTES = 32
+CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 _CSRF_VALUE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -64,10 +65,19 @@ def _sign(secret_key: str, value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
+def minted_csrf_value(value: str) -> str | None:
+    """`value` if it has the shape of a CSRF cookie we mint; None otherwise."""
+    return value if _CSRF_VALUE_RE.fullmatch(value) else None
+
+
+def csrf_token_for(secret_key: str, value: str) -> str:
+    """The form token of the browser whose CSRF cookie is `value` (the page cache's hits)."""
+    return _sign(secret_key, value)
+
+
 def _minted_cookie() -> str | None:
     """This browser's CSRF cookie, if it has the shape we mint; None otherwise."""
-    value = request.cookies.get(CSRF_COOKIE, "")
-    return value if _CSRF_VALUE_RE.fullmatch(value) else None
+    return minted_csrf_value(request.cookies.get(CSRF_COOKIE, ""))
 
 
 def csrf_token() -> str:
@@ -190,6 +200,6 @@ def install_security(app: Quart, settings: Settings) -> None:
                 httponly=True,
                 samesite="Lax",
                 secure=secure_cookies,
-                max_age=60 * 60 * 24 * 30,
+                max_age=CSRF_COOKIE_MAX_AGE,
             )
         return response

@@ -17,6 +17,8 @@ and re-raises. Commit runs in this order:
 3. every *after-commit* handler, once per event. The commit has happened, so
    a failing handler is logged and the others still run: the caller's work
    is done and must not turn into an error page.
+4. when any event was recorded, the whole-page cache's invalidation
+   (shared/infrastructure/page_cache.py): any change may show on any page.
 
 Equal events recorded twice in one unit are one fact and are handled once
 (events are frozen values). Events are recorded on the session's `info`;
@@ -110,6 +112,10 @@ class UnitOfWork:
                     await handler(event, self)
                 except Exception:
                     log.exception("after-commit handler %s failed for %r", handler, event)
+        if events:
+            # Last, once the handlers have dropped their fragments: a page rendered on the
+            # new generation must not compose a fragment that is still the old one.
+            await self._fragments.invalidate_pages()
 
     async def rollback(self) -> None:
         forget_recorded(self._session)

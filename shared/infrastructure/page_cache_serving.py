@@ -1,0 +1,293 @@
+"""The page cache's door: an ASGI middleware in front of Quart (see page_cache.py).
+
+A hit is answered here, before Quart builds a request, runs its hooks and a
+view: that is most of what a page costs once its HTML is known. So the few
+things Quart's hooks do for every page are done here for a hit too, the same
+way: the request id header, the browser's CSRF cookie (minted when it has
+none, `ra_csrf`, as security.py sets it) and its token in the page's forms.
+The security headers come with the stored page: they are the final headers of
+the render it was kept from.
+
+A miss goes on to Quart marked as a candidate; Quart's last after-request hook
+(page_cache.py) says whether what the view made may be kept, and with which
+CSRF token to blank out, in an internal header this middleware removes.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from quart import Quart, Response, current_app, g, request
+from werkzeug.http import dump_cookie
+
+from shared.infrastructure.config import Settings
+from shared.infrastructure.page_cache import (
+    APP_UNCACHED_PREFIXES,
+    CSRF_PLACEHOLDER,
+    EXTENSION_KEY,
+    KEEP_HEADER,
+    MAX_BODY_BYTES,
+    MAX_TARGET_LENGTH,
+    PREFIX,
+    SCOPE_KEY,
+    UNCACHED_PREFIXES,
+    CachedPage,
+    PageCache,
+    PageKey,
+)
+from shared.infrastructure.runtime import runtime
+from shared.infrastructure.security import (
+    CSRF_COOKIE,
+    CSRF_COOKIE_MAX_AGE,
+    CSRF_VALUE_BYTES,
+    UNSAFE_METHODS,
+    csrf_token,
+    csrf_token_for,
+    minted_csrf_value,
+)
+from shared.infrastructure.viewer import current_viewer
+
+# ASGI's own shapes, loosely: Quart's and Hypercorn's typed events are all dicts.
+Scope = Any
+Message = Any
+Receive = Callable[[], Awaitable[Any]]
+Send = Callable[[Any], Awaitable[None]]
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+# Cookies that say nothing about what is rendered; any other ra_* cookie does.
+NEUTRAL_COOKIES = frozenset({CSRF_COOKIE, "ra_sso_checked"})
+_COOKIE_PREFIXES = ("__Host-", "__Secure-")
+_REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,128}$")
+_PLACEHOLDER = CSRF_PLACEHOLDER.encode()
+# Not kept with a page: the visitor's own, or made again for each answer.
+_NOT_KEPT = frozenset(
+    {b"set-cookie", b"content-length", b"x-request-id", b"date", b"x-cache", KEEP_HEADER}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """What a cacheable request says about its browser."""
+
+    key: PageKey
+    csrf_value: str | None
+    request_id: bytes | None
+
+
+def _visitor(scope: Scope, app_name: str) -> Visitor | None:
+    """The page key of an anonymous GET that may be answered from the cache, or None."""
+    cookie = host = ""
+    request_id: bytes | None = None
+    navigate = False
+    for name, value in scope["headers"]:
+        if name == b"cookie":  # HTTP/2 may split the cookies over several headers
+            cookie = f"{cookie};{value.decode('latin-1')}" if cookie else value.decode("latin-1")
+        elif name == b"host":
+            host = value.decode("latin-1")
+        elif name in (b"authorization", b"hx-request"):
+            return None
+        elif name == b"accept" and b"json" in value:
+            return None  # ActivityPub and APIs ask for JSON at the same addresses
+        elif name == b"sec-fetch-mode":
+            navigate = value == b"navigate"
+        elif name == b"x-request-id" and _REQUEST_ID_RE.match(value):
+            request_id = value
+    csrf_value: str | None = None
+    checked = False
+    if cookie:
+        for part in cookie.split(";"):
+            name, _, value = part.strip().partition("=")
+            for prefix in _COOKIE_PREFIXES:
+                name = name.removeprefix(prefix)
+            if name == CSRF_COOKIE:
+                csrf_value = minted_csrf_value(value)
+            elif name == "ra_sso_checked":
+                checked = True
+            elif name == "session" or name.startswith("ra_"):
+                return None  # a member, a cart, a sign-in under way: their own page
+    if navigate and not checked:
+        return None  # the app may first check, silently, whether this browser is signed in
+    raw_query = scope.get("query_string", b"")
+    query = (
+        urlencode(sorted(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)))
+        if raw_query
+        else ""
+    )
+    target = f"{scope.get('scheme', 'http')}://{host}{scope['path']}?{query}"
+    if len(target) > MAX_TARGET_LENGTH:
+        return None
+    key = PageKey(head=f"{PREFIX}:{app_name}:", tail=f":GET:{target}", has_query=bool(query))
+    return Visitor(key=key, csrf_value=csrf_value, request_id=request_id)
+
+
+class PageCacheMiddleware:
+    """Answers hits; marks misses and keeps what Quart approves; renews the generation
+    after every successful write request (for writes that record no event)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: Callable[[], PageCache | None],
+        *,
+        app_name: str,
+        uncached: tuple[str, ...],
+        secret_key: str,
+        secure_cookies: bool,
+    ) -> None:
+        self.app = app
+        self._cache = cache
+        self._name = app_name
+        self._uncached = uncached
+        self._secret = secret_key
+        self._secure = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            method = scope["method"]
+            if method == "GET" and not scope["path"].startswith(self._uncached):
+                cache = self._cache()
+                if cache is not None:
+                    return await self._get(cache, scope, receive, send)
+            elif method in UNSAFE_METHODS:
+                cache = self._cache()
+                if cache is not None:
+                    return await self._write(cache, scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    async def _write(self, cache: PageCache, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            # Before the answer leaves: the redirect it may be is followed at once.
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                await cache.invalidate()
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+    async def _get(self, cache: PageCache, scope: Scope, receive: Receive, send: Send) -> None:
+        visitor = _visitor(scope, self._name)
+        found = await cache.read(visitor.key) if visitor is not None else None
+        if visitor is None or found is None:
+            return await self.app(scope, receive, send)
+        generation, page = found
+        if page is not None:
+            return await self._answer(page, visitor, send)
+        kept: list[bytes] = []
+        token: list[bytes] = []  # set when Quart approved keeping this page
+        start: dict[str, Any] = {}
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = []
+                for name, value in message["headers"]:
+                    if name.lower() == KEEP_HEADER:
+                        token.append(value)
+                    else:
+                        headers.append((name, value))
+                headers.append((b"x-cache", b"MISS"))
+                message = {**message, "headers": headers}
+                start.update(message)
+            elif message["type"] == "http.response.body" and token:
+                kept.append(message.get("body", b""))
+            await send(message)
+
+        await self.app({**scope, SCOPE_KEY: True}, receive, sending)
+        body = b"".join(kept)
+        if token and start.get("status") == 200 and len(body) <= MAX_BODY_BYTES:
+            if token[0] != b"-":
+                body = body.replace(token[0], _PLACEHOLDER)
+            headers = [
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in start["headers"]
+                if name.lower() not in _NOT_KEPT
+            ]
+            await cache.store(visitor.key, generation, CachedPage(200, headers, body))
+
+    async def _answer(self, page: CachedPage, visitor: Visitor, send: Send) -> None:
+        body = page.body
+        headers = [
+            (name.encode("latin-1"), value.encode("latin-1")) for name, value in page.headers
+        ]
+        if _PLACEHOLDER in body:
+            value = visitor.csrf_value
+            if value is None:
+                value = secrets.token_urlsafe(CSRF_VALUE_BYTES)
+                cookie = dump_cookie(
+                    CSRF_COOKIE,
+                    value,
+                    max_age=CSRF_COOKIE_MAX_AGE,
+                    path="/",
+                    secure=self._secure,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                headers.append((b"set-cookie", cookie.encode("latin-1")))
+            body = body.replace(_PLACEHOLDER, csrf_token_for(self._secret, value).encode())
+        headers += [
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", visitor.request_id or uuid.uuid4().hex.encode()),
+            (b"x-cache", b"HIT"),
+        ]
+        await send({"type": "http.response.start", "status": page.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _keepable(response: Response) -> bool:
+    """Whether what the view made is the page of every anonymous visitor."""
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return False
+    if "Set-Cookie" in response.headers:  # the CSRF cookie comes later (security.py)
+        return False
+    cache_control = response.headers.get("Cache-Control", "")
+    if "private" in cache_control or "no-store" in cache_control:
+        return False
+    if current_viewer() is not None:  # a view that signed someone in
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and not getattr(view, "_no_page_cache", False)
+
+
+def install_page_cache(app: Quart, settings: Settings) -> None:
+    """Put the page cache in front of `app`; call it after install_security (so its hook
+    sees the view's own cookies, not the CSRF one) and before any proxy middleware (so
+    it sees the visitor's scheme and host)."""
+    name = runtime(app).name
+    ttl = settings.page_cache.ttl
+    fragments = settings.fragments
+
+    @app.before_serving
+    async def open_page_cache() -> None:
+        app.extensions[EXTENSION_KEY] = PageCache(
+            runtime(app).cache_redis,
+            ttl=ttl,
+            timeout=fragments.cache_timeout,
+            cooldown=fragments.cooldown,
+        )
+
+    @app.after_serving
+    async def close_page_cache() -> None:
+        app.extensions.pop(EXTENSION_KEY, None)
+
+    if ttl == 0:
+        return
+    keep_header = KEEP_HEADER.decode()
+
+    @app.after_request
+    async def approve_keeping(response: Response) -> Response:
+        if SCOPE_KEY in request.scope and _keepable(response):
+            response.headers[keep_header] = csrf_token() if "csrf_value" in g else "-"
+        return response
+
+    app.asgi_app = PageCacheMiddleware(  # type: ignore[method-assign,assignment]
+        app.asgi_app,
+        lambda: app.extensions.get(EXTENSION_KEY),
+        app_name=name,
+        uncached=UNCACHED_PREFIXES + APP_UNCACHED_PREFIXES.get(name, ()),
+        secret_key=settings.secret_key,
+        secure_cookies=settings.secure_cookies,
+    )
