@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from quart import Quart
+from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -209,6 +210,14 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 
 AppFactory = Callable[..., Awaitable[Quart]]
+# Quart's test app gives an app's start-up 6 s; on a loaded two-core CI machine with two
+# test workers, federation's (keys, templates, connections) has taken longer.
+APP_START_TIMEOUT = 60
+
+
+def lifespan_of(app: Quart) -> TestApp:
+    """Quart's test app (the app's start-up and shut-down) with a CI machine's patience."""
+    return TestApp(app, startup_timeout=APP_START_TIMEOUT, shutdown_timeout=APP_START_TIMEOUT)
 
 
 @pytest.fixture
@@ -221,7 +230,9 @@ async def make_app(
     async def start(name: str, *, app_settings: Settings | None = None, bind: bool = True) -> Quart:
         module = importlib.import_module(f"{name}.app")
         app: Quart = module.create_app(app_settings or settings)
-        test_app = app.test_app()
+        test_app = TestApp(
+            app, startup_timeout=APP_START_TIMEOUT, shutdown_timeout=APP_START_TIMEOUT
+        )
         await test_app.startup()
         started.append(test_app)
         if bind:

@@ -16,7 +16,7 @@ from shared.contracts.media import StoredImage
 from shared.infrastructure.config import APP_NAMES, Settings
 from shared.infrastructure.media import media_storage, receive_image, store_image
 from shared.infrastructure.security import csrf_exempt
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, lifespan_of
 from tests.infrastructure.media.samples import image_bytes, noise_bytes
 
 MISSING = "0" * 64 + "-320x240.jpg"
@@ -89,7 +89,7 @@ async def upload_client(settings: Settings, platform_env: dict[str, str]) -> Asy
         image = await receive_image(await request.files, "image", media_storage(app), small.media)
         return jsonify(src=image.src, srcset=image.srcset())
 
-    test_app = app.test_app()
+    test_app = lifespan_of(app)
     await test_app.startup()
     yield app.test_client()
     await test_app.shutdown()
