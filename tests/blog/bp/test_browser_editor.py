@@ -10,7 +10,9 @@ URL, and the edit that follows as exactly one Update.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,10 +27,12 @@ from sqlalchemy import select
 
 from shared.dev.embedded import free_port
 from shared.dev.schema import migrate
+from shared.dev.smtp import SmtpStandIn
 from shared.infrastructure.activitypub.keys import generate_keypair
 from shared.infrastructure.oidc.keys import generate_private_key_pem
 from shared.models.blog import Post
 from shared.models.market import Product, ProductVariant
+from shared.models.newsletters import Newsletter, NewsletterSubscription
 from tests.conftest import TEST_SECRET_KEY
 from tests.infrastructure.activitypub.test_live_herd import collection_items
 from tests.sso.test_browser_sso import chromium
@@ -37,7 +41,7 @@ from tests.support.activitypub.live import Workers, committed, settings_for, wor
 from tests.support.activitypub.standin import eventually
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_stall, make_user
-from tests.support.live import LivePlatform
+from tests.support.live import LivePlatform, smtp_env
 
 pytestmark = pytest.mark.slow
 
@@ -57,8 +61,17 @@ def herd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Herd, HerdU
 
 
 @pytest.fixture(scope="module")
+def mail() -> Iterator[SmtpStandIn]:
+    with SmtpStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
 def live(
-    database_server: DatabaseServer, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_server: DatabaseServer,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    mail: SmtpStandIn,
 ) -> Iterator[tuple[LivePlatform, Workers]]:
     url = database_server.create_fresh(DATABASE)
     migrate(url)
@@ -70,6 +83,7 @@ def live(
             "ROSE_ASH_ENV": "dev",  # plain-http loopback: cookies without Secure
             "JOBS_POLL_SECONDS": "0.5",
             "MEDIA_ROOT": str(tmp_path_factory.mktemp("blog-media")),
+            **smtp_env(mail),
         }
     )
     redis = redis_url.rsplit("/", 1)[0] + "/6"
@@ -273,3 +287,67 @@ async def focus_end(page: Any) -> None:
         "() => document.activeElement && document.activeElement.classList.contains('ProseMirror')"
     )
     await page.keyboard.press("Enter")
+
+
+async def test_an_editor_publishes_a_post_emailed_to_a_newsletter_and_its_reader_gets_it(
+    live: tuple[LivePlatform, Workers], mail: SmtpStandIn
+) -> None:
+    platform, workers = live
+    blog = platform.public_url("blog")
+    title = "Swifts are back"
+    async with committed(settings_for(platform.env())) as session:
+        await make_user(
+            session,
+            "bea",
+            display_name="Bea",
+            is_admin=True,
+            password_hash=PasswordHasher().hash(PASSWORD),
+            email_verified_at=datetime.now(UTC),
+        )
+        letter = Newsletter(slug="marsh-notes", name="Marsh notes")
+        session.add(letter)
+        await session.flush()
+        session.add(
+            NewsletterSubscription(
+                newsletter_id=letter.id,
+                email="reader@example.test",
+                status="confirmed",
+                unsubscribe_token=secrets.token_urlsafe(24),
+                confirmed_at=datetime.now(UTC),
+            )
+        )
+
+    async with chromium() as (_context, page):
+        await page.goto(f"{blog}/auth/login?next=/admin/posts/new")
+        await fill_sign_in_form_as(page, "bea")
+        await page.wait_for_url(f"{blog}/admin/posts/new")
+        await page.fill("#title", title)
+        await page.click("#editor .ProseMirror")
+        await page.keyboard.type("Three screaming over the church at dusk.")
+        await page.click("button[data-save]")
+        await page.wait_for_url(f"{blog}/admin/posts/*/")
+        edit_url = page.url
+
+        # The choice names the newsletter and how many it reaches.
+        choice = page.locator("#newsletter_now")
+        assert "Marsh notes (1 subscriber)" in await choice.inner_text()
+        await choice.select_option(label="Marsh notes (1 subscriber)")
+        await page.click("button[data-publish]")
+        await page.wait_for_url(edit_url)
+        assert await page.inner_text("[data-status]") == "published"
+
+        got = await asyncio.to_thread(
+            mail.wait_for, to="reader@example.test", subject=title, timeout=90
+        )
+        assert "Three screaming over the church at dusk." in got.text
+        assert got.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
+
+        async def sent_row() -> str | None:
+            await page.goto(edit_url)
+            row = await page.locator("#sending tbody tr").first.inner_text()
+            return row if "Marsh notes" in row and "sent" in row else None
+
+        row = await eventually(sent_row, within=60, what=lambda: f"the send\n{workers.logs()}")
+        assert row.split("\t")[-2:] == ["1", "0"]  # sent 1, failed 0
+        # Published once, emailed once: the editor offers no second send to it.
+        assert await page.locator("#send_to").count() == 0

@@ -24,6 +24,7 @@ from tests.blog.bp.test_browser_editor import PASSWORD, fill_sign_in_form_as
 from tests.conftest import TEST_SECRET_KEY
 from tests.sso.test_browser_sso import chromium
 from tests.support.activitypub.live import committed, settings_for
+from tests.support.activitypub.standin import eventually
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_user
 from tests.support.live import REPO_ROOT, LivePlatform, running_platform
@@ -200,3 +201,40 @@ async def test_an_editor_detaches_a_ghost_post_and_sync_leaves_it_alone(
     html = page_title(live, target["slug"])
     assert "Cider club minutes, our copy" in html
     assert "Changed in Ghost after the detach" not in html
+
+
+async def test_an_admin_finds_the_ghost_sync_page_and_a_sync_now_runs(
+    live: LivePlatform, ghost: GhostStandIn
+) -> None:
+    async with committed(settings_for(live.env())) as session:
+        await make_user(
+            session,
+            "hal",
+            display_name="Hal",
+            is_admin=True,
+            password_hash=PasswordHasher().hash(PASSWORD),
+            email_verified_at=datetime.now(UTC),
+        )
+    blog = live.public_url("blog")
+    async with chromium() as (_context, page):
+        await page.goto(f"{blog}/auth/login?next=/admin/posts/")
+        await fill_sign_in_form_as(page, "hal")
+        await page.wait_for_url(f"{blog}/admin/posts/")
+        await page.get_by_role("link", name="Ghost sync").click()
+        await page.wait_for_url(f"{blog}/admin/ghost/")
+        lede = await page.inner_text("[data-connection]")
+        assert lede.startswith(f"Connected to {ghost.url}")
+        assert "The first import is done" in await page.inner_text("main")
+
+        await page.get_by_role("button", name="Sync now").click()
+        await page.wait_for_url(f"{blog}/admin/ghost/*")
+        assert await page.get_by_role("status").inner_text() == "A sync is queued."
+
+        async def finished_manual_run() -> str | None:
+            await page.goto(f"{blog}/admin/ghost/")
+            cells = await page.locator("main table").first.locator("tbody tr").first.inner_text()
+            row = cells.split("\t")
+            return cells if row[1] == "manual" and row[2] != "running" else None
+
+        row = await eventually(finished_manual_run, within=60, what="the manual run, finished")
+        assert row.split("\t")[6:] in ([], [""])  # no problems reported
