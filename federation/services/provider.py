@@ -23,6 +23,7 @@ from shared.infrastructure.oidc.sessions import ProviderSession, ProviderSession
 from shared.infrastructure.oidc.store import register_first_party_clients
 from shared.infrastructure.rate_limit import RateLimiter
 from shared.infrastructure.runtime import runtime
+from shared.infrastructure.sessions import PROVIDER_COOKIE
 from shared.services.registry import services
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class ProviderState:
         self.settings = settings
         self.provider = Provider(settings, load_signing_key(settings))
         https = settings.app("federation").base_url.startswith("https://")
-        self.cookie = ("__Host-" if https else "") + "ra_sso"
+        self.cookie = ("__Host-" if https else "") + PROVIDER_COOKIE
         self.secure_cookie = settings.secure_cookies
         self.lifetime = settings.sessions.lifetime_days * 86400
 

@@ -1,4 +1,5 @@
-"""The whole-page cache for anonymous views, invalidated by every committed domain event.
+"""The whole-page cache, for anonymous visitors and for each member's session, invalidated
+by every committed domain event.
 
 A page an anonymous visitor sees is the same for every anonymous visitor but for
 one value: the CSRF token of its forms. So the first anonymous GET of a page
@@ -7,10 +8,21 @@ placeholder; the next ones (`X-Cache: HIT`) are answered in front of Quart
 (page_cache_serving.py), without the view or its fragment fetches, with their
 own browser's token put in (and its CSRF cookie set, as on any page).
 
+A signed-in member's pages are theirs alone, so theirs are kept per app session,
+under the SHA-256 of the session cookie (as the session itself is in Redis, so
+the key never holds the cookie): a member reading the market again and again is
+served their own copy. It is served only while that session exists (the lookup
+checks it in the same round trip when sessions and cache share a Redis), so
+signing out, a back-channel logout or a session's expiry ends it at once; and
+kept only when the view really rendered for that session's member. A member's
+own change (a cart line, a booking) is a write request or an event like any
+other, so it makes a new generation and shows on their next page.
+
 Keys (in the cache Redis, beside the fragments):
 
     page:v1:gen                                             the platform's generation
     page:v1:<app>:<generation>:<METHOD>:<scheme>://<host><path>?<sorted query>
+    page:v1:<app>:m:<session digest>:<generation>:GET:<same>  a member's own copy
 
 ONE generation for the whole platform, because a page composes fragments of
 other apps (a market price shows on the blog's home). It changes after the
@@ -28,10 +40,11 @@ A page stores under the generation it read before rendering, so a render that
 raced a change is stored under a generation nobody reads any more.
 
 Who is cached: GET (HEAD goes to the app) without Authorization and without
-any cookie that changes the page (every `ra_*` cookie but the CSRF one and the
-sign-in check's marker: the member's session, the anonymous cart, a sign-in
-in progress, federation's own session), not asking for JSON (ActivityPub),
-and not a first navigation the silent sign-in check may redirect. What: a 200
+any cookie that changes the page but the app's own session cookie (every
+`ra_*` cookie but the CSRF one, the sign-in check's marker and the sign-in's
+browser binding: the anonymous cart, a second session, federation's own
+session for a visitor), not asking for JSON (ActivityPub), and, for a visitor,
+not a first navigation the silent sign-in check may redirect. What: a 200
 text/html answer that set no cookie and is not `Cache-Control: private` or
 `no-store`. Never: the sign-in machinery, admin, internal and static paths, the
 per-app prefixes below, and views marked `@no_page_cache` (pages behind a
@@ -92,14 +105,18 @@ MAX_TARGET_LENGTH = 1024
 # Our largest pages are tens of KB; a page beyond this is not worth a Redis value.
 MAX_BODY_BYTES = 512 * 1024
 
-# One round trip: the generation (set when missing) and the entry under it.
+# One round trip: the generation (set when missing), then, for a member, whether their
+# session still exists (KEYS[2]; signed out is never served a copy), then the entry.
 _LOOKUP_SCRIPT = """
 local gen = redis.call('GET', KEYS[1])
 if not gen then
   gen = ARGV[1]
   redis.call('SET', KEYS[1], gen)
 end
-return {gen, redis.call('GET', ARGV[2] .. gen .. ARGV[3])}
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 0 then
+  return {gen, false, 0}
+end
+return {gen, redis.call('GET', ARGV[2] .. gen .. ARGV[3]), 1}
 """
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
@@ -168,8 +185,19 @@ class PageKey:
 class PageCache:
     """Reads and writes whole pages, never letting a Redis problem break one (see the module)."""
 
-    def __init__(self, redis: Redis, *, ttl: int, timeout: float, cooldown: float) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        ttl: int,
+        timeout: float,
+        cooldown: float,
+        sessions: Redis | None = None,
+    ) -> None:
         self._redis = redis
+        # Where the members' sessions are (the platform Redis); the lookup script checks
+        # them itself when they share the cache's Redis.
+        self._sessions = redis if sessions is None else sessions
         self.ttl = ttl
         self._timeout = timeout
         self._cooldown = cooldown
@@ -191,17 +219,28 @@ class PageCache:
             )
         self._skip_until = time.monotonic() + self._cooldown
 
-    async def read(self, key: PageKey) -> tuple[bytes, CachedPage | None] | None:
-        """The generation now and the page stored under it; None when Redis is unavailable."""
+    async def read(
+        self, key: PageKey, *, session: str | None = None
+    ) -> tuple[bytes, CachedPage | None] | None:
+        """The generation now and the page stored under it; None when Redis is unavailable,
+        or when `session` (a member's session key) no longer exists."""
         if not self.available:
             return None
+        keys = [GENERATION_KEY]
         try:
             async with asyncio.timeout(self._timeout):
-                generation, raw = await self._lookup(
-                    keys=[GENERATION_KEY], args=[new_generation(), key.head, key.tail]
+                if session is not None and self._sessions is self._redis:
+                    keys.append(session)
+                elif session is not None and not await self._sessions.exists(session):
+                    return None
+                generation, raw, alive = await self._lookup(
+                    keys=keys,
+                    args=[new_generation(), key.head, key.tail],
                 )
         except (RedisError, OSError, TimeoutError) as exc:
             self._failed("read", exc)
+            return None
+        if not alive:
             return None
         return generation, CachedPage.decode(raw) if raw else None
 

@@ -27,6 +27,7 @@ from quart import Quart, Response, current_app, g, request
 from werkzeug.http import dump_cookie
 
 from shared.infrastructure.config import Settings
+from shared.infrastructure.oauth import sign_in_state
 from shared.infrastructure.page_cache import (
     APP_UNCACHED_PREFIXES,
     CSRF_PLACEHOLDER,
@@ -51,6 +52,13 @@ from shared.infrastructure.security import (
     csrf_token_for,
     minted_csrf_value,
 )
+from shared.infrastructure.sessions import (
+    MAX_COOKIE_LENGTH,
+    PROVIDER_COOKIE,
+    AppSession,
+    session_digest,
+    session_key,
+)
 from shared.infrastructure.viewer import current_viewer
 
 # ASGI's own shapes, loosely: Quart's and Hypercorn's typed events are all dicts.
@@ -60,8 +68,11 @@ Receive = Callable[[], Awaitable[Any]]
 Send = Callable[[Any], Awaitable[None]]
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 
-# Cookies that say nothing about what is rendered; any other ra_* cookie does.
-NEUTRAL_COOKIES = frozenset({CSRF_COOKIE, "ra_sso_checked"})
+# Cookies that say nothing about what is rendered; any other ra_* cookie does. The login
+# cookie only binds a sign-in under way to this browser (oauth.py); it stays afterwards.
+NEUTRAL_COOKIES = frozenset({CSRF_COOKIE, "ra_sso_checked", "ra_login"})
+# The candidate mark of an anonymous page (a member's is their session's digest).
+ANONYMOUS = "-"
 _COOKIE_PREFIXES = ("__Host-", "__Secure-")
 _REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,128}$")
 _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
@@ -78,10 +89,14 @@ class Visitor:
     key: PageKey
     csrf_value: str | None
     request_id: bytes | None
+    # A member: their session's digest, and its key in Redis; an anonymous visitor: "-".
+    mark: str = ANONYMOUS
+    session: str | None = None
 
 
-def _visitor(scope: Scope, app_name: str) -> Visitor | None:
-    """The page key of an anonymous GET that may be answered from the cache, or None."""
+def _visitor(scope: Scope, app_name: str, session_cookie: str) -> Visitor | None:
+    """The page key of a GET that may be answered from the cache, or None: an anonymous
+    visitor's (shared by all of them) or a member's (their session's own)."""
     cookie = host = ""
     request_id: bytes | None = None
     navigate = False
@@ -99,19 +114,30 @@ def _visitor(scope: Scope, app_name: str) -> Visitor | None:
         elif name == b"x-request-id" and _REQUEST_ID_RE.match(value):
             request_id = value
     csrf_value: str | None = None
-    checked = False
+    member: str | None = None
+    checked = provider = False
     if cookie:
         for part in cookie.split(";"):
-            name, _, value = part.strip().partition("=")
+            raw_name, _, value = part.strip().partition("=")
+            name = raw_name
             for prefix in _COOKIE_PREFIXES:
                 name = name.removeprefix(prefix)
             if name == CSRF_COOKIE:
                 csrf_value = minted_csrf_value(value)
-            elif name == "ra_sso_checked":
-                checked = True
+            elif name in NEUTRAL_COOKIES:
+                checked = checked or name == "ra_sso_checked"
+            elif raw_name == session_cookie and member is None:
+                if not value or len(value) > MAX_COOKIE_LENGTH:
+                    return None
+                member = session_digest(value)
+            elif name == PROVIDER_COOKIE:
+                # For a member, the same person as their session at federation (whose
+                # provider pages are never cached); for anyone else, the silent check is
+                # about to sign them in.
+                provider = True
             elif name == "session" or name.startswith("ra_"):
-                return None  # a member, a cart, a sign-in under way: their own page
-    if navigate and not checked:
+                return None  # a cart, a sign-in under way, a second session: their own page
+    if member is None and (provider or (navigate and not checked)):
         return None  # the app may first check, silently, whether this browser is signed in
     raw_query = scope.get("query_string", b"")
     query = (
@@ -122,8 +148,18 @@ def _visitor(scope: Scope, app_name: str) -> Visitor | None:
     target = f"{scope.get('scheme', 'http')}://{host}{scope['path']}?{query}"
     if len(target) > MAX_TARGET_LENGTH:
         return None
-    key = PageKey(head=f"{PREFIX}:{app_name}:", tail=f":GET:{target}", has_query=bool(query))
-    return Visitor(key=key, csrf_value=csrf_value, request_id=request_id)
+    tail = f":GET:{target}"
+    if member is None:
+        key = PageKey(head=f"{PREFIX}:{app_name}:", tail=tail, has_query=bool(query))
+        return Visitor(key=key, csrf_value=csrf_value, request_id=request_id)
+    key = PageKey(head=f"{PREFIX}:{app_name}:m:{member}:", tail=tail, has_query=bool(query))
+    return Visitor(
+        key=key,
+        csrf_value=csrf_value,
+        request_id=request_id,
+        mark=member,
+        session=session_key(app_name, member),
+    )
 
 
 class PageCacheMiddleware:
@@ -136,6 +172,7 @@ class PageCacheMiddleware:
         cache: Callable[[], PageCache | None],
         *,
         app_name: str,
+        session_cookie: str,
         uncached: tuple[str, ...],
         secret_key: str,
         secure_cookies: bool,
@@ -143,6 +180,7 @@ class PageCacheMiddleware:
         self.app = app
         self._cache = cache
         self._name = app_name
+        self._session_cookie = session_cookie
         self._uncached = uncached
         self._secret = secret_key
         self._secure = secure_cookies
@@ -170,8 +208,10 @@ class PageCacheMiddleware:
         await self.app(scope, receive, sending)
 
     async def _get(self, cache: PageCache, scope: Scope, receive: Receive, send: Send) -> None:
-        visitor = _visitor(scope, self._name)
-        found = await cache.read(visitor.key) if visitor is not None else None
+        visitor = _visitor(scope, self._name, self._session_cookie)
+        found = (
+            await cache.read(visitor.key, session=visitor.session) if visitor is not None else None
+        )
         if visitor is None or found is None:
             return await self.app(scope, receive, send)
         generation, page = found
@@ -196,7 +236,7 @@ class PageCacheMiddleware:
                 kept.append(message.get("body", b""))
             await send(message)
 
-        await self.app({**scope, SCOPE_KEY: True}, receive, sending)
+        await self.app({**scope, SCOPE_KEY: visitor.mark}, receive, sending)
         body = b"".join(kept)
         if token and start.get("status") == 200 and len(body) <= MAX_BODY_BYTES:
             if token[0] != b"-":
@@ -237,8 +277,9 @@ class PageCacheMiddleware:
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-def _keepable(response: Response) -> bool:
-    """Whether what the view made is the page of every anonymous visitor."""
+def _keepable(response: Response, mark: str) -> bool:
+    """Whether what the view made is the page of every anonymous visitor (`mark` "-"), or
+    of the member whose session has the digest `mark`."""
     if response.status_code != 200 or response.mimetype != "text/html":
         return False
     if "Set-Cookie" in response.headers:  # the CSRF cookie comes later (security.py)
@@ -246,8 +287,17 @@ def _keepable(response: Response) -> bool:
     cache_control = response.headers.get("Cache-Control", "")
     if "private" in cache_control or "no-store" in cache_control:
         return False
-    if current_viewer() is not None:  # a view that signed someone in
-        return False
+    viewer = current_viewer()
+    if mark == ANONYMOUS:
+        if viewer is not None:  # a view that signed someone in
+            return False
+    else:
+        # Rendered for exactly the session the key names (not one that ended meanwhile).
+        session: AppSession | None = g.get("app_session")
+        if viewer is None or session is None or session.user_id != viewer.id:
+            return False
+        if session_digest(session.cookie_value) != mark:
+            return False
     view = current_app.view_functions.get(request.endpoint or "")
     return view is not None and not getattr(view, "_no_page_cache", False)
 
@@ -264,6 +314,7 @@ def install_page_cache(app: Quart, settings: Settings) -> None:
     async def open_page_cache() -> None:
         app.extensions[EXTENSION_KEY] = PageCache(
             runtime(app).cache_redis,
+            sessions=runtime(app).redis,
             ttl=ttl,
             timeout=fragments.cache_timeout,
             cooldown=fragments.cooldown,
@@ -279,7 +330,8 @@ def install_page_cache(app: Quart, settings: Settings) -> None:
 
     @app.after_request
     async def approve_keeping(response: Response) -> Response:
-        if SCOPE_KEY in request.scope and _keepable(response):
+        mark = request.scope.get(SCOPE_KEY)
+        if isinstance(mark, str) and _keepable(response, mark):
             response.headers[keep_header] = csrf_token() if "csrf_value" in g else "-"
         return response
 
@@ -287,6 +339,7 @@ def install_page_cache(app: Quart, settings: Settings) -> None:
         app.asgi_app,
         lambda: app.extensions.get(EXTENSION_KEY),
         app_name=name,
+        session_cookie=sign_in_state(app).cookies.session,
         uncached=UNCACHED_PREFIXES + APP_UNCACHED_PREFIXES.get(name, ()),
         secret_key=settings.secret_key,
         secure_cookies=settings.secure_cookies,

@@ -17,12 +17,26 @@ from dataclasses import asdict, dataclass, replace
 from redis.asyncio import Redis
 
 PENDING_LOGIN_SECONDS = 600
+# Federation's own session as the provider (federation/services/provider.py).
+PROVIDER_COOKIE = "ra_sso"
+# No cookie we mint is longer; a longer one is not looked up.
+MAX_COOKIE_LENGTH = 200
 # A silent check comes straight back (no form to fill in): it needs far less.
 SILENT_PENDING_SECONDS = 120
 
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def session_digest(cookie_value: str) -> str:
+    """What names a session in Redis (and a member's cached pages): never the cookie itself."""
+    return _digest(cookie_value)
+
+
+def session_key(app_name: str, digest: str) -> str:
+    """The Redis key of app `app_name`'s session whose cookie has this digest."""
+    return f"ra:sess:{app_name}:s:{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +65,12 @@ class PendingLogin:
 class AppSessions:
     def __init__(self, redis: Redis, app_name: str, lifetime_seconds: int) -> None:
         self.redis = redis
+        self.app_name = app_name
         self.prefix = f"ra:sess:{app_name}"
         self.lifetime = lifetime_seconds
 
     def _key(self, cookie_value: str) -> str:
-        return f"{self.prefix}:s:{_digest(cookie_value)}"
+        return session_key(self.app_name, _digest(cookie_value))
 
     def _sid_key(self, op_sid: str) -> str:
         return f"{self.prefix}:sid:{op_sid}"
@@ -90,7 +105,7 @@ class AppSessions:
         return session
 
     async def get(self, cookie_value: str | None) -> AppSession | None:
-        if not cookie_value or len(cookie_value) > 200:
+        if not cookie_value or len(cookie_value) > MAX_COOKIE_LENGTH:
             return None
         raw = await self.redis.get(self._key(cookie_value))
         if raw is None:
@@ -146,7 +161,9 @@ class AppSessions:
     async def delete_by_sid(self, op_sid: str) -> int:
         """End every session of this app that came from SSO session `op_sid`; how many."""
         digests = await self.redis.smembers(self._sid_key(op_sid))
-        keys = [f"{self.prefix}:s:{(d.decode() if isinstance(d, bytes) else d)}" for d in digests]
+        keys = [
+            session_key(self.app_name, d.decode() if isinstance(d, bytes) else d) for d in digests
+        ]
         removed = int(await self.redis.delete(*keys)) if keys else 0
         await self.redis.delete(self._sid_key(op_sid))
         return removed
@@ -160,7 +177,7 @@ class AppSessions:
 
     async def take_pending(self, state: str | None) -> PendingLogin | None:
         """The pending sign-in for `state`, at most once."""
-        if not state or len(state) > 200:
+        if not state or len(state) > MAX_COOKIE_LENGTH:
             return None
         raw = await self.redis.getdel(f"{self.prefix}:login:{_digest(state)}")
         return PendingLogin(**json.loads(raw)) if raw else None

@@ -1,5 +1,6 @@
-"""The anonymous whole-page cache: hits skip the view, tokens stay each browser's own, members
-and carts are never served a copy, and a change made through the domain shows at once."""
+"""The whole-page cache: hits skip the view, tokens stay each browser's own, a member is served
+only their own session's copy, carts are never served one, and a change made through the domain
+shows at once."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from shared.contracts.dtos import UserRecord
 from shared.contracts.events import PostUpdated
 from shared.infrastructure.config import AppUrls, PageCacheSettings, Settings
 from shared.infrastructure.page_cache import GENERATION_KEY, no_page_cache
-from shared.infrastructure.sessions import AppSessions
+from shared.infrastructure.runtime import runtime
+from shared.infrastructure.sessions import AppSession, AppSessions
 from shared.infrastructure.viewer import set_viewer
 from shared.models.events import Event
 from shared.models.market import Category
@@ -113,32 +115,76 @@ async def test_invented_queries_keep_no_pages_in_redis(start: Start, redis: Redi
     assert len(sizes) == 5 and max(sizes) == 1
 
 
-async def test_a_signed_in_member_is_never_served_a_copy_nor_leaks_theirs(
+async def signed_in(app: Quart, redis: Redis, user_id: int) -> tuple[Client, AppSession]:
+    """A browser with a session of `app`'s, as single sign-on leaves it."""
+    session = await AppSessions(redis, runtime(app).name, 3600).create(
+        user_id=user_id,
+        op_sid=f"test-sid-{user_id}",
+        id_token="t",
+        access_token="t",
+        refresh_token=None,
+        access_expires_at=time.time() + 3600,
+    )
+    client = app.test_client()
+    client.set_cookie("localhost", "ra_session", session.cookie_value)
+    return client, session
+
+
+async def test_a_member_is_served_their_own_copy_never_anothers_nor_an_anonymous_one(
     start: Start,
     stand_in: StandIn,  # noqa: F811
     db: AsyncSession,
     redis: Redis,
 ) -> None:
     app, _ = await start("blog", stand_in.url)
-    ada = await make_user(db, "ada")
-    session = await AppSessions(redis, "blog", 3600).create(
-        user_id=ada.id,
-        op_sid="test-sid",
-        id_token="t",
-        access_token="t",
-        refresh_token=None,
-        access_expires_at=time.time() + 3600,
-    )
+    ada, bob = await make_user(db, "ada"), await make_user(db, "bob")
     await get(app.test_client(), "/")
     assert (await get(app.test_client(), "/"))[0] == "HIT"
-    member = app.test_client()
-    member_cookie = {"Cookie": f"ra_session={session.cookie_value}"}
-    for _ in range(2):
-        state, html = await get(member, "/", headers=member_cookie)
-        assert state is None
-        assert f"user-menu for u{ada.id}" in html and "user-menu for anon" not in html
+    ada_browser, ada_session = await signed_in(app, redis, ada.id)
+    bob_browser, _ = await signed_in(app, redis, bob.id)
+    state, html = await get(ada_browser, "/")
+    assert state == "MISS" and f"user-menu for u{ada.id}" in html
+    asked = len(stand_in.seen)
+    state, again = await get(ada_browser, "/")
+    assert state == "HIT" and again == html
+    assert len(stand_in.seen) == asked  # her copy: no fragment asked for again
+    state, html = await get(bob_browser, "/")
+    assert state == "MISS" and f"user-menu for u{bob.id}" in html
+    assert f"u{ada.id}" not in html and "user-menu for anon" not in html
     state, html = await get(app.test_client(), "/")
-    assert state == "HIT" and "user-menu for anon" in html and f"u{ada.id}" not in html
+    assert state == "HIT" and "user-menu for anon" in html
+    assert f"u{ada.id}" not in html and f"u{bob.id}" not in html
+    # Signed out (here, or everywhere by a back-channel logout): her copy is never served.
+    await AppSessions(redis, "blog", 3600).delete(ada_session)
+    state, html = await get(ada_browser, "/")
+    assert state is None and "user-menu for anon" in html and f"u{ada.id}" not in html
+
+
+async def test_a_members_form_works_from_their_copy_and_their_booking_shows_next(
+    start: Start, db: AsyncSession, redis: Redis
+) -> None:
+    app, _ = await start("events")
+    cara = await make_user(db, "cara")
+    calendar = await make_calendar(db)
+    event = await make_event(db, calendar, "Swim", now() + timedelta(days=4), capacity=5)
+    page = f"/{calendar.slug}/{event.slug}/"
+    browser, _ = await signed_in(app, redis, cara.id)
+    first_state, first = await get(browser, page)
+    state, html = await get(browser, page)
+    assert (first_state, state) == ("MISS", "HIT") and "5 of 5 places left" in html
+    token, first_token = TOKEN_RE.search(html), TOKEN_RE.search(first)
+    assert token and first_token and token.group(1) == first_token.group(1)
+    action = re.search(r'action="([^"]+/book)"', html)
+    assert action
+    booked = await browser.post(
+        action.group(1),
+        form={"csrf_token": token.group(1), "name": "Cara", "email": "cara@example.test"},
+    )
+    assert booked.status_code == 201, await booked.get_data(as_text=True)
+    state, html = await get(browser, page)
+    assert state == "MISS" and "4 of 5 places left" in html
+    # A browser without her session never sees her copy, nor she the anonymous one.
+    assert (await get(app.test_client(), page))[0] == "MISS"
 
 
 async def test_a_visitor_with_a_cart_gets_their_own_mini_cart(
