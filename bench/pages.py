@@ -1,6 +1,6 @@
 """Benchmark of every app's main pages against a bare Quart "hello" in the same run.
 
-    .venv/bin/python bench/pages.py [--duration 5] [--connections 16]
+    .venv/bin/python bench/pages.py [--duration 5] [--connections 16] [--rounds 2]
 
 Starts its own PostgreSQL and Redis (embedded), migrates, loads the demo data
 and runs all six apps as Hypercorn processes on loopback (the stack of
@@ -9,6 +9,11 @@ Each page is loaded anonymously and as a signed-in member; the member's session
 is minted in Redis exactly as the sign-on's callback stores it (AppSessions),
 one per app, for the first demo member. Load generator: wrk (installed with
 apt-get when missing and we are root), else the built-in httpx one (says so).
+
+Every scenario, the bare baseline included, is measured once per round (the rounds
+in turn, so a burst of background work, such as the worker's first jobs, falls
+on one round of a few pages, not on all rounds of one), and each keeps its best
+round: on two cores a neighbour's burst only ever lowers a figure.
 
 Prints req/s, p50 and p99 for each, then one ratio line per page:
     <app>_<page>_<anonymous|member>_vs_bare_rps_ratio: X
@@ -137,11 +142,14 @@ def measure(stack: Stack, args: argparse.Namespace) -> list[tuple[str, Result]]:
         # The minted session must really sign the member in, or "member" measures nothing.
         if key.endswith("_member") and "Sign out" not in response.text:
             raise SystemExit(f"{key}: {url} does not show the member signed in")
-    results = []
-    for key, url, cookie in scenarios:
-        say(f"measuring {key} for {args.duration} s …")
-        results.append((key, load(key, url, cookie)))
-    return results
+    best: dict[str, Result] = {}
+    for round_ in range(1, args.rounds + 1):
+        for key, url, cookie in scenarios:
+            say(f"round {round_}/{args.rounds}: measuring {key} for {args.duration} s …")
+            result = load(key, url, cookie)
+            if key not in best or result.rps > best[key].rps:
+                best[key] = result
+    return [(key, best[key]) for key, _, _ in scenarios]
 
 
 def _page_paths_sync(database_url: str) -> dict[str, str]:
@@ -161,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=5, help="seconds per page")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2, help="each page's best round counts")
     parser.add_argument("--no-wrk", action="store_true", help="use the built-in generator")
     parser.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs)")
