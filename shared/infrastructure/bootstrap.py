@@ -24,6 +24,9 @@ from typing import Self
 
 import httpx
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.events import EventHandlers
@@ -43,8 +46,19 @@ APP_FEDERATION_CONNECTIONS = 100
 
 
 def _connect_redis(url: str) -> Redis:
-    # Short timeouts: a stuck Redis must degrade a page, not hang it.
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30)
+    # Short timeouts: a stuck Redis must degrade a page, not hang it. One retry, at once,
+    # on a connection error: after Redis restarts, every connection idle in the pool is
+    # closed, and without it each one failed its next command, however much later (a
+    # member served signed out 11 s after Redis was back, bench/faults.py). Our commands
+    # tolerate a repeat (SET, GET, DEL; an INCR of a rate limit counts once more at worst).
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=2,
+        socket_timeout=2,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
+    )
 
 
 def _not_open(what: str) -> RuntimeError:
