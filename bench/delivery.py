@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -62,6 +63,8 @@ def say(message: str) -> None:
 
 class _Inbox(asyncio.Protocol):
     counts: Counter[str] = Counter()
+    # (round, inbox) → deliveries, the round read from the post's address (bench-<round>-<n>)
+    by_round: Counter[tuple[str, str]] = Counter()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -84,6 +87,7 @@ class _Inbox(asyncio.Protocol):
                     host = value.strip()
             if len(self.buffer) < end + 4 + length:
                 return
+            body = self.buffer[end + 4 : end + 4 + length]
             self.buffer = self.buffer[end + 4 + length :]
             method, path = head.split(" ", 2)[:2]
             if method == "GET" and path == "/stats":
@@ -92,11 +96,15 @@ class _Inbox(asyncio.Protocol):
                         "posts": sum(self.counts.values()),
                         "inboxes": len(self.counts),
                         "most": max(self.counts.values(), default=0),
+                        "rounds": _rounds(self.by_round),
                     }
                 ).encode()
                 self._answer(200, body)
             else:
                 self.counts[host + path] += 1
+                found = _ROUND_RE.search(body)
+                round_ = found.group(1).decode() if found else "?"
+                self.by_round[(round_, host + path)] += 1
                 self._answer(202, b"")
 
     def _answer(self, status: int, body: bytes) -> None:
@@ -113,6 +121,20 @@ async def _serve(port: int, hosts: list[str]) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     async with server:
         await stop.wait()
+
+
+_ROUND_RE = re.compile(rb"/bench-(\d+)-\d+/")
+
+
+def _rounds(by_round: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """Per round: deliveries, distinct inboxes, and the most one inbox got."""
+    rounds: dict[str, dict[str, int]] = {}
+    for (round_, _), count in by_round.items():
+        entry = rounds.setdefault(round_, {"posts": 0, "inboxes": 0, "most": 0})
+        entry["posts"] += count
+        entry["inboxes"] += 1
+        entry["most"] = max(entry["most"], count)
+    return rounds
 
 
 def host_list(count: int) -> list[str]:

@@ -30,6 +30,7 @@ class Deliveries:
     port: int = field(default_factory=free_port)
     published: dict[str, int] = field(default_factory=dict)  # phase → posts published
     failed: dict[str, int] = field(default_factory=dict)  # phase → publishes refused
+    rounds: dict[int, str] = field(default_factory=dict)  # round of a published post → phase
     _round: int = 0
 
     def start_inboxes(self, log: Path) -> subprocess.Popen[bytes]:
@@ -50,6 +51,7 @@ class Deliveries:
             self.failed[phase] = self.failed.get(phase, 0) + 1
         else:
             self.published[phase] = self.published.get(phase, 0) + 1
+            self.rounds[self._round] = phase
 
     async def unfinished(self, database_url: str) -> int:
         conn = await asyncpg.connect(database_url)
@@ -63,25 +65,30 @@ class Deliveries:
         finally:
             await conn.close()
 
-    async def check(self, database_url: str) -> tuple[list[str], list[str]]:
-        """(lost, duplicated): posts an inbox never got or got twice, dead deliveries."""
+    async def check(self, database_url: str) -> dict[str, tuple[list[str], list[str]]]:
+        """Per phase (lost, duplicated): each post published in it that an inbox never got
+        or got twice; dead deliveries under "(any)"."""
         async with httpx.AsyncClient(timeout=10) as client:
             stats = (await client.get(f"http://{host_list(HOSTS)[0]}:{self.port}/stats")).json()
-        posts = sum(self.published.values())
         conn = await asyncpg.connect(database_url)
         try:
             dead = await conn.fetchval("SELECT count(*) FROM ap_deliveries WHERE status = 'dead'")
         finally:
             await conn.close()
-        lost, duplicated = [], []
-        expected = posts * self.followers
-        if stats["posts"] < expected or stats["inboxes"] < min(self.followers, expected):
-            lost.append(
-                f"the inboxes got {stats['posts']} posts of {expected}"
-                f" ({stats['inboxes']} of {self.followers} inboxes reached)"
-            )
-        if stats["most"] > posts:
-            duplicated.append(f"an inbox got {stats['most']} posts, {posts} were published")
+        by_phase: dict[str, tuple[list[str], list[str]]] = {
+            phase: ([], []) for phase in self.published
+        }
+        rounds = stats["rounds"]
+        for round_, phase in sorted(self.rounds.items()):
+            lost, duplicated = by_phase[phase]
+            got = rounds.get(str(round_), {"posts": 0, "inboxes": 0, "most": 0})
+            if got["posts"] < self.followers or got["inboxes"] < self.followers:
+                lost.append(
+                    f"post {round_}: the inboxes got {got['posts']} of {self.followers}"
+                    f" ({got['inboxes']} of {self.followers} inboxes reached)"
+                )
+            if got["most"] > 1:
+                duplicated.append(f"post {round_}: an inbox got it {got['most']} times")
         if dead:
-            lost.append(f"{dead} deliveries are dead")
-        return lost, duplicated
+            by_phase.setdefault("(any)", ([], []))[0].append(f"{dead} deliveries are dead")
+        return by_phase

@@ -22,6 +22,7 @@ it could add the line twice.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import re
 import time
 from collections import Counter
@@ -71,6 +72,8 @@ class Load:
     cart_cookie: str
     member_cookie: str  # blog's session cookie of a signed-in member
     phase: str = "baseline"
+    # (Unix time, phase) as each began: a job counts in the phase it was enqueued in
+    starts: list[tuple[float, str]] = field(default_factory=lambda: [(0.0, "baseline")])
     samples: list[Sample] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     stopping: bool = False
@@ -311,12 +314,26 @@ class Audit:
     def line(self) -> str:
         return f"lost: {len(self.lost)}, duplicated: {len(self.duplicated)}"
 
+    def add(self, lost: list[str], duplicated: list[str]) -> None:
+        self.lost.extend(lost)
+        self.duplicated.extend(duplicated)
+
+
+def phase_at(starts: list[tuple[float, str]], epoch: float) -> str:
+    """The phase that had begun at `epoch` (Unix time), from (start, name) in order."""
+    index = bisect.bisect_right([start for start, _ in starts], epoch) - 1
+    return starts[index][1] if index >= 0 else "(any)"
+
 
 async def audit(
-    database_url: str, attempts: list[Attempt], mails: Counter[tuple[str, str]]
+    database_url: str,
+    attempts: list[Attempt],
+    mails: Counter[tuple[str, str]],
+    starts: list[tuple[float, str]],
 ) -> dict[str, Audit]:
     """Per phase: orders seen but missing or not paid, attempts with two orders, mails
-    missing or sent twice, jobs stuck past their lease or dead."""
+    missing or sent twice, jobs stuck past their lease or dead (a job in the phase it
+    was enqueued in, `starts` being each phase's (Unix time, name))."""
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
@@ -327,7 +344,8 @@ async def audit(
         )
         jobs = await conn.fetch(
             "SELECT id, kind, state, payload->>'to' AS to, payload->>'subject' AS subject,"
-            " leased_until < now() AS expired, last_error FROM jobs"
+            " leased_until < now() AS expired, last_error,"
+            " extract(epoch FROM created_at)::float8 AS created FROM jobs"
             " WHERE state <> 'succeeded'"
         )
     finally:
@@ -366,10 +384,10 @@ async def audit(
                     result.duplicated.append(
                         f"mail {subject!r} reached {attempt.email} {sent} times"
                     )
-    everyone = phases.setdefault("(any)", Audit([], [], []))
     for job in jobs:
+        where = phases.setdefault(phase_at(starts, job["created"]), Audit([], [], []))
         if job["state"] == "dead":
-            everyone.lost.append(f"job {job['id']} ({job['kind']}) is dead: {job['last_error']}")
+            where.lost.append(f"job {job['id']} ({job['kind']}) is dead: {job['last_error']}")
         elif job["state"] == "running" and job["expired"]:
-            everyone.stuck.append(f"job {job['id']} ({job['kind']}) is running past its lease")
+            where.stuck.append(f"job {job['id']} ({job['kind']}) is running past its lease")
     return phases

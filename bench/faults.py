@@ -185,6 +185,7 @@ async def fault(
 ) -> Outcome:
     say(f"{name} …")
     load.phase = name
+    load.starts.append((time.time(), name))
     await deliveries.publish(name)  # its deliveries are on their way as the fault hits
     started = time.monotonic()
     acting = asyncio.create_task(asyncio.to_thread(action))
@@ -318,10 +319,11 @@ async def run(
         (recipient, mail.subject) for mail in smtp.received for recipient in mail.recipients
     )
     resubmitted = await load.resubmitted_checkout()
-    audits = await audit(db, load.attempts, mails)
-    lost, duplicated = await deliveries.check(db)
-    audits["(deliveries)"] = Audit(lost, duplicated, [])
-    code = report(load, outcomes, audits, deliveries)
+    audits = await audit(db, load.attempts, mails, load.starts)
+    sent = await deliveries.check(db)
+    for phase, (lost, duplicated) in sent.items():
+        audits.setdefault(phase, Audit([], [], [])).add(lost, duplicated)
+    code = report(load, outcomes, audits, deliveries, sent)
     # The case the buyers meet only when a kill lands between commit and answer.
     twice = len(set(resubmitted))
     print(f"checkout form sent twice (a resubmit after a lost answer): {twice} order(s)")
@@ -329,8 +331,14 @@ async def run(
 
 
 def report(
-    load: Load, outcomes: list[Outcome], audits: dict[str, Audit], deliveries: Deliveries
+    load: Load,
+    outcomes: list[Outcome],
+    audits: dict[str, Audit],
+    deliveries: Deliveries,
+    sent: dict[str, tuple[list[str], list[str]]],
 ) -> int:
+    """Per fault and overall; `audits` holds every finding by phase (deliveries and jobs
+    included), `sent` the deliveries' own, to print them apart."""
     print()
     bad = False
     for outcome in outcomes:
@@ -342,35 +350,41 @@ def report(
         streams = ", ".join(f"{k}: {outcome.window.by_stream[k]}" for k in (*STREAMS, "sumup"))
         print(f"  errors by stream: {streams}")
         print(f"  checkouts started: {len(attempts)}, paid: {paid}; {checks.line()}")
+        lost, duplicated = sent.get(outcome.name, ([], []))
+        print(
+            f"  deliveries: {deliveries.published.get(outcome.name, 0)} posts published"
+            f" ({deliveries.failed.get(outcome.name, 0)} refused), lost: {len(lost)},"
+            f" duplicated: {len(duplicated)}; jobs enqueued in it stuck past their lease:"
+            f" {len(checks.stuck)}"
+        )
         others = Counter(a.outcome for a in attempts if a.outcome != "paid")
         if others:
             print(f"  buyers who did not finish: {dict(others)}")
         if checks.unseen:
             print(f"  orders placed whose answer never reached the buyer: {checks.unseen}")
-        for problem in checks.lost + checks.duplicated:
+        for problem in checks.lost + checks.duplicated + checks.stuck:
             print(f"    {problem}")
-        bad |= outcome.recovery is None or bool(checks.lost or checks.duplicated)
-    base = audits.get("baseline", Audit([], [], []))
-    print(f"baseline: {base.line()}")
-    jobs = audits.get("(any)", Audit([], [], []))
-    print(f"jobs: dead {len(jobs.lost)}, stuck past lease {len(jobs.stuck)}")
-    for problem in base.lost + base.duplicated + jobs.lost + jobs.stuck:
-        print(f"    {problem}")
-    sent = audits["(deliveries)"]
+        bad |= outcome.recovery is None or bool(checks.lost or checks.duplicated or checks.stuck)
+    faults = {outcome.name for outcome in outcomes}
+    for phase in ("baseline", *sorted(set(audits) - faults - {"baseline"})):
+        rest = audits.get(phase, Audit([], [], []))
+        print(f"{phase}: {rest.line()}, stuck: {len(rest.stuck)}")
+        for problem in rest.lost + rest.duplicated + rest.stuck:
+            print(f"    {problem}")
+        bad |= bool(rest.lost or rest.duplicated or rest.stuck)
+    stuck = sum(len(a.stuck) for a in audits.values())
+    dead = sum(problem.startswith("job ") for a in audits.values() for problem in a.lost)
+    print(f"jobs: dead {dead}, stuck past lease {stuck}")
     posts = sum(deliveries.published.values())
     print(
         f"deliveries: {posts} posts published to {deliveries.followers} followers"
         f" ({sum(deliveries.failed.values())} refused while the database was down:"
-        f" {deliveries.failed or 'none'}); {sent.line()}"
+        f" {deliveries.failed or 'none'})"
     )
-    for problem in sent.lost + sent.duplicated:
-        print(f"    {problem}")
-    bad |= bool(sent.lost or sent.duplicated)
     outcomes_by = Counter(a.outcome for a in load.attempts)
     print(f"buyers' outcomes: {dict(outcomes_by.most_common())}")
     print('("200 signed out": with Redis down, sessions are unreadable and the member is')
     print(" served as anonymous by design, shared/infrastructure/oauth.py)")
-    bad |= bool(base.lost or base.duplicated or jobs.lost or jobs.stuck)
     total_lost = sum(len(a.lost) for a in audits.values())
     total_dup = sum(len(a.duplicated) for a in audits.values())
     print(f"lost: {total_lost}, duplicated: {total_dup}")
