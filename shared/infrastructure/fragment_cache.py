@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from shared.contracts.widgets import FragmentRequest, FragmentScope
+from shared.infrastructure.cache_guard import REDIS_FAILURES, Cooldown, describe
 from shared.infrastructure.page_cache import bump_generation
 
 log = logging.getLogger(__name__)
@@ -121,23 +121,13 @@ class FragmentCache:
         self._redis = redis
         self._keep = keep_stale
         self._timeout = timeout
-        self._cooldown = cooldown
-        self._skip_until = 0.0
+        self._guard = Cooldown(
+            "fragment cache", cooldown, meanwhile="pages fetch without the cache", log=log
+        )
 
     @property
     def available(self) -> bool:
-        return time.monotonic() >= self._skip_until
-
-    def _failed(self, what: str, exc: BaseException) -> None:
-        if self.available:
-            log.warning(
-                "fragment cache: %s failed (%s: %s); pages fetch without the cache for %.1f s",
-                what,
-                type(exc).__name__,
-                exc or "timed out",
-                self._cooldown,
-            )
-        self._skip_until = time.monotonic() + self._cooldown
+        return self._guard.available
 
     async def read(self, keys: Sequence[FragmentKey]) -> dict[FragmentKey, Lookup]:
         """Copies and generations for `keys`; every key a MISS when Redis is unavailable."""
@@ -147,8 +137,8 @@ class FragmentCache:
         try:
             async with asyncio.timeout(self._timeout):
                 values = await self._redis.mget(names)
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._failed("read", exc)
+        except REDIS_FAILURES as exc:
+            self._guard.failed("read", exc)
             return {key: MISS for key in keys}
         raw = [value.encode() if isinstance(value, str) else value for value in values]
         copies, generations = raw[: len(keys)], raw[len(keys) :]
@@ -168,8 +158,8 @@ class FragmentCache:
         try:
             async with asyncio.timeout(self._timeout):
                 await self._redis.set(key.entry, value.encode(), ex=self._keep)
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._failed("write", exc)
+        except REDIS_FAILURES as exc:
+            self._guard.failed("write", exc)
 
     async def invalidate(self, scopes: Iterable[FragmentScope]) -> None:
         """Make every cached copy in these scopes stale at once (they stay as last good copies).
@@ -190,13 +180,12 @@ class FragmentCache:
                         # Outlives every copy it guards, so a lost generation cannot revive one.
                         pipe.expire(name, self._keep + 3600)
                     await pipe.execute()
-        except (RedisError, OSError, TimeoutError) as exc:
+        except REDIS_FAILURES as exc:
             log.error(
-                "fragment cache: could not invalidate %s (%s: %s); they show old data "
+                "fragment cache: could not invalidate %s (%s); they show old data "
                 "until their TTL ends",
                 ", ".join(f"{s.type}/{s.scope}" for s in scopes),
-                type(exc).__name__,
-                exc or "timed out",
+                describe(exc),
             )
             return
         log.info("fragment cache: invalidated %s", ", ".join(f"{s.type}/{s.scope}" for s in scopes))

@@ -66,7 +66,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+
+from shared.infrastructure.cache_guard import REDIS_FAILURES, Cooldown, describe
 
 log = logging.getLogger(__name__)
 
@@ -137,12 +138,10 @@ async def bump_generation(redis: Redis, *, within: float) -> None:
     try:
         async with asyncio.timeout(within):
             await redis.set(GENERATION_KEY, new_generation())
-    except (RedisError, OSError, TimeoutError) as exc:
+    except REDIS_FAILURES as exc:
         log.error(
-            "page cache: could not invalidate pages (%s: %s); they show old data until "
-            "their TTL ends",
-            type(exc).__name__,
-            exc or "timed out",
+            "page cache: could not invalidate pages (%s); they show old data until their TTL ends",
+            describe(exc),
         )
 
 
@@ -200,24 +199,12 @@ class PageCache:
         self._sessions = redis if sessions is None else sessions
         self.ttl = ttl
         self._timeout = timeout
-        self._cooldown = cooldown
-        self._skip_until = 0.0
+        self._guard = Cooldown("page cache", cooldown, meanwhile="pages render without it", log=log)
         self._lookup = redis.register_script(_LOOKUP_SCRIPT)
 
     @property
     def available(self) -> bool:
-        return time.monotonic() >= self._skip_until
-
-    def _failed(self, what: str, exc: BaseException) -> None:
-        if self.available:
-            log.warning(
-                "page cache: %s failed (%s: %s); pages render without it for %.1f s",
-                what,
-                type(exc).__name__,
-                exc or "timed out",
-                self._cooldown,
-            )
-        self._skip_until = time.monotonic() + self._cooldown
+        return self._guard.available
 
     async def read(
         self, key: PageKey, *, session: str | None = None
@@ -237,8 +224,8 @@ class PageCache:
                     keys=keys,
                     args=[new_generation(), key.head, key.tail],
                 )
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._failed("read", exc)
+        except REDIS_FAILURES as exc:
+            self._guard.failed("read", exc)
             return None
         if not alive:
             return None
@@ -258,8 +245,8 @@ class PageCache:
                 ):
                     return
                 await self._redis.set(key.at(generation), page.encode(), ex=self.ttl)
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._failed("write", exc)
+        except REDIS_FAILURES as exc:
+            self._guard.failed("write", exc)
 
     async def invalidate(self) -> None:
         # Always attempted, even in a cooldown: a missed invalidation shows old data.

@@ -45,9 +45,9 @@ from shared.infrastructure.page_cache import (
 from shared.infrastructure.runtime import runtime
 from shared.infrastructure.security import (
     CSRF_COOKIE,
-    CSRF_COOKIE_MAX_AGE,
     CSRF_VALUE_BYTES,
     UNSAFE_METHODS,
+    csrf_cookie_options,
     csrf_token,
     csrf_token_for,
     minted_csrf_value,
@@ -257,15 +257,7 @@ class PageCacheMiddleware:
             value = visitor.csrf_value
             if value is None:
                 value = secrets.token_urlsafe(CSRF_VALUE_BYTES)
-                cookie = dump_cookie(
-                    CSRF_COOKIE,
-                    value,
-                    max_age=CSRF_COOKIE_MAX_AGE,
-                    path="/",
-                    secure=self._secure,
-                    httponly=True,
-                    samesite="Lax",
-                )
+                cookie = dump_cookie(CSRF_COOKIE, value, **csrf_cookie_options(self._secure))
                 headers.append((b"set-cookie", cookie.encode("latin-1")))
             body = body.replace(_PLACEHOLDER, csrf_token_for(self._secret, value).encode())
         headers += [

@@ -60,6 +60,17 @@ def _is_frameable() -> bool:
     return bool(getattr(view, "_frameable", False))
 
 
+def csrf_cookie_options(secure: bool) -> dict[str, Any]:
+    """How the CSRF cookie is set, wherever it is set (here and on a page-cache hit)."""
+    return {
+        "max_age": CSRF_COOKIE_MAX_AGE,
+        "path": "/",
+        "secure": secure,
+        "httponly": True,
+        "samesite": "Lax",
+    }
+
+
 def _sign(secret_key: str, value: str) -> str:
     key = derive_key(secret_key, Purpose.CSRF)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
@@ -194,12 +205,5 @@ def install_security(app: Quart, settings: Settings) -> None:
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id
         if "csrf_value" in g and request.cookies.get(CSRF_COOKIE) != g.csrf_value:
-            response.set_cookie(
-                CSRF_COOKIE,
-                g.csrf_value,
-                httponly=True,
-                samesite="Lax",
-                secure=secure_cookies,
-                max_age=CSRF_COOKIE_MAX_AGE,
-            )
+            response.set_cookie(CSRF_COOKIE, g.csrf_value, **csrf_cookie_options(secure_cookies))
         return response
