@@ -209,7 +209,9 @@ async def _begin_login(next_path: str, *, silent: bool) -> AnyResponse | None:
     return response
 
 
-def _wants_silent_check(state: SignInState) -> bool:
+def _wants_silent_check(state: SignInState, *, again: bool = False) -> bool:
+    """A top-level page load of a browser not checked yet (`again`: checked before, but
+    the session it got since has ended)."""
     headers = request.headers
     return (
         request.method == "GET"
@@ -217,7 +219,7 @@ def _wants_silent_check(state: SignInState) -> bool:
         and headers.get("Sec-Fetch-Dest") == "document"
         and "HX-Request" not in headers
         and "prefetch" not in headers.get("Sec-Purpose", "") + headers.get("Purpose", "")
-        and state.cookies.checked not in request.cookies
+        and (again or state.cookies.checked not in request.cookies)
     )
 
 
@@ -238,6 +240,11 @@ async def _load_viewer() -> AnyResponse | None:
         set_viewer(None)
         g.app_session = None
         return None
+    # A cookie naming a session that has ended (its TTL, or Redis lost it): the member
+    # may still be signed in at federation, so they are checked silently once more, as
+    # Keycloak's clients do; the redirect drops the cookie, so this cannot loop. (A
+    # session ended here, by a refused refresh or a password reset, is not checked again.)
+    dead = bool(cookie) and session is None
     if session is not None:
         # Checked against the member's sessions_valid_after on every request
         # (the row is read anyway): a password reset ends this session even if
@@ -253,10 +260,15 @@ async def _load_viewer() -> AnyResponse | None:
     g.app_session = session if user else None
     set_viewer(user)
     quiet = request.path.startswith(state.quiet_prefixes)
-    if user is None and not quiet and _wants_silent_check(state):
+    if user is None and not quiet and _wants_silent_check(state, again=dead):
         if state.probe is not None and not await state.probe.is_up(state.rp.http):
             return None  # federation is down: anonymous now, checked again later
-        return await _begin_login(safe_next(request.full_path.rstrip("?")), silent=True)
+        response = await _begin_login(safe_next(request.full_path.rstrip("?")), silent=True)
+        if response is not None and dead:
+            response.delete_cookie(
+                state.cookies.session, path="/", secure=state.cookies.secure, httponly=True
+            )
+        return response
     return None
 
 
