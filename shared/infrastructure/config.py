@@ -169,6 +169,7 @@ class FragmentSettings(_Strict):
     keep_stale: int = Field(86400, ge=1)
     cooldown: float = Field(1.0, ge=0, le=300)
     cache_timeout: float = Field(0.1, gt=0, le=10)
+    outage_copy_seconds: float = Field(2.0, ge=0, le=60)
     default_ttl: int = Field(60, ge=0)
     ttl: dict[str, int] = Field(default_factory=dict)
 

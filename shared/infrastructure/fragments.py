@@ -13,7 +13,9 @@ pieces a page needs:
 3. a fragment whose provider is slow, failing or down is replaced by its last
    good copy (kept `keep_stale` seconds for exactly this) or by an empty
    placeholder, and the reason is logged. The page always renders; when
-   Redis is down the fragments are fetched without it.
+   Redis is down the fragments are fetched without it, and each process
+   reuses what it fetched in the last `outage_copy_seconds` (an outage must
+   not turn every page into four, the header's fragments fetched over HTTP).
 
 Pages use it through `page_fragments()` (a route that wants more than the
 shell) and the `fragments` template global (`fragments.get('nav')`), which
@@ -33,6 +35,7 @@ import contextvars
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -73,6 +76,9 @@ IN_PROCESS_ORIGIN = "http://in-process.invalid"
 # app waited out its budget (the member's cart fell from 137 to 16 req/s). The page
 # itself still stops waiting at its budget; the render finishes and is cached.
 OWN_RENDER_TIMEOUT = 30.0
+# The fragments a process keeps for a Redis outage: a member's header is three, so this
+# covers a few hundred members active within `outage_copy_seconds`, in a few MB.
+OUTAGE_COPIES = 1024
 
 
 class ProviderError(Exception):
@@ -108,6 +114,23 @@ class FragmentClient:
     _inflight: dict[str, asyncio.Task[str]] = field(default_factory=dict)
     _cooling_until: dict[str, float] = field(default_factory=dict)
     _warned_at: dict[str, float] = field(default_factory=dict)
+    # Cache key -> (when fetched, html): what this process fetched last, for an outage.
+    _outage_copies: OrderedDict[str, tuple[float, str]] = field(default_factory=OrderedDict)
+
+    def outage_copy(self, key: FragmentKey) -> str | None:
+        """What this process fetched for `key` within `outage_copy_seconds`, if anything."""
+        kept = self._outage_copies.get(key.entry)
+        if kept is None or time.monotonic() - kept[0] >= self.settings.outage_copy_seconds:
+            return None
+        return kept[1]
+
+    def _keep_for_outage(self, key: FragmentKey, html: str) -> None:
+        if self.settings.outage_copy_seconds <= 0:
+            return
+        self._outage_copies[key.entry] = (time.monotonic(), html)
+        self._outage_copies.move_to_end(key.entry)
+        if len(self._outage_copies) > OUTAGE_COPIES:
+            self._outage_copies.popitem(last=False)
 
     def fetch(
         self,
@@ -167,6 +190,7 @@ class FragmentClient:
         # anonymous cart that does not exist): caching it per random cookie
         # would let anyone fill Redis.
         if "no-store" not in response.headers.get("Cache-Control", ""):
+            self._keep_for_outage(key, html)
             await self.cache.store(key, html, generation)
         return html
 
@@ -235,14 +259,18 @@ async def fetch_fragments(
     wanted = list(dict.fromkeys(requests))
     keys = {req: FragmentKey.of(req, viewer_scope(req.spec.depends_on, viewer)) for req in wanted}
     lookups = await client.cache.read(list(dict.fromkeys(keys.values())))
+    cache_down = not client.cache.available
     now = time.time()
     html: dict[str, Markup] = {}
     pending: dict[FragmentRequest, asyncio.Task[str]] = {}
     for req in wanted:
         lookup = lookups[keys[req]]
         fresh = lookup.fresh(client.settings.ttl_of(req.type), now)
+        kept = client.outage_copy(keys[req]) if fresh is None and cache_down else None
         if fresh is not None:
             html[req.name] = Markup(fresh.html)
+        elif kept is not None:
+            html[req.name] = Markup(kept)
         else:
             pending[req] = client.fetch(req, keys[req], lookup.generation, viewer, request_id)
     if pending:

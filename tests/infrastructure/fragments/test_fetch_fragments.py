@@ -277,7 +277,7 @@ async def test_with_redis_down_fragments_are_fetched_without_the_cache(
     make_client: ClientMaker, stand_in: StandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     dead_redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
-    client = await make_client(cache_redis=dead_redis)
+    client = await make_client(cache_redis=dead_redis, outage_copy_seconds=0)
     try:
         with caplog.at_level(logging.WARNING, "shared.infrastructure.fragment_cache"):
             first = await fetch_fragments(client, SHELL, ADA)
@@ -288,6 +288,33 @@ async def test_with_redis_down_fragments_are_fetched_without_the_cache(
     assert "mini-cart for u1" in first.get("mini-cart") and second == first
     assert stand_in.count("mini-cart") == 2
     assert "fragment cache: read failed" in caplog.text
+
+
+async def test_with_redis_down_a_process_reuses_what_it_just_fetched(
+    make_client: ClientMaker, stand_in: StandIn
+) -> None:
+    dead_redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
+    client = await make_client(cache_redis=dead_redis, outage_copy_seconds=60)
+    try:
+        first = await fetch_fragments(client, SHELL, ADA)
+        second = await fetch_fragments(client, SHELL, ADA)
+        bobs = await fetch_fragments(client, SHELL, FragmentViewer(user_id=2))
+    finally:
+        await dead_redis.aclose()
+
+    assert second == first and "mini-cart for u1" in second.get("mini-cart")
+    assert [stand_in.count(r.type) for r in SHELL] == [1, 2, 2]  # nav is everyone's
+    assert "mini-cart for u2" in bobs.get("mini-cart")
+
+
+async def test_with_redis_up_the_outage_copies_are_never_served(
+    make_client: ClientMaker, stand_in: StandIn
+) -> None:
+    client = await make_client(outage_copy_seconds=60, ttl={"mini-cart": 0})
+    await fetch_fragments(client, [SHELL[2]], ADA)
+    await fetch_fragments(client, [SHELL[2]], ADA)
+    # A TTL of 0: Redis never has a fresh copy, and the one kept in process is not used.
+    assert stand_in.count("mini-cart") == 2
 
 
 class _To(httpx.AsyncBaseTransport):
