@@ -53,7 +53,9 @@ class Listener:
         self.on_notify(channel, str(payload))
 
     async def run(self, stopping: asyncio.Event) -> None:
-        first = True
+        # Set by any failure, the first connection's included (it can be cut while it is
+        # still adding its listeners): what was notified meanwhile is due once back.
+        lost = False
         while not stopping.is_set():
             connection: asyncpg.Connection | None = None
             try:
@@ -64,10 +66,10 @@ class Listener:
                 for channel in self.channels:
                     await conn.add_listener(channel, self._notified)
                 self.connected.set()
-                if not first:
+                if lost:
                     log.info("LISTEN restored")
-                    self.on_reconnect()  # what was notified meanwhile is due now
-                first = False
+                    self.on_reconnect()
+                    lost = False
                 while not stopping.is_set():
                     # A ping each interval: a dead TCP connection shows here, not never.
                     with contextlib.suppress(TimeoutError):
@@ -76,6 +78,7 @@ class Listener:
                         await asyncio.wait_for(conn.execute("SELECT 1"), timeout=10)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.connected.clear()
+                lost = True
                 log.warning("cannot LISTEN (%s): polling every %gs", exc, self.every)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), timeout=self.every)

@@ -4,6 +4,7 @@ a schedule ticks once per period across workers, SIGTERM is graceful."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections import Counter
 from datetime import datetime, timedelta
@@ -15,8 +16,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.dev.embedded import free_port
 from shared.infrastructure.jobs import enqueue
-from shared.infrastructure.jobs.worker import LISTEN_APPLICATION
+from shared.infrastructure.jobs.worker import LISTEN_APPLICATION, Listener
 from shared.models.jobs import Job
 from tests.infrastructure.jobs.conftest import runs
 from tests.support.activitypub.live import Workers
@@ -174,6 +176,34 @@ async def test_a_lost_listen_connection_degrades_to_polling_and_comes_back(
         assert pool.running[0].poll() is None, "the worker kept running"
     finally:
         pool.stop_all()
+
+
+async def test_a_listen_that_could_not_start_is_restored_and_catches_up(
+    jobs_env: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # The database is not up yet when the worker starts (or its first connection is cut
+    # while it still adds its listeners): once it is, that is a restore like any other,
+    # and what was notified meanwhile is looked at.
+    caught_up = asyncio.Event()
+    listener = Listener(
+        f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere",
+        ["rose_ash_test_channel"],
+        lambda _channel, _payload: None,
+        caught_up.set,
+        every=0.1,
+    )
+    stopping = asyncio.Event()
+    with caplog.at_level(logging.INFO, "rose_ash.worker"):
+        listening = asyncio.create_task(listener.run(stopping))
+        try:
+            await eventually(lambda: "cannot LISTEN" in caplog.text, what="a failed LISTEN")
+            listener.url = jobs_env["DATABASE_URL"]  # the database is up now
+            await asyncio.wait_for(caught_up.wait(), timeout=30)
+            assert listener.connected.is_set()
+            assert "LISTEN restored" in caplog.text
+        finally:
+            stopping.set()
+            await listening
 
 
 async def _listening(sessions: async_sessionmaker[AsyncSession]) -> bool:
