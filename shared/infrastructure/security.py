@@ -171,6 +171,11 @@ def configure_logging(app_name: str) -> None:
         root.setLevel(logging.INFO)
 
 
+def _prepared(headers: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(lower-case name, name, value): matched against a response's names in one set."""
+    return [(name.lower(), name, value) for name, value in headers.items()]
+
+
 def install_security(app: Quart, settings: Settings) -> None:
     csp = _content_security_policy(settings)
     framed_csp = csp.replace("frame-ancestors 'none'", "frame-ancestors *")
@@ -200,19 +205,10 @@ def install_security(app: Quart, settings: Settings) -> None:
     }
     if hsts:
         fixed["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    # (lower-case name, name, value): matched against the response's names in one set.
-    framed_headers = [
-        (name.lower(), name, value)
-        for name, value in {**fixed, "Content-Security-Policy": framed_csp}.items()
-    ]
-    unframed_headers = [
-        (name.lower(), name, value)
-        for name, value in {
-            **fixed,
-            "X-Frame-Options": "DENY",
-            "Content-Security-Policy": csp,
-        }.items()
-    ]
+    framed_headers = _prepared({**fixed, "Content-Security-Policy": framed_csp})
+    unframed_headers = _prepared(
+        {**fixed, "X-Frame-Options": "DENY", "Content-Security-Policy": csp}
+    )
 
     @app.after_request
     async def add_headers(response: Response) -> Response:
