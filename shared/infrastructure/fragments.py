@@ -114,7 +114,7 @@ class FragmentClient:
     _inflight: dict[str, asyncio.Task[str]] = field(default_factory=dict)
     _cooling_until: dict[str, float] = field(default_factory=dict)
     _warned_at: dict[str, float] = field(default_factory=dict)
-    # Cache key -> (when fetched, html): what this process fetched last, for an outage.
+    # Cache key -> (when fetched, html): what this process fetched during a Redis outage.
     _outage_copies: OrderedDict[str, tuple[float, str]] = field(default_factory=OrderedDict)
 
     def outage_copy(self, key: FragmentKey) -> str | None:
@@ -125,7 +125,9 @@ class FragmentClient:
         return kept[1]
 
     def _keep_for_outage(self, key: FragmentKey, html: str) -> None:
-        if self.settings.outage_copy_seconds <= 0:
+        # Only while the cache is down: with Redis up they would cost memory and a write
+        # on every fetch, and never be served.
+        if self.settings.outage_copy_seconds <= 0 or self.cache.available:
             return
         self._outage_copies[key.entry] = (time.monotonic(), html)
         self._outage_copies.move_to_end(key.entry)
