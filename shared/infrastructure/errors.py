@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from quart import Quart, Response, g, jsonify, render_template, request
+from quart import Quart, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from shared.infrastructure.security import request_id_var
 from shared.infrastructure.unavailable import RETRY_AFTER_SECONDS, unavailable_service
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def _wants_json() -> bool:
 
 
 async def _render(code: int, title: str, message: str) -> tuple[Response | str, int]:
-    request_id = g.get("request_id", "-")
+    request_id = request_id_var.get()
     if _wants_json():
         return jsonify(error=title, message=message, status=code, request_id=request_id), code
     template = {404: "errors/404.html", 500: "errors/500.html"}.get(code, "errors/error.html")

@@ -31,7 +31,12 @@ from shared.infrastructure.media import install_media
 from shared.infrastructure.oauth import install_sso
 from shared.infrastructure.page_cache_serving import install_page_cache
 from shared.infrastructure.runtime import EXTENSION_KEY, close_request_session, runtime
-from shared.infrastructure.security import configure_logging, csrf_token, install_security
+from shared.infrastructure.security import (
+    configure_logging,
+    csrf_token,
+    install_security,
+    wrap_with_headers,
+)
 from shared.infrastructure.viewer import current_viewer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -133,13 +138,14 @@ def create_base_app(name: str, *, settings: Settings | None = None) -> Quart:
     install_activitypub(app, settings)
     install_media(app)
     app.register_blueprint(health_bp)
-    # After install_security (its hook must see only the view's own cookies), before the
-    # proxy middleware (it must see the visitor's scheme and host).
+    # Before the proxy middleware: it must see the visitor's scheme and host.
     install_page_cache(app, settings)
     install_error_handlers(app)
     # Registered last, so it runs once every other startup hook has built its parts.
     app.before_serving(_freeze_startup_objects)
     app.after_serving(_unfreeze)
+    # Around the page cache, so that a hit has the same headers as a render.
+    wrap_with_headers(app, settings)
     if settings.trusted_proxy_hops:
         # Behind Caddy every request comes from the proxy's address: take the
         # member's address (rate limits, logs) and scheme from its headers.

@@ -59,6 +59,7 @@ from shared.infrastructure.internal import (
     install_internal_guard,
 )
 from shared.infrastructure.runtime import runtime
+from shared.infrastructure.security import request_id_var
 from shared.infrastructure.viewer import current_viewer
 
 log = logging.getLogger(__name__)
@@ -368,7 +369,7 @@ def page_fragments(*extra: FragmentRequest) -> PageFragments:
                 user_id=viewer.id if viewer else None,
                 anon_cart=anon_cart if _CART_TOKEN_RE.match(anon_cart) else None,
             ),
-            g.get("request_id"),
+            request_id_var.get(),
             shell,
         )
         g.page_fragments = fragments

@@ -2,11 +2,11 @@
 
 A hit is answered here, before Quart builds a request, runs its hooks and a
 view: that is most of what a page costs once its HTML is known. So the few
-things Quart's hooks do for every page are done here for a hit too, the same
-way: the request id header, the browser's CSRF cookie (minted when it has
-none, `ra_csrf`, as security.py sets it) and its token in the page's forms.
-The security headers come with the stored page: they are the final headers of
-the render it was kept from.
+things Quart's hooks do for a page are done here for a hit too, the same way:
+the browser's CSRF cookie (minted when it has none, `ra_csrf`, as security.py
+sets it) and its token in the page's forms. The security headers and the
+request id are added around this middleware (security.ResponseHeaders), to a
+hit as to anything else; a page is kept with the view's own headers.
 
 A miss goes on to Quart marked as a candidate; Quart's last after-request hook
 (page_cache.py) says whether what the view made may be kept, and with which
@@ -15,9 +15,7 @@ CSRF token to blank out, in an internal header this middleware removes.
 
 from __future__ import annotations
 
-import re
 import secrets
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +72,6 @@ NEUTRAL_COOKIES = frozenset({CSRF_COOKIE, "ra_sso_checked", "ra_login"})
 # The candidate mark of an anonymous page (a member's is their session's digest).
 ANONYMOUS = "-"
 _COOKIE_PREFIXES = ("__Host-", "__Secure-")
-_REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,128}$")
 _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
 # Not kept with a page: the visitor's own, or made again for each answer.
 _NOT_KEPT = frozenset(
@@ -88,7 +85,6 @@ class Visitor:
 
     key: PageKey
     csrf_value: str | None
-    request_id: bytes | None
     # A member: their session's digest, and its key in Redis; an anonymous visitor: "-".
     mark: str = ANONYMOUS
     session: str | None = None
@@ -98,7 +94,6 @@ def _visitor(scope: Scope, app_name: str, session_cookie: str) -> Visitor | None
     """The page key of a GET that may be answered from the cache, or None: an anonymous
     visitor's (shared by all of them) or a member's (their session's own)."""
     cookie = host = ""
-    request_id: bytes | None = None
     navigate = False
     for name, value in scope["headers"]:
         if name == b"cookie":  # HTTP/2 may split the cookies over several headers
@@ -111,8 +106,6 @@ def _visitor(scope: Scope, app_name: str, session_cookie: str) -> Visitor | None
             return None  # ActivityPub and APIs ask for JSON at the same addresses
         elif name == b"sec-fetch-mode":
             navigate = value == b"navigate"
-        elif name == b"x-request-id" and _REQUEST_ID_RE.match(value):
-            request_id = value
     csrf_value: str | None = None
     member: str | None = None
     checked = provider = False
@@ -151,12 +144,11 @@ def _visitor(scope: Scope, app_name: str, session_cookie: str) -> Visitor | None
     tail = f":GET:{target}"
     if member is None:
         key = PageKey(head=f"{PREFIX}:{app_name}:", tail=tail, has_query=bool(query))
-        return Visitor(key=key, csrf_value=csrf_value, request_id=request_id)
+        return Visitor(key=key, csrf_value=csrf_value)
     key = PageKey(head=f"{PREFIX}:{app_name}:m:{member}:", tail=tail, has_query=bool(query))
     return Visitor(
         key=key,
         csrf_value=csrf_value,
-        request_id=request_id,
         mark=member,
         session=session_key(app_name, member),
     )
@@ -262,7 +254,6 @@ class PageCacheMiddleware:
             body = body.replace(_PLACEHOLDER, csrf_token_for(self._secret, value).encode())
         headers += [
             (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", visitor.request_id or uuid.uuid4().hex.encode()),
             (b"x-cache", b"HIT"),
         ]
         await send({"type": "http.response.start", "status": page.status, "headers": headers})
@@ -274,7 +265,10 @@ def _keepable(response: Response, mark: str) -> bool:
     of the member whose session has the digest `mark`."""
     if response.status_code != 200 or response.mimetype != "text/html":
         return False
-    if "Set-Cookie" in response.headers:  # the CSRF cookie comes later (security.py)
+    # The CSRF cookie this request minted is not kept (a hit mints its own); any other
+    # cookie makes the page the visitor's own.
+    csrf = f"{CSRF_COOKIE}="
+    if any(not c.startswith(csrf) for c in response.headers.getlist("Set-Cookie")):
         return False
     cache_control = response.headers.get("Cache-Control", "")
     if "private" in cache_control or "no-store" in cache_control:
@@ -295,9 +289,8 @@ def _keepable(response: Response, mark: str) -> bool:
 
 
 def install_page_cache(app: Quart, settings: Settings) -> None:
-    """Put the page cache in front of `app`; call it after install_security (so its hook
-    sees the view's own cookies, not the CSRF one) and before any proxy middleware (so
-    it sees the visitor's scheme and host)."""
+    """Put the page cache in front of `app`; call it before the response headers and any
+    proxy middleware are put around it (it must see the visitor's scheme and host)."""
     name = runtime(app).name
     ttl = settings.page_cache.ttl
     fragments = settings.fragments

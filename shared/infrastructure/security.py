@@ -13,17 +13,18 @@ calls) opt out with `@csrf_exempt`: they authenticate otherwise.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
 import re
 import secrets
-import uuid
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from quart import Quart, Response, abort, current_app, g, request
+from quart import Quart, Response, abort, after_this_request, current_app, g, make_response, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from shared.infrastructure.config import Settings
 from shared.infrastructure.keys import Purpose, derive_key
@@ -32,16 +33,19 @@ CSRF_COOKIE = "ra_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,128}$")
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CSRF_VALUE_BYTES = 32
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 _CSRF_VALUE_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+_FRAMED_CSP = "rose_ash.framed_csp"
+_CSRF_SECURE = "rose_ash.csrf_secure_cookie"
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 
 
 def csrf_exempt(view: F) -> F:
@@ -51,13 +55,15 @@ def csrf_exempt(view: F) -> F:
 
 def frameable(view: F) -> F:
     """Let any site frame this route (embeddable widgets); every other route stays DENY."""
-    view._frameable = True  # type: ignore[attr-defined]
-    return view
 
+    @functools.wraps(view)
+    async def framed(*args: Any, **kwargs: Any) -> Response | WerkzeugResponse:
+        response = await make_response(await view(*args, **kwargs))
+        # Its own policy: ResponseHeaders then adds neither its CSP nor X-Frame-Options.
+        response.headers.setdefault("Content-Security-Policy", current_app.extensions[_FRAMED_CSP])
+        return response
 
-def _is_frameable() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "_frameable", False))
+    return framed  # type: ignore[return-value]
 
 
 def csrf_cookie_options(secure: bool) -> dict[str, Any]:
@@ -94,8 +100,18 @@ def _minted_cookie() -> str | None:
 def csrf_token() -> str:
     """The token for this browser's forms; creates the cookie value on first use."""
     if "csrf_value" not in g:
-        g.csrf_value = _minted_cookie() or secrets.token_urlsafe(CSRF_VALUE_BYTES)
+        value = _minted_cookie()
+        if value is None:
+            value = secrets.token_urlsafe(CSRF_VALUE_BYTES)
+            after_this_request(_set_csrf_cookie)
+        g.csrf_value = value
     return _sign(current_app.config["SECRET_KEY"], g.csrf_value)
+
+
+async def _set_csrf_cookie(response: Response | WerkzeugResponse) -> Response | WerkzeugResponse:
+    options = csrf_cookie_options(current_app.extensions[_CSRF_SECURE])
+    response.set_cookie(CSRF_COOKIE, g.csrf_value, **options)
+    return response
 
 
 async def _check_csrf() -> None:
@@ -171,58 +187,74 @@ def configure_logging(app_name: str) -> None:
         root.setLevel(logging.INFO)
 
 
-def _prepared(headers: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(lower-case name, name, value): matched against a response's names in one set."""
-    return [(name.lower(), name, value) for name, value in headers.items()]
+class ResponseHeaders:
+    """The security headers and the request id, on every answer of an app.
+
+    An ASGI middleware around everything else, so that an answer made without Quart (a
+    page-cache hit) or by its error handling gets them the same way, and so that they cost
+    a few list operations on bytes made once, not werkzeug's header calls (profiled with
+    cProfile: the after-request hook that set them was the largest part of /healthz's cost
+    over a bare Quart route). A header the view set itself wins; a view that sets its own
+    Content-Security-Policy with frame-ancestors has chosen its framing, and gets no
+    X-Frame-Options (browsers let frame-ancestors win anyway).
+    """
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self._headers = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        sent = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        # 32 random hex digits, as uuid4().hex without building a UUID (a third of this
+        # middleware's cost in cProfile).
+        request_id = sent if REQUEST_ID_RE.match(sent) else secrets.token_hex(16).encode()
+        # Read by the log lines, the error pages and the fragment calls of this request:
+        # Quart runs it in tasks that copy this context.
+        request_id_var.set(request_id.decode("latin-1"))
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message["headers"])
+                present = {name.lower() for name, _ in headers}
+                if b"content-security-policy" in present:
+                    own = next(v for k, v in headers if k.lower() == b"content-security-policy")
+                    if b"frame-ancestors" in own:
+                        present.add(b"x-frame-options")
+                headers += [header for header in self._headers if header[0] not in present]
+                headers.append((b"x-request-id", request_id))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def install_security(app: Quart, settings: Settings) -> None:
+    """The request guards (NUL bytes, CSRF) and the CSRF cookie's settings; the response
+    headers are `wrap_with_headers`, once every other middleware is in."""
     csp = _content_security_policy(settings)
-    framed_csp = csp.replace("frame-ancestors 'none'", "frame-ancestors *")
-    secure_cookies = settings.secure_cookies
-    hsts = settings.environment == "prod"
+    app.extensions[_FRAMED_CSP] = csp.replace("frame-ancestors 'none'", "frame-ancestors *")
+    app.extensions[_CSRF_SECURE] = settings.secure_cookies
 
-    # One hook, not three: each registered hook costs an ensure_async wrapper and a call
-    # on every request, /healthz included (profiled with cProfile: the hooks and Quart's
-    # cookie session were a third of healthz).
+    # One hook, not several: each registered hook costs an ensure_async wrapper and a call
+    # on every request, /healthz included.
     @app.before_request
     async def guard_request() -> None:
-        # From the ASGI headers (lower-case by the spec): werkzeug's `headers.get` raises
-        # and catches an exception for every header that is missing.
-        sent = next(
-            (v.decode("latin-1") for k, v in request.scope["headers"] if k == b"x-request-id"),
-            "",
-        )
-        g.request_id = sent if _REQUEST_ID_RE.match(sent) else uuid.uuid4().hex
-        request_id_var.set(g.request_id)
         await _refuse_nul_bytes()
         await _check_csrf()
 
-    fixed = {
+
+def wrap_with_headers(app: Quart, settings: Settings) -> None:
+    """Put `ResponseHeaders` around the app: after install_page_cache, so that a hit gets
+    them too (a proxy middleware may go around it: it changes no response)."""
+    headers = {
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": _content_security_policy(settings),
     }
-    if hsts:
-        fixed["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    framed_headers = _prepared({**fixed, "Content-Security-Policy": framed_csp})
-    unframed_headers = _prepared(
-        {**fixed, "X-Frame-Options": "DENY", "Content-Security-Policy": csp}
-    )
-
-    @app.after_request
-    async def add_headers(response: Response) -> Response:
-        headers = response.headers
-        # Headers a view set itself win. One set of the names present, and `add`, not
-        # `name in headers` and `set`: werkzeug answers each of those with a scan of the
-        # list, and a missing name with an exception raised and caught (profiled: the
-        # larger part of /healthz's cost over a bare Quart route).
-        present = {name.lower() for name, _ in headers.items()}
-        for lowered, name, value in framed_headers if _is_frameable() else unframed_headers:
-            if lowered not in present:
-                headers.add(name, value)
-        if "request_id" in g:
-            headers.set("X-Request-ID", g.request_id)
-        if "csrf_value" in g and request.cookies.get(CSRF_COOKIE) != g.csrf_value:
-            response.set_cookie(CSRF_COOKIE, g.csrf_value, **csrf_cookie_options(secure_cookies))
-        return response
+    if settings.environment == "prod":
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    app.asgi_app = ResponseHeaders(app.asgi_app, headers)  # type: ignore[method-assign]

@@ -24,6 +24,10 @@ def add_test_routes(app: Quart) -> None:
     async def get_crash() -> str:
         raise RuntimeError("boom")
 
+    @app.get("/test/own-referrer-policy")
+    async def get_own_policy() -> tuple[str, dict[str, str]]:
+        return "a token page", {"Referrer-Policy": "no-referrer"}
+
 
 async def test_unknown_page_is_a_404_in_the_shared_layout(make_app: AppFactory) -> None:
     app = await make_app("market")
@@ -54,15 +58,35 @@ async def test_a_crash_is_a_500_page_with_the_request_id(make_app: AppFactory) -
 
 
 async def test_security_headers_and_request_id_on_every_response(make_app: AppFactory) -> None:
-    app = await make_app("events")
-    response = await app.test_client().get("/healthz")
-    headers = response.headers
-    assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["X-Frame-Options"] == "DENY"
-    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert "default-src 'self'" in headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert len(headers["X-Request-ID"]) >= 8
+    app = await make_app("market")
+    add_test_routes(app)
+    client = app.test_client()
+    # An answer, a missing page, a refused address and a crash: each made by another path.
+    for path, status in (
+        ("/healthz", 200),
+        ("/no/such/page", 404),
+        ("/a%00b", 400),
+        ("/test/crash", 500),
+    ):
+        response = await client.get(path)
+        headers = response.headers
+        assert response.status_code == status
+        assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert len(headers.getlist("X-Request-ID")) == 1 and len(headers["X-Request-ID"]) >= 8
+    ids = {(await client.get("/healthz")).headers["X-Request-ID"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+async def test_a_header_the_view_set_itself_wins(make_app: AppFactory) -> None:
+    app = await make_app("federation")
+    add_test_routes(app)
+    response = await app.test_client().get("/test/own-referrer-policy")
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert response.headers["X-Frame-Options"] == "DENY"
 
 
 async def test_a_form_post_without_a_csrf_token_is_refused(make_app: AppFactory) -> None:

@@ -21,6 +21,7 @@ from shared.contracts.events import PostUpdated
 from shared.infrastructure.config import AppUrls, PageCacheSettings, Settings
 from shared.infrastructure.page_cache import GENERATION_KEY, no_page_cache
 from shared.infrastructure.runtime import runtime
+from shared.infrastructure.security import frameable
 from shared.infrastructure.sessions import AppSession, AppSessions
 from shared.infrastructure.viewer import set_viewer
 from shared.models.events import Event
@@ -424,9 +425,28 @@ async def test_a_hit_carries_its_own_request_id_and_a_first_navigation_reaches_t
     hit = await app.test_client().get("/", headers={"X-Request-ID": "trace-0123456789"})
     assert hit.headers["X-Cache"] == "HIT" and hit.headers["X-Request-ID"] == "trace-0123456789"
     assert hit.headers["Content-Security-Policy"] and hit.headers["X-Frame-Options"] == "DENY"
+    assert hit.headers.getlist("X-Request-ID") == ["trace-0123456789"]
     # A browser's first page may be the silent sign-in check: the app answers it, not the cache.
     navigate = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
     first = await app.test_client().get("/", headers=navigate)
     assert first.headers.get("X-Cache") != "HIT"
     checked = await app.test_client().get("/", headers={**navigate, "Cookie": "ra_sso_checked=1"})
     assert checked.headers["X-Cache"] == "HIT"
+
+
+async def test_a_frameable_page_stays_frameable_when_it_is_a_hit(start: Start) -> None:
+    app, _ = await start("blog")
+
+    @app.get("/embeddable")
+    @frameable
+    async def embeddable() -> str:
+        return "<p>a widget</p>"
+
+    for expected in ("MISS", "HIT"):
+        response = await app.test_client().get("/embeddable")
+        assert response.headers["X-Cache"] == expected
+        assert "X-Frame-Options" not in response.headers
+        assert response.headers.getlist("Content-Security-Policy") == [
+            response.headers["Content-Security-Policy"]
+        ]
+        assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
