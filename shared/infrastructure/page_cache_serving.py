@@ -10,11 +10,16 @@ hit as to anything else; a page is kept with the view's own headers.
 
 A miss goes on to Quart marked as a candidate; Quart's last after-request hook
 (page_cache.py) says whether what the view made may be kept, and with which
-CSRF token to blank out, in an internal header this middleware removes.
+CSRF token to blank out, in an internal header this middleware removes. A miss
+of a page this process is rendering already (at the same generation) waits
+for that render and is answered from what it kept, as a hit: when a busy
+page's copy expires, the burst of misses makes one render, not one each.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -73,6 +78,8 @@ NEUTRAL_COOKIES = frozenset({CSRF_COOKIE, "ra_sso_checked", "ra_login"})
 ANONYMOUS = "-"
 _COOKIE_PREFIXES = ("__Host-", "__Secure-")
 _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
+# How long a miss waits for the same page's render under way before making its own.
+FOLLOW_SECONDS = 5.0
 # Not kept with a page: the visitor's own, or made again for each answer.
 _NOT_KEPT = frozenset(
     {b"set-cookie", b"content-length", b"x-request-id", b"date", b"x-cache", KEEP_HEADER}
@@ -176,6 +183,10 @@ class PageCacheMiddleware:
         self._uncached = uncached
         self._secret = secret_key
         self._secure = secure_cookies
+        # Renders under way in this process, by page key at its generation: a burst of
+        # misses of one page (its copy expired under load) waits for one render instead
+        # of making sixteen at once.
+        self._renders: dict[str, asyncio.Future[CachedPage | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -209,6 +220,38 @@ class PageCacheMiddleware:
         generation, page = found
         if page is not None:
             return await self._answer(page, visitor, send)
+        at = visitor.key.at(generation)
+        under_way = self._renders.get(at)
+        if under_way is not None:
+            # Shielded: a follower that gives up (or whose client left) must not cancel the
+            # render the others wait for.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FOLLOW_SECONDS):
+                    page = await asyncio.shield(under_way)
+            if page is not None:
+                return await self._answer(page, visitor, send)
+            # It kept nothing (a cookie, an error) or took too long: this one renders.
+            await self._render(cache, scope, receive, send, visitor, generation)
+            return
+        flight: asyncio.Future[CachedPage | None] = asyncio.get_running_loop().create_future()
+        self._renders[at] = flight
+        try:
+            flight.set_result(await self._render(cache, scope, receive, send, visitor, generation))
+        finally:
+            del self._renders[at]
+            if not flight.done():
+                flight.set_result(None)
+
+    async def _render(
+        self,
+        cache: PageCache,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        visitor: Visitor,
+        generation: bytes,
+    ) -> CachedPage | None:
+        """Quart's answer, sent on as it comes; the page kept from it, if Quart approved."""
         kept: list[bytes] = []
         token: list[bytes] = []  # set when Quart approved keeping this page
         start: dict[str, Any] = {}
@@ -230,15 +273,18 @@ class PageCacheMiddleware:
 
         await self.app({**scope, SCOPE_KEY: visitor.mark}, receive, sending)
         body = b"".join(kept)
-        if token and start.get("status") == 200 and len(body) <= MAX_BODY_BYTES:
-            if token[0] != b"-":
-                body = body.replace(token[0], _PLACEHOLDER)
-            headers = [
-                (name.decode("latin-1"), value.decode("latin-1"))
-                for name, value in start["headers"]
-                if name.lower() not in _NOT_KEPT
-            ]
-            await cache.store(visitor.key, generation, CachedPage(200, headers, body))
+        if not token or start.get("status") != 200 or len(body) > MAX_BODY_BYTES:
+            return None
+        if token[0] != b"-":
+            body = body.replace(token[0], _PLACEHOLDER)
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in start["headers"]
+            if name.lower() not in _NOT_KEPT
+        ]
+        page = CachedPage(200, headers, body)
+        await cache.store(visitor.key, generation, page)
+        return page
 
     async def _answer(self, page: CachedPage, visitor: Visitor, send: Send) -> None:
         body = page.body

@@ -4,13 +4,14 @@ shows at once."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from quart import Quart
+from quart import Quart, Response
 from quart.typing import TestClientProtocol as Client
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from shared.contracts.events import PostUpdated
 from shared.infrastructure.config import AppUrls, PageCacheSettings, Settings
 from shared.infrastructure.page_cache import GENERATION_KEY, no_page_cache
 from shared.infrastructure.runtime import runtime
-from shared.infrastructure.security import frameable
+from shared.infrastructure.security import csrf_token, frameable
 from shared.infrastructure.sessions import AppSession, AppSessions
 from shared.infrastructure.viewer import set_viewer
 from shared.models.events import Event
@@ -450,3 +451,36 @@ async def test_a_frameable_page_stays_frameable_when_it_is_a_hit(start: Start) -
             response.headers["Content-Security-Policy"]
         ]
         assert "frame-ancestors *" in response.headers["Content-Security-Policy"]
+
+
+async def test_a_burst_of_misses_of_one_page_waits_for_one_render(start: Start) -> None:
+    app, _ = await start("blog")
+    renders: list[int] = []
+
+    @app.get("/slow-page")
+    async def slow_page() -> str:
+        renders.append(1)
+        await asyncio.sleep(0.3)  # the copy expired under load: others ask meanwhile
+        return f'<form><input name="csrf_token" value="{csrf_token()}"></form>'
+
+    clients = [app.test_client() for _ in range(4)]
+    answers = await asyncio.gather(*(client.get("/slow-page") for client in clients))
+    assert len(renders) == 1
+    assert sorted(a.headers["X-Cache"] for a in answers) == ["HIT", "HIT", "HIT", "MISS"]
+    tokens = {TOKEN_RE.search(await a.get_data(as_text=True)).group(1) for a in answers}  # type: ignore[union-attr]
+    assert len(tokens) == 4  # each browser its own form token, and its own cookie
+    assert all(a.headers["Set-Cookie"].startswith("ra_csrf=") for a in answers)
+
+    # A render that keeps nothing (it set a cookie) leaves the others to render their own.
+    @app.get("/own-cookie")
+    async def own_cookie() -> Response:
+        renders.append(1)
+        await asyncio.sleep(0.3)
+        response = Response("<p>yours</p>", mimetype="text/html")
+        response.set_cookie("ra_cart", "c" * 32)
+        return response
+
+    renders.clear()
+    answers = await asyncio.gather(*(client.get("/own-cookie") for client in clients))
+    assert len(renders) == 4 and all(a.status_code == 200 for a in answers)
+    assert all(a.headers["X-Cache"] == "MISS" for a in answers)
