@@ -136,7 +136,13 @@ class Runner:
         await asyncio.shield(self._record(job, spec, error, elapsed))
 
     async def _record(self, job: ClaimedJob, spec: JobKind, error: str | None, took: float) -> None:
-        for delay in (0.0, 0.5, 2.0):  # a blip of the database must not strand the job
+        # Tried again until the lease would have run out (while the database is away the
+        # heartbeat cannot renew it either): given up sooner, a job that ran would run
+        # again once its lease ends, and one that sent a mail would send it twice
+        # (bench/faults.py's PostgreSQL restart, 5 s down, did with three tries in 2.5 s).
+        deadline = time.monotonic() + self.settings.lease_seconds
+        delay = 0.0
+        while True:
             await asyncio.sleep(delay)
             try:
                 async with self.sessions() as session, session.begin():
@@ -146,10 +152,14 @@ class Runner:
                     else:
                         state = await queue.fail(session, job, self.worker, error, spec)
                 break
-            except Exception:
-                log.exception("recording job %d failed", job.id)
-        else:
-            return  # the lease runs out and another worker takes it
+            except Exception as exc:
+                if delay == 0.0:
+                    log.exception("recording job %d failed; trying again", job.id)
+                delay = min(max(delay * 2, 0.25), 1.0)
+                if time.monotonic() + delay >= deadline:
+                    # The lease runs out and a worker takes the job again.
+                    log.error("recording job %d failed until its lease ended: %s", job.id, exc)
+                    return
         if error is None:
             self.succeeded += 1
             log.info("job %d %s attempt %d %s in %.3fs", job.id, job.kind, job.attempt, state, took)

@@ -72,3 +72,17 @@ async def slow(ctx: JobContext, payload: dict[str, Any]) -> None:
 @job_kind("test.timeout", max_attempts=1, timeout=timedelta(seconds=0.2))
 async def too_slow(ctx: JobContext, payload: dict[str, Any]) -> None:
     await asyncio.sleep(10)
+
+
+@job_kind("test.outlives_database", max_attempts=3, backoff=timedelta(milliseconds=50))
+async def outlives_database(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Notes each run in a file (the database may be away when it ends), then takes
+    `seconds`: long enough for a test to stop PostgreSQL before it is recorded."""
+    line = f"{ctx.job_id} {ctx.attempt}\n"
+    await asyncio.to_thread(_append, payload["runs_file"], line)
+    await asyncio.sleep(float(payload["seconds"]))
+
+
+def _append(path: str, line: str) -> None:
+    with open(path, "a") as runs:
+        runs.write(line)
