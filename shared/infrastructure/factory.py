@@ -84,7 +84,7 @@ _COLLECTOR_DEFAULTS = gc.get_threshold()
 # A young collection once 10,000 objects are new, not 700. Measured under load on /healthz
 # (wrk, 16 connections, after real pages had been served): 700 made one collection every
 # ~17 requests and cost ~11 us a request (7 young, 4 full: every full one walked the ~26,000
-# objects the first pages left, templates and caches); 7,000 cost 1.5 us and ran no full
+# objects the first pages left, templates and caches); 10,000 cost 1.6 us and ran no full
 # collection in 14,000 requests, with p99 unchanged. The price is at most ~10,000 young
 # objects waiting, a few MB, in a process of ~150 MB.
 _YOUNG_THRESHOLD = 10_000

@@ -177,6 +177,12 @@ def _set_cookie(
     )
 
 
+def _drop_session_cookie(response: AnyResponse, state: SignInState) -> None:
+    response.delete_cookie(
+        state.cookies.session, path="/", secure=state.cookies.secure, httponly=True
+    )
+
+
 def _browser_binding(state: SignInState) -> str:
     """This browser's login cookie value (made on first use)."""
     if "login_binding" not in g:
@@ -265,9 +271,7 @@ async def _load_viewer() -> AnyResponse | None:
             return None  # federation is down: anonymous now, checked again later
         response = await _begin_login(safe_next(request.full_path.rstrip("?")), silent=True)
         if response is not None and dead:
-            response.delete_cookie(
-                state.cookies.session, path="/", secure=state.cookies.secure, httponly=True
-            )
+            _drop_session_cookie(response, state)
         return response
     return None
 
@@ -389,9 +393,7 @@ async def post_logout() -> AnyResponse:
     if session is not None:
         await state.sessions(current_app).delete(session)
     response = redirect(state.rp.end_session_url(session.id_token if session else None))
-    response.delete_cookie(
-        state.cookies.session, path="/", secure=state.cookies.secure, httponly=True
-    )
+    _drop_session_cookie(response, state)
     return response
 
 
