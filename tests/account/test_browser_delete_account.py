@@ -16,7 +16,7 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.sso.conftest import PASSWORD, sign_up
 from tests.sso.test_browser_sso import SIGN_IN, chromium, fill_sign_in_form
 from tests.support.databases import DatabaseServer
-from tests.support.live import LivePlatform
+from tests.support.live import LivePlatform, redis_database
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_delete_account_browser"
@@ -30,7 +30,7 @@ def live(
     migrate(url)
     platform = LivePlatform(
         url,
-        redis_url.rsplit("/", 1)[0] + "/8",  # its own Redis database: sessions of its own
+        redis_database(redis_url, 8),  # its own Redis database: sessions of its own
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("delete-account-logs"),
         extra_env={"OIDC_PRIVATE_KEY": generate_private_key_pem(), "ROSE_ASH_ENV": "dev"},

@@ -24,7 +24,7 @@ from tests.sso.test_browser_sso import chromium
 from tests.support.activitypub.live import settings_for
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_post
-from tests.support.live import LivePlatform
+from tests.support.live import LivePlatform, redis_database
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_newsletters_browser"
@@ -46,7 +46,7 @@ def live(
 ) -> Iterator[LivePlatform]:
     url = database_server.create_fresh(DATABASE)
     migrate(url)
-    redis = redis_url.rsplit("/", 1)[0] + "/6"  # its own: fragments cached by other tests
+    redis = redis_database(redis_url, 6)  # its own: fragments cached by other tests
     Redis.from_url(redis).flushdb()
     platform = LivePlatform(
         url,

@@ -19,7 +19,7 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.sso.conftest import csrf_of, sign_up
 from tests.sso.test_browser_sso import SIGN_IN, chromium, fill_sign_in_form
 from tests.support.databases import DatabaseServer
-from tests.support.live import LivePlatform, running_platform, smtp_env, sumup_env
+from tests.support.live import LivePlatform, redis_database, running_platform, smtp_env, sumup_env
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_cart_browser"
@@ -48,7 +48,7 @@ def live(
     with running_platform(
         database_server,
         DATABASE,
-        redis_url.rsplit("/", 1)[0] + "/6",
+        redis_database(redis_url, 6),
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("cart-logs"),
         {**smtp_env(mail), **sumup_env(payments)},

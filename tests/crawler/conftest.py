@@ -13,7 +13,7 @@ from shared.dev.schema import migrate
 from shared.infrastructure.oidc.keys import generate_private_key_pem
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.databases import DatabaseServer
-from tests.support.live import REPO_ROOT, LivePlatform
+from tests.support.live import REPO_ROOT, LivePlatform, redis_database
 
 DATABASE = "rose_ash_crawler"
 
@@ -24,7 +24,7 @@ def live(
 ) -> Iterator[LivePlatform]:
     url = database_server.create_fresh(DATABASE)
     migrate(url)
-    redis = redis_url.rsplit("/", 1)[0] + "/6"  # a database of its own: other tests flush theirs
+    redis = redis_database(redis_url, 6)  # a database of its own: other tests flush theirs
     platform = LivePlatform(
         url,
         redis,

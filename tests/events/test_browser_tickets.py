@@ -21,7 +21,7 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.sso.conftest import sign_up, to_internal
 from tests.sso.test_browser_sso import SIGN_IN, chromium, fill_sign_in_form
 from tests.support.databases import DatabaseServer
-from tests.support.live import LivePlatform, running_platform, smtp_env, sumup_env
+from tests.support.live import LivePlatform, redis_database, running_platform, smtp_env, sumup_env
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_tickets_browser"
@@ -50,7 +50,7 @@ def live(
     with running_platform(
         database_server,
         DATABASE,
-        redis_url.rsplit("/", 1)[0] + "/7",
+        redis_database(redis_url, 7),
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("tickets-logs"),
         {**smtp_env(mail), **sumup_env(payments)},

@@ -17,7 +17,7 @@ from shared.infrastructure.oidc.clients import derive_client_secret
 from shared.infrastructure.oidc.keys import generate_private_key_pem
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.databases import DatabaseServer
-from tests.support.live import LivePlatform
+from tests.support.live import LivePlatform, redis_database
 
 LIVE_DATABASE = "rose_ash_sso"
 PASSWORD = "a long enough password"
@@ -40,7 +40,7 @@ def live_sso(
     url = database_server.create_fresh(LIVE_DATABASE)
     migrate(url)
     # A Redis database of its own: other tests flush theirs.
-    redis = redis_url.rsplit("/", 1)[0] + "/7"
+    redis = redis_database(redis_url, 7)
     platform = LivePlatform(
         url,
         redis,

@@ -16,7 +16,7 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.sso.conftest import sign_up
 from tests.sso.test_browser_sso import SIGN_IN, _listed_product, chromium, fill_sign_in_form
 from tests.support.databases import DatabaseServer
-from tests.support.live import LivePlatform, running_platform
+from tests.support.live import LivePlatform, redis_database, running_platform
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_page_cache_browser"
@@ -31,7 +31,7 @@ def live(
     with running_platform(
         database_server,
         DATABASE,
-        redis_url.rsplit("/", 1)[0] + "/9",
+        redis_database(redis_url, 9),
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("page-cache-browser-logs"),
         {"PAGE_CACHE_TTL": "30"},

@@ -175,6 +175,12 @@ def sumup_env(payments: SumUpStandIn) -> dict[str, str]:
     }
 
 
+def redis_database(redis_url: str, number: int) -> str:
+    """The tests' Redis with database `number`: a live platform's own, so that its sessions
+    and caches are not flushed by, nor leak into, other tests."""
+    return f"{redis_url.rsplit('/', 1)[0]}/{number}"
+
+
 @contextmanager
 def running_platform(
     database_server: DatabaseServer,

@@ -41,7 +41,7 @@ from tests.support.activitypub.live import Workers, committed, settings_for, wor
 from tests.support.activitypub.standin import eventually
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_stall, make_user
-from tests.support.live import LivePlatform, smtp_env
+from tests.support.live import LivePlatform, redis_database, smtp_env
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +86,7 @@ def live(
             **smtp_env(mail),
         }
     )
-    redis = redis_url.rsplit("/", 1)[0] + "/6"
+    redis = redis_database(redis_url, 6)
     platform = LivePlatform(url, redis, TEST_SECRET_KEY, logs, extra_env=env, loopback_ips=True)
     platform.start("blog", "federation", "market")
     workers = Workers(platform.env(), logs)

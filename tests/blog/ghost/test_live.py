@@ -27,7 +27,7 @@ from tests.support.activitypub.live import committed, settings_for
 from tests.support.activitypub.standin import eventually
 from tests.support.databases import DatabaseServer
 from tests.support.factories import make_user
-from tests.support.live import REPO_ROOT, LivePlatform, running_platform
+from tests.support.live import REPO_ROOT, LivePlatform, redis_database, running_platform
 
 pytestmark = pytest.mark.slow
 DATABASE = "rose_ash_ghost_live"
@@ -51,7 +51,7 @@ def live(
     with running_platform(
         database_server,
         DATABASE,
-        redis_url.rsplit("/", 1)[0] + "/8",
+        redis_database(redis_url, 8),
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("ghost-live-logs"),
         {

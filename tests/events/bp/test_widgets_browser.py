@@ -17,7 +17,7 @@ from shared.dev.schema import migrate
 from tests.conftest import TEST_SECRET_KEY
 from tests.sso.test_browser_sso import chromium
 from tests.support.databases import DatabaseServer
-from tests.support.live import LivePlatform
+from tests.support.live import LivePlatform, redis_database
 
 pytestmark = pytest.mark.slow
 LIVE_DATABASE = "rose_ash_events_widgets"
@@ -32,7 +32,7 @@ def live_events(
     asyncio.run(_seed(database_server.url_for(LIVE_DATABASE)))
     platform = LivePlatform(
         url,
-        redis_url.rsplit("/", 1)[0] + "/8",
+        redis_database(redis_url, 8),
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("events-logs"),
         extra_env={"ROSE_ASH_ENV": "dev"},

@@ -27,7 +27,7 @@ from shared.infrastructure.oidc.keys import generate_private_key_pem
 from tests.conftest import TEST_SECRET_KEY
 from tests.sso.conftest import Member, csrf_of, sign_up
 from tests.support.databases import DatabaseServer
-from tests.support.live import LivePlatform
+from tests.support.live import LivePlatform, redis_database
 
 pytestmark = pytest.mark.slow
 REDIRECT = "http://127.0.0.1:9/callback"  # never fetched: the code is read off the redirect
@@ -41,7 +41,7 @@ def live(
     migrate(url)
     platform = LivePlatform(
         url,
-        redis_url.rsplit("/", 1)[0] + "/6",
+        redis_database(redis_url, 6),
         TEST_SECRET_KEY,
         tmp_path_factory.mktemp("mastodon-logs"),
         extra_env={"OIDC_PRIVATE_KEY": generate_private_key_pem(), "ROSE_ASH_ENV": "dev"},
